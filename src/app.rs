@@ -1,0 +1,236 @@
+//! Runs the pipeline for every target: connect or read, parse, replay, diagnose, report.
+//!
+//! A failure on one target is data in its report; nothing here aborts the run or prints.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use crate::chain::{CertInfo, Chain, parse_chain};
+use crate::config::{Config, Settings, TlsJob};
+use crate::connect::{ConnectRequest, connect, provider};
+use crate::diagnose::text::date;
+use crate::diagnose::{Context, diagnose};
+use crate::report::{
+    ConnectionErrorReport, Report, Source, TargetReport, TlsReport, chain_reports, finding_reports,
+    status, trust_reports,
+};
+use crate::target::Host;
+use crate::trust::store::{load_bundled, load_custom, load_system};
+use crate::trust::{StoreKind, TrustStore, replay};
+
+/// Loads every configured store once for the whole run.
+pub fn load_stores(config: &Config) -> Vec<TrustStore> {
+    let mut stores = vec![load_system(&config.env.system_store), load_bundled()];
+    stores.extend(config.ca_files.iter().map(|path| load_custom(path)));
+    stores
+}
+
+/// Runs the configured checks and returns the report.
+pub fn run(config: &Config) -> anyhow::Result<Report> {
+    let stores = Arc::new(load_stores(config));
+    let runtime = runtime()?;
+    let results = runtime.block_on(check_all(
+        config.jobs.clone(),
+        stores,
+        config.settings.clone(),
+    ));
+    Ok(Report {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        checked_at: date(config.settings.now),
+        results,
+    })
+}
+
+/// The tokio runtime certcheck uses.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Checks every job, at most `settings.concurrency` at a time; results come back in input order.
+pub async fn check_all(
+    jobs: Vec<TlsJob>,
+    stores: Arc<Vec<TrustStore>>,
+    settings: Arc<Settings>,
+) -> Vec<TargetReport> {
+    let limit = Arc::new(tokio::sync::Semaphore::new(settings.concurrency.max(1)));
+    let handles: Vec<_> = jobs
+        .into_iter()
+        .map(|job| {
+            let stores = stores.clone();
+            let settings = settings.clone();
+            let limit = limit.clone();
+            let fallback = job.clone();
+            let handle = tokio::spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                check_tls(&job, &stores, &settings).await
+            });
+            (fallback, handle)
+        })
+        .collect();
+    let mut results = Vec::with_capacity(handles.len());
+    for (job, handle) in handles {
+        results.push(match handle.await {
+            Ok(report) => report,
+            Err(err) => failed_report(
+                &job,
+                ConnectionErrorReport {
+                    code: "io".into(),
+                    message: format!("internal error while checking this target: {err}"),
+                },
+            ),
+        });
+    }
+    results
+}
+
+fn failed_report(job: &TlsJob, error: ConnectionErrorReport) -> TargetReport {
+    TargetReport {
+        target: job.target.input.clone(),
+        host: Some(job.target.host.to_string()),
+        port: Some(job.target.port),
+        server_name: Some(job.server_name().to_string()),
+        address: None,
+        source: Source::Tls,
+        status: crate::report::Status::Error,
+        connection_error: Some(error),
+        tls: None,
+        chain: Vec::new(),
+        trust: Vec::new(),
+        findings: Vec::new(),
+    }
+}
+
+/// Connects to one target and diagnoses what it presented.
+pub async fn check_tls(job: &TlsJob, stores: &[TrustStore], settings: &Settings) -> TargetReport {
+    let (connect_host, connect_port) = match &job.connect_to {
+        Some(to) => (to.host.clone(), to.port.unwrap_or(job.target.port)),
+        None => (job.target.host.clone(), job.target.port),
+    };
+    let request = ConnectRequest {
+        connect_host,
+        connect_port,
+        server_name: job.server_name().clone(),
+        timeout: settings.timeout,
+    };
+    let capture = match connect(&request, provider()).await {
+        Ok(capture) => capture,
+        Err(err) => {
+            return failed_report(
+                job,
+                ConnectionErrorReport {
+                    code: err.code().into(),
+                    message: err.to_string(),
+                },
+            );
+        }
+    };
+    let chain = parse_chain(&capture.captured.certificates);
+    let mut report = evaluate(
+        &chain,
+        &[],
+        &[],
+        Some(job.server_name()),
+        stores,
+        settings,
+        job.target.input.clone(),
+        Source::Tls,
+        capture
+            .handshake_error
+            .as_ref()
+            .map(|e| ConnectionErrorReport {
+                code: e.code().into(),
+                message: format!(
+                    "{e} (after the server presented its certificates, which are diagnosed below)"
+                ),
+            }),
+    );
+    report.host = Some(job.target.host.to_string());
+    report.port = Some(job.target.port);
+    report.address = capture.address.map(|a| a.to_string());
+    report.tls = capture.tls.map(|tls| TlsReport {
+        version: tls.version,
+        cipher_suite: tls.cipher_suite,
+        alpn: tls.alpn,
+        ocsp_stapled: capture.captured.ocsp_response.is_some(),
+    });
+    report
+}
+
+/// The network-free part of the pipeline: replay, diagnose and build the report for a chain.
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate(
+    chain: &Chain,
+    pool: &[CertInfo],
+    pool_der: &[Vec<u8>],
+    name: Option<&Host>,
+    stores: &[TrustStore],
+    settings: &Settings,
+    target: String,
+    source: Source,
+    connection_error: Option<ConnectionErrorReport>,
+) -> TargetReport {
+    let results = replay(chain, pool_der, name, stores, settings.now);
+    let ctx = Context::new(
+        chain,
+        pool,
+        stores,
+        &results,
+        name,
+        settings.now,
+        settings.warn_days,
+    );
+    let diagnosis = diagnose(&ctx);
+    let trust = trust_reports(stores, &diagnosis);
+    let findings = finding_reports(stores, &diagnosis.findings);
+    let connection_error = connection_error.or_else(|| store_failure(stores));
+    let status = status(
+        &trust,
+        &findings,
+        connection_error.as_ref(),
+        !chain.is_empty(),
+    );
+    TargetReport {
+        target,
+        host: None,
+        port: None,
+        server_name: name.map(|n| n.to_string()),
+        address: None,
+        source,
+        status,
+        connection_error,
+        tls: None,
+        chain: chain_reports(chain, settings.now),
+        trust,
+        findings,
+    }
+}
+
+/// A primary store that could not be loaded at all means the target cannot be evaluated.
+fn store_failure(stores: &[TrustStore]) -> Option<ConnectionErrorReport> {
+    let primary = if stores.iter().any(|s| s.kind == StoreKind::Custom) {
+        StoreKind::Custom
+    } else {
+        StoreKind::System
+    };
+    let failed: Vec<String> = stores
+        .iter()
+        .filter(|s| s.kind == primary && s.unusable())
+        .flat_map(|s| s.errors.iter().cloned())
+        .collect();
+    if failed.is_empty() {
+        return None;
+    }
+    let what = if primary == StoreKind::Custom {
+        "--ca-file"
+    } else {
+        "the system trust store"
+    };
+    Some(ConnectionErrorReport {
+        code: "file".into(),
+        message: format!("{what} could not be loaded: {}", failed.join("; ")),
+    })
+}

@@ -1,0 +1,281 @@
+//! Certificates from local files: PEM bundles (text around blocks, CRLF, a byte-order mark) and DER.
+//!
+//! Every problem names the file and where in it (PEM block number and line, or byte offset), so a
+//! bad `--ca-file` or `inspect` input can be fixed without guessing.
+
+use std::path::Path;
+
+/// Files larger than this are refused rather than read into memory.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A certificate found in a file, with where it was found.
+#[derive(Clone, Debug)]
+pub struct LoadedCert {
+    /// The DER bytes.
+    pub der: Vec<u8>,
+    /// Where it was, e.g. `PEM block 2 (line 31)` or `DER`.
+    pub position: String,
+}
+
+/// Something in a file that is not a usable certificate, where it is and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryProblem {
+    /// Where, as in [`LoadedCert::position`].
+    pub position: String,
+    /// What is wrong.
+    pub message: String,
+    /// Whether it is a private key (which certcheck ignores and never prints).
+    pub private_key: bool,
+}
+
+/// What a file held.
+#[derive(Clone, Debug, Default)]
+pub struct LoadedFile {
+    /// Certificates in file order.
+    pub certs: Vec<LoadedCert>,
+    /// Entries that were skipped, with the reason.
+    pub problems: Vec<EntryProblem>,
+}
+
+/// The file as a whole could not be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct FileError {
+    /// The path as given.
+    pub path: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// Reads `path` and loads every certificate in it.
+pub fn load_file(path: &Path) -> Result<LoadedFile, FileError> {
+    let shown = path.display().to_string();
+    let fail = |reason: String| FileError {
+        path: shown.clone(),
+        reason,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(io_reason(&e)))?;
+    if meta.is_dir() {
+        return Err(fail("is a directory, not a certificate file".into()));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(fail(format!(
+            "is {} bytes; certcheck reads certificate files of at most {} bytes",
+            meta.len(),
+            MAX_FILE_BYTES
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| fail(io_reason(&e)))?;
+    load_bytes(&bytes).map_err(fail)
+}
+
+fn io_reason(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => format!("cannot be read ({err})"),
+    }
+}
+
+/// Loads certificates from file contents; `Err` is a sentence saying why nothing usable is there.
+pub fn load_bytes(bytes: &[u8]) -> Result<LoadedFile, String> {
+    if bytes.is_empty() {
+        return Err("is empty".into());
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let loaded = if contains(body, b"-----BEGIN ") {
+        load_pem(body)
+    } else if body.first() == Some(&0x30) {
+        load_der(body)?
+    } else {
+        return Err(
+            "is neither PEM (no '-----BEGIN' line) nor DER (does not start with a SEQUENCE)".into(),
+        );
+    };
+    if loaded.certs.is_empty() {
+        let detail = loaded
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", p.position, p.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(if detail.is_empty() {
+            "holds no certificate".into()
+        } else {
+            format!("holds no usable certificate ({detail})")
+        });
+    }
+    Ok(loaded)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The total length (header included) a DER element announces, when the header is readable.
+fn der_announced_len(body: &[u8]) -> Option<usize> {
+    let first = *body.get(1)?;
+    if first < 0x80 {
+        return Some(2 + usize::from(first));
+    }
+    let count = usize::from(first & 0x7f);
+    if count == 0 || count > 4 {
+        return None;
+    }
+    let bytes = body.get(2..2 + count)?;
+    let len = bytes
+        .iter()
+        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+    Some(2 + count + len)
+}
+
+fn load_der(body: &[u8]) -> Result<LoadedFile, String> {
+    // One DER certificate; its outer length says where it ends.
+    if let Some(announced) = der_announced_len(body).filter(|n| *n > body.len()) {
+        return Err(format!(
+            "is truncated DER: the certificate announces {announced} bytes but the file has {}",
+            body.len()
+        ));
+    }
+    match x509_parser::parse_x509_certificate(body) {
+        Ok((rest, _)) => {
+            let used = body.len() - rest.len();
+            let mut loaded = LoadedFile::default();
+            loaded.certs.push(LoadedCert {
+                der: body[..used].to_vec(),
+                position: "DER".into(),
+            });
+            if !rest.is_empty() {
+                loaded.problems.push(EntryProblem {
+                    position: format!("byte offset {used}"),
+                    message: format!(
+                        "{} bytes of trailing data after the certificate",
+                        rest.len()
+                    ),
+                    private_key: false,
+                });
+            }
+            Ok(loaded)
+        }
+        Err(x509_parser::nom::Err::Incomplete(_)) => Err(format!(
+            "is truncated DER: {} bytes, fewer than the certificate's own length says",
+            body.len()
+        )),
+        Err(x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e)) => {
+            Err(format!("is not a valid DER certificate ({e})"))
+        }
+    }
+}
+
+fn load_pem(body: &[u8]) -> LoadedFile {
+    let text = String::from_utf8_lossy(body);
+    let mut loaded = LoadedFile::default();
+    let mut block: Option<(usize, usize, String, String)> = None; // (number, line, label, text)
+    let mut number = 0;
+    for (line_no, raw_line) in text.lines().enumerate() {
+        let line = raw_line.trim_end_matches('\r').trim();
+        if let Some(label) = line
+            .strip_prefix("-----BEGIN ")
+            .and_then(|l| l.strip_suffix("-----"))
+        {
+            if let Some((n, start, label, _)) = block.take() {
+                loaded.problems.push(EntryProblem {
+                    position: format!("PEM block {n} (line {start})"),
+                    message: format!("'{label}' block has no END line"),
+                    private_key: false,
+                });
+            }
+            number += 1;
+            block = Some((number, line_no + 1, label.to_string(), format!("{line}\n")));
+            continue;
+        }
+        let Some((n, start, label, mut pem_text)) = block.take() else {
+            continue;
+        };
+        pem_text.push_str(line);
+        pem_text.push('\n');
+        if line.starts_with("-----END ") {
+            let position = format!("PEM block {n} (line {start})");
+            finish_block(&mut loaded, position, &label, &pem_text);
+        } else {
+            block = Some((n, start, label, pem_text));
+        }
+    }
+    if let Some((n, start, label, _)) = block {
+        loaded.problems.push(EntryProblem {
+            position: format!("PEM block {n} (line {start})"),
+            message: format!("'{label}' block is truncated (no END line)"),
+            private_key: false,
+        });
+    }
+    loaded
+}
+
+fn finish_block(loaded: &mut LoadedFile, position: String, label: &str, pem_text: &str) {
+    if label.contains("PRIVATE KEY") {
+        loaded.problems.push(EntryProblem {
+            position,
+            message: format!("a {label} is ignored (certcheck never reads or prints key material)"),
+            private_key: true,
+        });
+        return;
+    }
+    if label != "CERTIFICATE" && label != "TRUSTED CERTIFICATE" && label != "X509 CERTIFICATE" {
+        loaded.problems.push(EntryProblem {
+            position,
+            message: format!("a '{label}' block is not a certificate and is ignored"),
+            private_key: false,
+        });
+        return;
+    }
+    match pem::parse(pem_text) {
+        Ok(block) => {
+            let der = block.into_contents();
+            match x509_parser::parse_x509_certificate(&der) {
+                Ok(_) => loaded.certs.push(LoadedCert { der, position }),
+                Err(x509_parser::nom::Err::Incomplete(_)) => loaded.problems.push(EntryProblem {
+                    position,
+                    message: "the certificate's DER is truncated".into(),
+                    private_key: false,
+                }),
+                Err(x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e)) => {
+                    loaded.problems.push(EntryProblem {
+                        position,
+                        message: format!("not a valid X.509 certificate ({e})"),
+                        private_key: false,
+                    })
+                }
+            }
+        }
+        Err(err) => loaded.problems.push(EntryProblem {
+            position,
+            message: format!("the base64 body cannot be decoded ({err})"),
+            private_key: false,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_empty_garbage_and_certificate_free_pem() {
+        assert_eq!(load_bytes(b"").unwrap_err(), "is empty");
+        assert!(
+            load_bytes(b"\x01\x02garbage")
+                .unwrap_err()
+                .contains("neither PEM")
+        );
+        assert!(
+            load_bytes(b"hello\n-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n")
+                .unwrap_err()
+                .contains("PEM block 1 (line 2)")
+        );
+        assert!(
+            load_bytes(b"\x30\x82\x05\x00\x01")
+                .unwrap_err()
+                .contains("truncated")
+        );
+    }
+}

@@ -1,0 +1,222 @@
+//! Parsed certificates: an owned model of every field certcheck reports or reasons about.
+//!
+//! Parsing is done once, with x509-parser, right after capture; later stages never touch DER
+//! parsing again except through [`signature`] for issuer checks.
+
+pub mod file;
+pub mod parse;
+pub mod signature;
+
+use time::OffsetDateTime;
+
+pub use parse::{parse_certificate, parse_chain};
+
+/// The most certificates analysed per chain; anything beyond is reported, not parsed.
+pub const MAX_CHAIN_CERTS: usize = 32;
+
+/// The public key of a certificate, described for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// `RSA`, `EC`, `Ed25519`, `Ed448`, `DSA` or the OID of an unknown algorithm.
+    pub algorithm: String,
+    /// Key size in bits (0 when unknown).
+    pub bits: u32,
+    /// The named curve for EC keys (`P-256`, `P-384`, `P-521` or an OID).
+    pub curve: Option<String>,
+}
+
+/// A permitted or excluded subtree of a name-constraints extension, in text form.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NameConstraintsInfo {
+    /// Permitted subtrees, e.g. `DNS:example.com`, `IP:10.0.0.0/8`.
+    pub permitted: Vec<String>,
+    /// Excluded subtrees in the same form.
+    pub excluded: Vec<String>,
+}
+
+/// An extension as it appears in the certificate, with whether x509-parser understood it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtensionInfo {
+    /// Dotted OID.
+    pub oid: String,
+    /// Registered short name, when known.
+    pub name: Option<String>,
+    /// The critical flag.
+    pub critical: bool,
+    /// Whether certcheck (x509-parser) knows this extension.
+    pub known: bool,
+}
+
+/// One certificate, parsed into owned data.
+#[derive(Clone, Debug)]
+pub struct CertInfo {
+    /// The DER bytes as presented.
+    pub der: Vec<u8>,
+    /// Distinguished name of the subject, e.g. `CN=example.com, O=Example`.
+    pub subject: String,
+    /// Distinguished name of the issuer.
+    pub issuer: String,
+    /// Raw DER of the subject name, for exact issuer matching.
+    pub subject_raw: Vec<u8>,
+    /// Raw DER of the issuer name.
+    pub issuer_raw: Vec<u8>,
+    /// Common names in the subject.
+    pub common_names: Vec<String>,
+    /// Serial number in lower-case hex.
+    pub serial: String,
+    /// notBefore.
+    pub not_before: OffsetDateTime,
+    /// notAfter.
+    pub not_after: OffsetDateTime,
+    /// DNS names from the subjectAltName extension.
+    pub dns_names: Vec<String>,
+    /// IP addresses from the subjectAltName extension.
+    pub ip_addresses: Vec<String>,
+    /// Whether a subjectAltName extension is present at all.
+    pub has_san: bool,
+    /// basicConstraints cA.
+    pub is_ca: bool,
+    /// Whether a basicConstraints extension is present.
+    pub has_basic_constraints: bool,
+    /// basicConstraints pathLenConstraint.
+    pub path_len: Option<u32>,
+    /// The subject public key.
+    pub key: KeyInfo,
+    /// Raw DER of the SubjectPublicKeyInfo.
+    pub spki_der: Vec<u8>,
+    /// Signature algorithm name, e.g. `sha256WithRSAEncryption`.
+    pub signature_algorithm: String,
+    /// Signature algorithm OID, dotted.
+    pub signature_algorithm_oid: String,
+    /// SHA-256 of the DER, lower-case hex.
+    pub sha256: String,
+    /// keyUsage bits by name (`digitalSignature`, `keyCertSign`, ...), `None` without the extension.
+    pub key_usage: Option<Vec<String>>,
+    /// extendedKeyUsage purposes by name (`serverAuth`, or a dotted OID), `None` without the extension.
+    pub ext_key_usage: Option<Vec<String>>,
+    /// subjectKeyIdentifier, hex.
+    pub subject_key_id: Option<String>,
+    /// authorityKeyIdentifier keyIdentifier, hex.
+    pub authority_key_id: Option<String>,
+    /// AIA OCSP responder URLs.
+    pub ocsp_urls: Vec<String>,
+    /// AIA caIssuers URLs.
+    pub ca_issuer_urls: Vec<String>,
+    /// CRL distribution point URLs.
+    pub crl_urls: Vec<String>,
+    /// Embedded signed certificate timestamps.
+    pub sct_count: usize,
+    /// Name constraints, when present.
+    pub name_constraints: Option<NameConstraintsInfo>,
+    /// Every extension, in order.
+    pub extensions: Vec<ExtensionInfo>,
+    /// Subject equals issuer and the signature verifies with the certificate's own key.
+    pub self_signed: bool,
+    /// X.509 version (1, 2 or 3).
+    pub version: u32,
+}
+
+impl CertInfo {
+    /// Whole days from `now` until notAfter, negative once expired (rounded towards negative infinity).
+    pub fn days_remaining(&self, now: OffsetDateTime) -> i64 {
+        let secs = (self.not_after - now).whole_seconds();
+        secs.div_euclid(86_400)
+    }
+
+    /// Whether the certificate's subject name is this certificate's issuer name.
+    pub fn issued(&self, child: &CertInfo) -> bool {
+        self.subject_raw == child.issuer_raw
+    }
+
+    /// Critical extensions that x509-parser does not understand.
+    pub fn unknown_critical_extensions(&self) -> impl Iterator<Item = &ExtensionInfo> {
+        self.extensions.iter().filter(|e| e.critical && !e.known)
+    }
+}
+
+/// One presented certificate: parsed, or the reason it could not be.
+#[derive(Clone, Debug)]
+pub enum ChainCert {
+    /// Parsed successfully.
+    Parsed(Box<CertInfo>),
+    /// x509-parser rejected it; the DER is kept for fingerprints.
+    Unparsable {
+        /// The bytes as presented.
+        der: Vec<u8>,
+        /// SHA-256 of `der`.
+        sha256: String,
+        /// Why parsing failed.
+        error: String,
+    },
+}
+
+impl ChainCert {
+    /// The parsed certificate, if it could be parsed.
+    pub fn info(&self) -> Option<&CertInfo> {
+        match self {
+            ChainCert::Parsed(info) => Some(info),
+            ChainCert::Unparsable { .. } => None,
+        }
+    }
+
+    /// The DER bytes.
+    pub fn der(&self) -> &[u8] {
+        match self {
+            ChainCert::Parsed(info) => &info.der,
+            ChainCert::Unparsable { der, .. } => der,
+        }
+    }
+}
+
+/// The presented chain in the order it was received; index 0 is the leaf.
+#[derive(Clone, Debug, Default)]
+pub struct Chain {
+    /// Certificates as presented (at most [`MAX_CHAIN_CERTS`]).
+    pub certs: Vec<ChainCert>,
+    /// How many certificates were presented beyond [`MAX_CHAIN_CERTS`] and not analysed.
+    pub truncated: usize,
+}
+
+impl Chain {
+    /// The leaf, if present and parsable.
+    pub fn leaf(&self) -> Option<&CertInfo> {
+        self.certs.first().and_then(ChainCert::info)
+    }
+
+    /// Parsed certificates with their index.
+    pub fn parsed(&self) -> impl Iterator<Item = (usize, &CertInfo)> {
+        self.certs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.info().map(|info| (i, info)))
+    }
+
+    /// Whether nothing was presented.
+    pub fn is_empty(&self) -> bool {
+        self.certs.is_empty()
+    }
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Colon-separated upper-case hex, the form OpenSSL prints key identifiers in.
+pub fn colon_hex(hex: &str) -> String {
+    hex.as_bytes()
+        .chunks(2)
+        .map(|pair| String::from_utf8_lossy(pair).to_uppercase())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// SHA-256 of bytes in lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
+}

@@ -1,0 +1,197 @@
+//! The command line as clap sees it: shapes and typed values only, no I/O.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::target::{Host, Target};
+
+/// Tells you exactly why a TLS certificate would or would not cause an SSL error.
+///
+/// certcheck connects to each TARGET, captures the chain the server presents (even an invalid
+/// one), replays validation against the system store, the bundled Mozilla store and any
+/// --ca-file side by side, and reports every problem with the exact values and what to do.
+#[derive(Debug, Parser)]
+#[command(
+    name = "certcheck",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_help = "Exit codes: 0 trusted, 1 a target would cause an SSL error, 2 usage error, \
+3 a target could not be evaluated, 4 only warnings (e.g. expiring soon). With several targets \
+the worst wins (1 > 3 > 4 > 0).\n\nEnvironment: SSL_CERT_FILE and SSL_CERT_DIR replace the system \
+store, as they do for OpenSSL. NO_COLOR turns colour off.\n\nTry `certcheck demo` for a tour \
+that needs no network."
+)]
+pub struct Cli {
+    /// Hosts to check: host, host:port, https://host[:port][/path], IP:port or [IPv6]:port (port 443 by default).
+    #[arg(value_name = "TARGET", value_parser = parse_target)]
+    pub targets: Vec<Target>,
+
+    /// Options shared by every mode.
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Options for live targets.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+
+    /// A mode other than checking targets.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every mode takes.
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
+    /// Print the JSON document of the contract on stdout instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// A PEM or DER bundle that forms an extra trust store `custom`; when given, the custom stores decide the verdict (repeatable).
+    #[arg(long = "ca-file", value_name = "PATH", global = true)]
+    pub ca_files: Vec<PathBuf>,
+
+    /// A certificate that expires within N days is a warning (exit 4).
+    #[arg(long, value_name = "N", default_value_t = 30, global = true)]
+    pub warn_days: u32,
+
+    /// Validate as of this instant (RFC 3339, e.g. 2026-12-01T00:00:00Z) instead of now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_at, global = true)]
+    pub at: Option<OffsetDateTime>,
+}
+
+/// Options that only make sense with a network connection.
+#[derive(Debug, Args, Clone)]
+pub struct ConnectArgs {
+    /// The name to send (SNI) and verify, instead of the target's host.
+    #[arg(long, value_name = "NAME", value_parser = parse_host)]
+    pub sni: Option<Host>,
+
+    /// Connect to this address instead of resolving the target's host (like curl --resolve); the port defaults to the target's.
+    #[arg(long = "connect-to", value_name = "ADDR[:PORT]", value_parser = parse_connect_to)]
+    pub connect_to: Option<ConnectTo>,
+
+    /// Bound on name resolution + connect + handshake per target, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
+    pub timeout: Duration,
+
+    /// How many targets are checked at once.
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+}
+
+/// Modes other than checking live targets.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start TLS servers on 127.0.0.1 with generated chains (valid, expired, wrong name, self-signed,
+    /// untrusted root, missing intermediate) and diagnose each, with no network and no set-up.
+    Demo,
+}
+
+/// `--connect-to` value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectTo {
+    /// Address or host name to connect to.
+    pub host: Host,
+    /// Port, when given.
+    pub port: Option<u16>,
+}
+
+fn parse_target(s: &str) -> Result<Target, String> {
+    s.parse::<Target>().map_err(|e| e.to_string())
+}
+
+fn parse_host(s: &str) -> Result<Host, String> {
+    Host::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_at(s: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .map_err(|e| format!("expected an RFC 3339 instant such as 2026-12-01T00:00:00Z ({e})"))
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+        return Err("the timeout must be more than 0 and at most 86400 seconds".into());
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Parses `ADDR[:PORT]`: an IP address, `[IPv6]:port`, `host` or `host:port`.
+pub fn parse_connect_to(s: &str) -> Result<ConnectTo, String> {
+    let text = s.trim();
+    if let Ok(ip) = text.parse::<std::net::IpAddr>() {
+        return Ok(ConnectTo {
+            host: Host::Ip(ip),
+            port: None,
+        });
+    }
+    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+        let (inside, after) = rest
+            .split_once(']')
+            .ok_or_else(|| format!("'{s}': missing ']' after the IPv6 address"))?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => Some(p),
+            None if after.is_empty() => None,
+            None => return Err(format!("'{s}': expected [IPv6]:PORT")),
+        };
+        (inside, port)
+    } else {
+        match text.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (text, None),
+        }
+    };
+    let port = match port {
+        Some(p) => Some(
+            p.parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| format!("'{s}': the port must be a number from 1 to 65535"))?,
+        ),
+        None => None,
+    };
+    Ok(ConnectTo {
+        host: Host::parse(host).map_err(|e| e.to_string())?,
+        port,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn connect_to_forms() {
+        let c = parse_connect_to("127.0.0.1:8443").unwrap();
+        assert_eq!(c.port, Some(8443));
+        let c = parse_connect_to("[::1]:8443").unwrap();
+        assert_eq!(c.host, Host::Ip("::1".parse().unwrap()));
+        let c = parse_connect_to("::1").unwrap();
+        assert_eq!(c.port, None);
+        let c = parse_connect_to("backend.internal").unwrap();
+        assert_eq!(c.host, Host::Dns("backend.internal".into()));
+        assert!(parse_connect_to("host:99999").is_err());
+        assert!(parse_connect_to("[::1").is_err());
+    }
+
+    #[test]
+    fn timeouts_must_be_positive() {
+        assert!(parse_timeout("0").is_err());
+        assert!(parse_timeout("-1").is_err());
+        assert!(parse_timeout("abc").is_err());
+        assert_eq!(parse_timeout("1.5").unwrap(), Duration::from_millis(1500));
+    }
+}

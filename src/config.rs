@@ -1,0 +1,170 @@
+//! Resolved configuration: the command line plus the environment and the clock, read once here.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::cli::{Cli, Command, ConnectTo};
+use crate::target::{Host, Target};
+use crate::trust::store::SystemStoreEnv;
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// comfy-table tables.
+    Human,
+    /// The contract's JSON document.
+    Json,
+}
+
+/// What the process is asked to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Check live targets.
+    Check,
+    /// Run the built-in demonstration.
+    Demo,
+}
+
+/// One live target with its connection options.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsJob {
+    /// The target as typed.
+    pub target: Target,
+    /// `--sni`.
+    pub sni: Option<Host>,
+    /// `--connect-to`.
+    pub connect_to: Option<ConnectTo>,
+}
+
+impl TlsJob {
+    /// The name sent and verified.
+    pub fn server_name(&self) -> &Host {
+        self.sni.as_ref().unwrap_or(&self.target.host)
+    }
+}
+
+/// What a check needs besides the target; shared by every task.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The instant of validation (`--at` or the clock, read once).
+    pub now: OffsetDateTime,
+    /// `--warn-days`.
+    pub warn_days: i64,
+    /// `--timeout`.
+    pub timeout: Duration,
+    /// `--concurrency`.
+    pub concurrency: usize,
+}
+
+/// The environment certcheck reads, captured so tests can pass their own.
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    /// `SSL_CERT_FILE`/`SSL_CERT_DIR` (informational: rustls-native-certs reads them itself).
+    pub system_store: SystemStoreEnv,
+    /// `NO_COLOR` is set and not empty.
+    pub no_color: bool,
+    /// stdout is a terminal.
+    pub stdout_is_terminal: bool,
+}
+
+impl Env {
+    /// Reads the process environment.
+    pub fn from_process() -> Env {
+        use std::io::IsTerminal;
+        let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        Env {
+            system_store: SystemStoreEnv {
+                cert_file: non_empty("SSL_CERT_FILE").map(PathBuf::from),
+                cert_dir: non_empty("SSL_CERT_DIR").map(PathBuf::from),
+            },
+            no_color: non_empty("NO_COLOR").is_some(),
+            stdout_is_terminal: std::io::stdout().is_terminal(),
+        }
+    }
+}
+
+/// Everything a run needs, resolved.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The mode.
+    pub mode: Mode,
+    /// Live targets, in input order.
+    pub jobs: Vec<TlsJob>,
+    /// `--ca-file` paths, in order.
+    pub ca_files: Vec<PathBuf>,
+    /// Shared settings.
+    pub settings: Arc<Settings>,
+    /// Output format.
+    pub format: Format,
+    /// Colour in human output.
+    pub color: bool,
+    /// The environment as read.
+    pub env: Env,
+}
+
+/// A configuration problem; a usage error (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No target and no mode.
+    #[error("no target given; try `certcheck example.com`, `certcheck demo` or `certcheck --help`")]
+    NoTargets,
+    /// `--sni`/`--connect-to` do not apply to this mode.
+    #[error("{0} only applies to live targets")]
+    NotForMode(&'static str),
+}
+
+impl Config {
+    /// Resolves the command line against the environment; reads the clock unless `--at` is given.
+    pub fn from_cli(cli: Cli, env: Env) -> Result<Config, ConfigError> {
+        let now = cli
+            .common
+            .at
+            .unwrap_or_else(OffsetDateTime::now_utc)
+            .to_offset(time::UtcOffset::UTC);
+        let mode = match cli.command {
+            Some(Command::Demo) => Mode::Demo,
+            None => Mode::Check,
+        };
+        if mode == Mode::Check && cli.targets.is_empty() {
+            return Err(ConfigError::NoTargets);
+        }
+        if mode == Mode::Demo {
+            if cli.connect.sni.is_some() {
+                return Err(ConfigError::NotForMode("--sni"));
+            }
+            if cli.connect.connect_to.is_some() {
+                return Err(ConfigError::NotForMode("--connect-to"));
+            }
+        }
+        let jobs = cli
+            .targets
+            .into_iter()
+            .map(|target| TlsJob {
+                target,
+                sni: cli.connect.sni.clone(),
+                connect_to: cli.connect.connect_to.clone(),
+            })
+            .collect();
+        Ok(Config {
+            mode,
+            jobs,
+            ca_files: cli.common.ca_files,
+            settings: Arc::new(Settings {
+                now,
+                warn_days: i64::from(cli.common.warn_days),
+                timeout: cli.connect.timeout,
+                concurrency: usize::from(cli.connect.concurrency),
+            }),
+            format: if cli.common.json {
+                Format::Json
+            } else {
+                Format::Human
+            },
+            color: env.stdout_is_terminal && !env.no_color,
+            env,
+        })
+    }
+}

@@ -1,0 +1,58 @@
+//! Why a connection produced no usable handshake.
+
+use std::time::Duration;
+
+/// A connection failure; each maps to a contract `connection_error.code`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectError {
+    /// The host name did not resolve.
+    #[error("could not resolve host name '{host}': {reason}")]
+    Dns {
+        /// The name that failed.
+        host: String,
+        /// The resolver's words.
+        reason: String,
+    },
+    /// Every address refused the TCP connection.
+    #[error("connection refused by {address} (nothing is listening on that port)")]
+    Refused {
+        /// The address tried last.
+        address: String,
+    },
+    /// `--timeout` elapsed.
+    #[error("no complete answer within {} s while {phase}", .limit.as_secs_f64())]
+    Timeout {
+        /// The bound that elapsed.
+        limit: Duration,
+        /// What was going on when time ran out.
+        phase: String,
+    },
+    /// The peer answered with something that is not TLS.
+    #[error("{address} does not speak TLS: {detail}")]
+    NotTls {
+        /// The peer address.
+        address: String,
+        /// What was received instead, as far as known.
+        detail: String,
+    },
+    /// The handshake failed with a TLS alert or a TLS-level incompatibility.
+    #[error("{0}")]
+    TlsAlert(String),
+    /// Any other I/O failure (reset, closed early, unreachable network...).
+    #[error("{0}")]
+    Io(String),
+}
+
+impl ConnectError {
+    /// The contract's `connection_error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ConnectError::Dns { .. } => "dns",
+            ConnectError::Refused { .. } => "refused",
+            ConnectError::Timeout { .. } => "timeout",
+            ConnectError::NotTls { .. } => "not-tls",
+            ConnectError::TlsAlert(_) => "tls-alert",
+            ConnectError::Io(_) => "io",
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Test PKI generated at run time with rcgen, by role: root → intermediate → leaf.
+//!
+//! Used by `certcheck demo` and by the test suite, so nothing with a date is ever committed.
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, CustomExtension, DnType,
+    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
+};
+use time::{Duration, OffsetDateTime};
+
+/// An error while generating test certificates.
+pub type PkiError = rcgen::Error;
+
+/// What to put in one certificate.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    /// Subject common name.
+    pub common_name: String,
+    /// subjectAltName entries: IP addresses become IP entries, everything else DNS names.
+    pub names: Vec<String>,
+    /// notBefore.
+    pub not_before: OffsetDateTime,
+    /// notAfter.
+    pub not_after: OffsetDateTime,
+    /// A CA certificate (basicConstraints cA=TRUE) with this pathLenConstraint, or a leaf.
+    pub ca: Option<Option<u8>>,
+    /// Extended key usages (leaves get serverAuth by default).
+    pub eku: Vec<ExtendedKeyUsagePurpose>,
+    /// An AIA caIssuers URL.
+    pub ca_issuers_url: Option<String>,
+    /// Extra raw extensions.
+    pub extensions: Vec<CustomExtension>,
+}
+
+impl Spec {
+    /// A CA valid from a day before `now` for ten years.
+    pub fn ca(common_name: &str, now: OffsetDateTime) -> Spec {
+        Spec {
+            common_name: common_name.into(),
+            names: Vec::new(),
+            not_before: now - Duration::days(1),
+            not_after: now + Duration::days(3650),
+            ca: Some(None),
+            eku: Vec::new(),
+            ca_issuers_url: None,
+            extensions: Vec::new(),
+        }
+    }
+
+    /// A server leaf for `names`, valid from a day before `now` for 90 days.
+    pub fn leaf(names: &[&str], now: OffsetDateTime) -> Spec {
+        Spec {
+            common_name: names.first().copied().unwrap_or("leaf").into(),
+            names: names.iter().map(|n| n.to_string()).collect(),
+            not_before: now - Duration::days(1),
+            not_after: now + Duration::days(90),
+            ca: None,
+            eku: vec![ExtendedKeyUsagePurpose::ServerAuth],
+            ca_issuers_url: None,
+            extensions: Vec::new(),
+        }
+    }
+
+    /// Sets the validity window.
+    pub fn valid(mut self, not_before: OffsetDateTime, not_after: OffsetDateTime) -> Spec {
+        self.not_before = not_before;
+        self.not_after = not_after;
+        self
+    }
+
+    /// Sets the AIA caIssuers URL.
+    pub fn ca_issuers(mut self, url: &str) -> Spec {
+        self.ca_issuers_url = Some(url.into());
+        self
+    }
+
+    fn params(&self) -> Result<CertificateParams, PkiError> {
+        let mut params = CertificateParams::new(self.names.clone())?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, self.common_name.clone());
+        params.not_before = self.not_before;
+        params.not_after = self.not_after;
+        params.use_authority_key_identifier_extension = true;
+        match self.ca {
+            Some(path_len) => {
+                params.is_ca = IsCa::Ca(match path_len {
+                    Some(n) => BasicConstraints::Constrained(n),
+                    None => BasicConstraints::Unconstrained,
+                });
+                params.key_usages = vec![
+                    KeyUsagePurpose::KeyCertSign,
+                    KeyUsagePurpose::CrlSign,
+                    KeyUsagePurpose::DigitalSignature,
+                ];
+            }
+            None => {
+                params.is_ca = IsCa::ExplicitNoCa;
+                params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+            }
+        }
+        params.extended_key_usages = self.eku.clone();
+        if let Some(url) = &self.ca_issuers_url {
+            params.custom_extensions.push(aia_ca_issuers(url));
+        }
+        params
+            .custom_extensions
+            .extend(self.extensions.iter().cloned());
+        Ok(params)
+    }
+}
+
+/// An authorityInfoAccess extension with one caIssuers URL.
+pub fn aia_ca_issuers(url: &str) -> CustomExtension {
+    let content = yasna::construct_der(|w| {
+        w.write_sequence(|w| {
+            w.next().write_sequence(|w| {
+                w.next()
+                    .write_oid(&yasna::models::ObjectIdentifier::from_slice(&[
+                        1, 3, 6, 1, 5, 5, 7, 48, 2,
+                    ]));
+                w.next()
+                    .write_tagged_implicit(yasna::Tag::context(6), |w| w.write_ia5_string(url));
+            })
+        })
+    });
+    CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], content)
+}
+
+/// A certificate that can issue others.
+pub struct Authority {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+}
+
+impl Authority {
+    /// A self-signed root.
+    pub fn root(spec: &Spec) -> Result<Authority, PkiError> {
+        Ok(Authority {
+            issuer: CertifiedIssuer::self_signed(spec.params()?, KeyPair::generate()?)?,
+        })
+    }
+
+    /// An intermediate signed by `self`.
+    pub fn intermediate(&self, spec: &Spec) -> Result<Authority, PkiError> {
+        Ok(Authority {
+            issuer: CertifiedIssuer::signed_by(spec.params()?, KeyPair::generate()?, &self.issuer)?,
+        })
+    }
+
+    /// A leaf signed by `self`.
+    pub fn leaf(&self, spec: &Spec) -> Result<Leaf, PkiError> {
+        let key = KeyPair::generate()?;
+        let cert = spec.params()?.signed_by(&key, &self.issuer)?;
+        Ok(Leaf {
+            der: cert.der().to_vec(),
+            key_der: key.serialize_der(),
+        })
+    }
+
+    /// The DER certificate.
+    pub fn der(&self) -> Vec<u8> {
+        self.issuer.der().to_vec()
+    }
+
+    /// The PEM certificate.
+    pub fn pem(&self) -> String {
+        self.issuer.pem()
+    }
+}
+
+/// An end-entity certificate and its private key.
+#[derive(Clone, Debug)]
+pub struct Leaf {
+    /// DER certificate.
+    pub der: Vec<u8>,
+    /// PKCS#8 DER private key.
+    pub key_der: Vec<u8>,
+}
+
+impl Leaf {
+    /// A self-signed leaf.
+    pub fn self_signed(spec: &Spec) -> Result<Leaf, PkiError> {
+        let key = KeyPair::generate()?;
+        let cert = spec.params()?.self_signed(&key)?;
+        Ok(Leaf {
+            der: cert.der().to_vec(),
+            key_der: key.serialize_der(),
+        })
+    }
+}

@@ -1,0 +1,198 @@
+//! Findings: one documented code per condition, with the exact values already in the sentences.
+
+use serde::{Deserialize, Serialize};
+
+/// Every finding code of the contract, in contract order, plus certcheck's own additions at the end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingCode {
+    /// A certificate's notAfter is before now (X509_V_ERR_CERT_HAS_EXPIRED).
+    Expired,
+    /// notBefore is after now (CERT_NOT_YET_VALID).
+    NotYetValid,
+    /// The leaf does not cover the name asked for (HOSTNAME_MISMATCH).
+    HostnameMismatch,
+    /// The leaf is self-signed and not trusted (DEPTH_ZERO_SELF_SIGNED_CERT).
+    SelfSigned,
+    /// The chain ends in a self-signed root the store does not hold (SELF_SIGNED_CERT_IN_CHAIN).
+    UntrustedRoot,
+    /// The last certificate's issuer is neither presented nor in the store.
+    UnknownIssuer,
+    /// As unknown-issuer, and the missing certificate is an intermediate.
+    IncompleteChain,
+    /// A signature does not verify with its issuer's key.
+    BadSignature,
+    /// The leaf's EKU excludes TLS server authentication.
+    InvalidPurpose,
+    /// An issuing certificate is not a CA.
+    NotACa,
+    /// A pathLenConstraint is violated.
+    PathLengthExceeded,
+    /// A name is outside an issuer's name constraints.
+    NameConstraintViolation,
+    /// A critical extension the verifier does not understand.
+    UnsupportedCriticalExtension,
+    /// SHA-1 or MD5 signature on a non-root certificate.
+    WeakSignatureAlgorithm,
+    /// RSA below 2048 bits, or an EC curve below 256 bits.
+    WeakKey,
+    /// Revoked according to OCSP or a CRL.
+    Revoked,
+    /// Valid, but expires within `--warn-days`.
+    ExpiringSoon,
+    /// Presented certificates are out of order or include unrelated ones.
+    ChainOrder,
+    /// A leaf valid for longer than browsers accept.
+    LongValidity,
+    /// The server sends the root itself.
+    UnneededRoot,
+    /// The stores reach different verdicts.
+    TrustStoreDisagreement,
+    /// A presented certificate cannot be parsed at all (certcheck addition).
+    MalformedCertificate,
+    /// The verifier rejected the chain for a reason no other code describes (certcheck addition).
+    VerificationFailed,
+}
+
+impl FindingCode {
+    /// Every code, in order.
+    pub const ALL: [FindingCode; 23] = [
+        FindingCode::Expired,
+        FindingCode::NotYetValid,
+        FindingCode::HostnameMismatch,
+        FindingCode::SelfSigned,
+        FindingCode::UntrustedRoot,
+        FindingCode::UnknownIssuer,
+        FindingCode::IncompleteChain,
+        FindingCode::BadSignature,
+        FindingCode::InvalidPurpose,
+        FindingCode::NotACa,
+        FindingCode::PathLengthExceeded,
+        FindingCode::NameConstraintViolation,
+        FindingCode::UnsupportedCriticalExtension,
+        FindingCode::WeakSignatureAlgorithm,
+        FindingCode::WeakKey,
+        FindingCode::Revoked,
+        FindingCode::ExpiringSoon,
+        FindingCode::ChainOrder,
+        FindingCode::LongValidity,
+        FindingCode::UnneededRoot,
+        FindingCode::TrustStoreDisagreement,
+        FindingCode::MalformedCertificate,
+        FindingCode::VerificationFailed,
+    ];
+
+    /// The contract string, e.g. `hostname-mismatch`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingCode::Expired => "expired",
+            FindingCode::NotYetValid => "not-yet-valid",
+            FindingCode::HostnameMismatch => "hostname-mismatch",
+            FindingCode::SelfSigned => "self-signed",
+            FindingCode::UntrustedRoot => "untrusted-root",
+            FindingCode::UnknownIssuer => "unknown-issuer",
+            FindingCode::IncompleteChain => "incomplete-chain",
+            FindingCode::BadSignature => "bad-signature",
+            FindingCode::InvalidPurpose => "invalid-purpose",
+            FindingCode::NotACa => "not-a-ca",
+            FindingCode::PathLengthExceeded => "path-length-exceeded",
+            FindingCode::NameConstraintViolation => "name-constraint-violation",
+            FindingCode::UnsupportedCriticalExtension => "unsupported-critical-extension",
+            FindingCode::WeakSignatureAlgorithm => "weak-signature-algorithm",
+            FindingCode::WeakKey => "weak-key",
+            FindingCode::Revoked => "revoked",
+            FindingCode::ExpiringSoon => "expiring-soon",
+            FindingCode::ChainOrder => "chain-order",
+            FindingCode::LongValidity => "long-validity",
+            FindingCode::UnneededRoot => "unneeded-root",
+            FindingCode::TrustStoreDisagreement => "trust-store-disagreement",
+            FindingCode::MalformedCertificate => "malformed-certificate",
+            FindingCode::VerificationFailed => "verification-failed",
+        }
+    }
+
+    /// The severity the contract gives this code.
+    pub fn severity(self) -> Severity {
+        match self {
+            FindingCode::ExpiringSoon | FindingCode::ChainOrder | FindingCode::LongValidity => {
+                Severity::Warning
+            }
+            FindingCode::UnneededRoot | FindingCode::TrustStoreDisagreement => Severity::Info,
+            _ => Severity::Error,
+        }
+    }
+}
+
+impl std::fmt::Display for FindingCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How bad a finding is; ordered so that `Error` is the greatest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing, changes nothing.
+    Info,
+    /// Will become a problem, or some clients object.
+    Warning,
+    /// A client would fail.
+    Error,
+}
+
+/// Which stores a finding holds under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Whatever the store.
+    AllStores,
+    /// Only under these stores (indexes into the configured store list).
+    Stores(Vec<usize>),
+}
+
+impl Scope {
+    /// Whether the finding holds under store `index`.
+    pub fn includes(&self, index: usize) -> bool {
+        match self {
+            Scope::AllStores => true,
+            Scope::Stores(list) => list.contains(&index),
+        }
+    }
+}
+
+/// One problem or observation, with the exact values and what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// The code.
+    pub code: FindingCode,
+    /// Its severity (normally the code's own).
+    pub severity: Severity,
+    /// Index in the presented chain, or `None` for the chain as a whole.
+    pub certificate: Option<usize>,
+    /// The stores it holds under.
+    pub scope: Scope,
+    /// A sentence with the exact values.
+    pub message: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+impl Finding {
+    /// A finding with the code's own severity.
+    pub fn new(
+        code: FindingCode,
+        certificate: Option<usize>,
+        scope: Scope,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            code,
+            severity: code.severity(),
+            certificate,
+            scope,
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+}

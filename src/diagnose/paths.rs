@@ -1,0 +1,160 @@
+//! Which certificates are in play under each store: webpki's path when it found one, otherwise the
+//! path certcheck builds itself from the presented certificates by name and signature.
+
+use time::OffsetDateTime;
+
+use super::Context;
+use crate::chain::signature::{SigCheck, verify_cert_signature};
+use crate::chain::{CertInfo, Chain, MAX_CHAIN_CERTS};
+use crate::trust::store::Anchor;
+use crate::trust::{TrustResult, TrustStore};
+
+/// The certificates in play under one store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StorePath {
+    /// Presented certificates on the path, leaf first.
+    pub presented: Vec<usize>,
+    /// `--untrusted` pool certificates on the path.
+    pub pool: Vec<usize>,
+    /// The anchor reached (index into the store), if any.
+    pub anchor: Option<usize>,
+    /// Whether webpki validated this path.
+    pub validated: bool,
+}
+
+impl StorePath {
+    /// The certificates on the path (presented, then pool), leaf first.
+    pub fn certs<'c>(&self, ctx: &'c Context<'_>) -> Vec<&'c CertInfo> {
+        self.presented
+            .iter()
+            .filter_map(|i| ctx.chain.certs.get(*i).and_then(|c| c.info()))
+            .chain(self.pool.iter().filter_map(|i| ctx.pool.get(*i)))
+            .collect()
+    }
+
+    /// The earliest notAfter along the path, anchor included when the store has its certificate.
+    pub fn expires_at(&self, ctx: &Context<'_>, store: usize) -> Option<OffsetDateTime> {
+        let anchor = self
+            .anchor
+            .and_then(|a| anchor_info(ctx.stores.get(store)?, a))
+            .map(|c| c.not_after);
+        self.certs(ctx)
+            .iter()
+            .map(|c| c.not_after)
+            .chain(anchor)
+            .min()
+    }
+}
+
+/// Whether `issuer` (by name and key) issued `child`; an unsupported algorithm counts as a
+/// name match so that the path is still followed and the algorithm reported elsewhere.
+pub fn signed_by(child: &CertInfo, issuer_subject_raw: &[u8], issuer_spki: &[u8]) -> bool {
+    child.issuer_raw == issuer_subject_raw
+        && !matches!(
+            verify_cert_signature(&child.der, issuer_spki),
+            SigCheck::Invalid
+        )
+}
+
+/// An anchor of `store` that issued `cert`, if any.
+pub fn anchor_for<'s>(store: &'s TrustStore, cert: &CertInfo) -> Option<(usize, &'s Anchor)> {
+    store
+        .anchors
+        .iter()
+        .enumerate()
+        .find(|(_, a)| signed_by(cert, &a.subject_raw, &a.spki_der))
+}
+
+/// The parsed certificate of anchor `index`, when the store has the whole certificate.
+pub fn anchor_info(store: &TrustStore, index: usize) -> Option<CertInfo> {
+    let der = store.anchors.get(index)?.der.as_ref()?;
+    crate::chain::parse_certificate(der).ok()
+}
+
+/// A step of certcheck's own path walk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Node {
+    /// A presented certificate.
+    Presented(usize),
+    /// A `--untrusted` pool certificate.
+    Pool(usize),
+}
+
+/// Walks from the leaf to issuers among the presented certificates, then the pool, stopping at a
+/// self-signed certificate, at a certificate whose issuer `stop` accepts, or when no issuer is found.
+pub fn walk(chain: &Chain, pool: &[CertInfo], stop: impl Fn(&CertInfo) -> bool) -> Vec<Node> {
+    let Some(leaf) = chain.leaf() else {
+        return Vec::new();
+    };
+    let mut nodes = vec![Node::Presented(0)];
+    let mut current = leaf;
+    while nodes.len() < MAX_CHAIN_CERTS {
+        if current.self_signed || stop(current) {
+            break;
+        }
+        let presented = chain.parsed().find(|(i, c)| {
+            !nodes.contains(&Node::Presented(*i)) && signed_by(current, &c.subject_raw, &c.spki_der)
+        });
+        let next = match presented {
+            Some((i, c)) => Some((Node::Presented(i), c)),
+            None => pool
+                .iter()
+                .enumerate()
+                .find(|(i, c)| {
+                    !nodes.contains(&Node::Pool(*i))
+                        && signed_by(current, &c.subject_raw, &c.spki_der)
+                })
+                .map(|(i, c)| (Node::Pool(i), c)),
+        };
+        match next {
+            Some((node, cert)) => {
+                nodes.push(node);
+                current = cert;
+            }
+            None => break,
+        }
+    }
+    nodes
+}
+
+/// The certificates in play under `store`.
+pub fn store_path(
+    chain: &Chain,
+    pool: &[CertInfo],
+    store: &TrustStore,
+    result: &TrustResult,
+) -> StorePath {
+    if let Ok(verified) = &result.path {
+        let presented_len = chain.certs.len();
+        let mut path = StorePath {
+            presented: vec![0],
+            pool: Vec::new(),
+            anchor: Some(verified.anchor),
+            validated: true,
+        };
+        for index in &verified.intermediates {
+            if *index < presented_len {
+                path.presented.push(*index);
+            } else {
+                path.pool.push(*index - presented_len);
+            }
+        }
+        return path;
+    }
+    let nodes = walk(chain, pool, |cert| anchor_for(store, cert).is_some());
+    let last = nodes.last().and_then(|node| match node {
+        Node::Presented(i) => chain.certs.get(*i).and_then(|c| c.info()),
+        Node::Pool(i) => pool.get(*i),
+    });
+    let mut path = StorePath {
+        anchor: last.and_then(|c| anchor_for(store, c)).map(|(i, _)| i),
+        ..StorePath::default()
+    };
+    for node in nodes {
+        match node {
+            Node::Presented(i) => path.presented.push(i),
+            Node::Pool(i) => path.pool.push(i),
+        }
+    }
+    path
+}

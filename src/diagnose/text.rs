@@ -1,0 +1,100 @@
+//! Shared wording: how certificates, dates and durations are named in every sentence.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::finding::FindingCode;
+use crate::chain::CertInfo;
+
+/// `certificate 1 (CN=Example Intermediate)`.
+pub fn label(index: usize, cert: &CertInfo) -> String {
+    format!("certificate {index} ({})", cert.subject)
+}
+
+/// RFC 3339 in UTC, e.g. `2026-10-01T00:00:00Z`.
+pub fn date(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| at.to_string())
+}
+
+/// `58 days ago`, `in 3 days`, `today` style distance between `at` and `now`.
+pub fn relative(at: OffsetDateTime, now: OffsetDateTime) -> String {
+    let days = (at - now).whole_days();
+    let hours = (at - now).whole_hours();
+    match days {
+        0 if hours > 0 => format!("in {hours} hours"),
+        0 if hours < 0 => format!("{} hours ago", -hours),
+        0 => "within the hour".into(),
+        1 => "in 1 day".into(),
+        -1 => "1 day ago".into(),
+        d if d > 0 => format!("in {d} days"),
+        d => format!("{} days ago", -d),
+    }
+}
+
+/// A list for sentences: `a, b, c`, or `none` when empty.
+pub fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// A hint for a code when no dedicated check produced a more specific one.
+pub fn generic_hint(code: FindingCode) -> &'static str {
+    match code {
+        FindingCode::Expired => "Renew the expired certificate and install it on the server.",
+        FindingCode::NotYetValid => {
+            "Check the clocks of this machine and of the server; otherwise wait until the certificate's start date or reissue it."
+        }
+        FindingCode::HostnameMismatch => {
+            "Use a certificate whose subjectAltName covers the name clients connect to."
+        }
+        FindingCode::SelfSigned | FindingCode::UntrustedRoot | FindingCode::UnknownIssuer => {
+            "Serve a chain that leads to a root the clients trust, or add your private root to their trust store."
+        }
+        FindingCode::IncompleteChain => {
+            "Configure the server to send the full chain (for example fullchain.pem, not cert.pem)."
+        }
+        FindingCode::BadSignature => {
+            "The certificate was altered or was not issued by the certificate presented as its issuer; reinstall the chain the CA delivered."
+        }
+        FindingCode::InvalidPurpose => {
+            "Reissue the certificate with extendedKeyUsage serverAuth (TLS Web Server Authentication)."
+        }
+        FindingCode::NotACa => {
+            "An issuing certificate must carry basicConstraints cA=TRUE; reissue the chain from a proper CA certificate."
+        }
+        FindingCode::PathLengthExceeded => {
+            "Shorten the chain or reissue the constrained CA with a larger pathLenConstraint."
+        }
+        FindingCode::NameConstraintViolation => {
+            "Use a name within the issuing CA's name constraints, or a CA without them."
+        }
+        FindingCode::UnsupportedCriticalExtension => {
+            "Reissue the certificate without the unknown critical extension (or mark it non-critical)."
+        }
+        FindingCode::WeakSignatureAlgorithm => {
+            "Reissue the certificate with a SHA-256 (or stronger) signature."
+        }
+        FindingCode::WeakKey => "Reissue with an RSA key of at least 2048 bits or an EC P-256 key.",
+        FindingCode::Revoked => "Replace the revoked certificate with a newly issued one.",
+        FindingCode::ExpiringSoon => "Renew the certificate before it expires.",
+        FindingCode::ChainOrder => {
+            "Send the leaf first, then each issuer in order, and nothing else."
+        }
+        FindingCode::LongValidity => "Reissue with a validity period browsers accept.",
+        FindingCode::UnneededRoot => {
+            "Remove the root from the served chain; clients use their own copy."
+        }
+        FindingCode::TrustStoreDisagreement => {
+            "Clients that use the stores that do not trust this chain will fail; serve a chain to a root all of them hold."
+        }
+        FindingCode::MalformedCertificate => "Replace the malformed certificate.",
+        FindingCode::VerificationFailed => {
+            "Inspect the chain with the details above; reissue the offending certificate."
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Render: report → bytes. Each format is a pure function of the report; nothing is computed here.
+
+pub mod human;
+pub mod json;
+
+use std::io::{self, Write};
+
+use crate::config::Format;
+use crate::report::Report;
+
+/// How human output looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Style {
+    /// ANSI colours.
+    pub color: bool,
+    /// Table width in columns.
+    pub width: u16,
+}
+
+impl Style {
+    /// Width of the terminal when stdout is one, else 120 columns; colour as decided by the config.
+    pub fn detect(color: bool) -> Style {
+        use std::io::IsTerminal;
+        let width = if io::stdout().is_terminal() {
+            crossterm_width().unwrap_or(120)
+        } else {
+            120
+        };
+        Style { color, width }
+    }
+}
+
+fn crossterm_width() -> Option<u16> {
+    comfy_table::Table::new().width()
+}
+
+/// Writes the report in `format`.
+pub fn render(
+    report: &Report,
+    format: Format,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Json => json::write(report, out),
+        Format::Human => human::write(report, style, out),
+    }
+}

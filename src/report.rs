@@ -1,0 +1,332 @@
+//! The serde model that *is* the JSON contract. No formatting happens here: every field, sentence
+//! and status is computed before rendering.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::chain::{CertInfo, Chain, ChainCert};
+use crate::diagnose::text::date;
+use crate::diagnose::{Diagnosis, Finding, FindingCode, Scope, Severity};
+use crate::trust::{StoreKind, TrustStore};
+
+/// The whole run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    /// certcheck's version.
+    pub version: String,
+    /// The instant of validation (`--at` when given), RFC 3339.
+    pub checked_at: String,
+    /// One result per target, in input order.
+    pub results: Vec<TargetReport>,
+}
+
+/// Where a result's certificates came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// A live TLS handshake.
+    Tls,
+    /// A local file.
+    File,
+}
+
+/// The overall outcome of one target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Trusted, nothing expiring.
+    Ok,
+    /// Trusted, with warnings.
+    Warning,
+    /// A client would fail, or the target could not be evaluated.
+    Error,
+}
+
+/// A failure to obtain or evaluate the certificates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionErrorReport {
+    /// `dns`, `refused`, `timeout`, `not-tls`, `tls-alert`, `io` or `file`.
+    pub code: String,
+    /// A sentence.
+    pub message: String,
+}
+
+/// The negotiated session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsReport {
+    /// `TLSv1.3` or `TLSv1.2`.
+    pub version: String,
+    /// e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub cipher_suite: String,
+    /// Negotiated ALPN protocol.
+    pub alpn: Option<String>,
+    /// Whether the server stapled an OCSP response.
+    pub ocsp_stapled: bool,
+}
+
+/// A public key, for people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyReport {
+    /// `RSA`, `EC`, `Ed25519`...
+    pub algorithm: String,
+    /// Key size in bits.
+    pub bits: u32,
+}
+
+/// One presented certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertReport {
+    /// Position in the presented chain.
+    pub index: usize,
+    /// Subject DN.
+    pub subject: String,
+    /// Issuer DN.
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial: String,
+    /// notBefore, RFC 3339.
+    pub not_before: String,
+    /// notAfter, RFC 3339.
+    pub not_after: String,
+    /// Whole days until notAfter, negative once expired.
+    pub days_remaining: i64,
+    /// subjectAltName DNS names.
+    pub dns_names: Vec<String>,
+    /// subjectAltName IP addresses.
+    pub ip_addresses: Vec<String>,
+    /// basicConstraints cA.
+    pub is_ca: bool,
+    /// Issued by itself (signature verified).
+    pub self_signed: bool,
+    /// The public key.
+    pub key: KeyReport,
+    /// e.g. `sha256WithRSAEncryption`.
+    pub signature_algorithm: String,
+    /// SHA-256 fingerprint of the DER, hex.
+    pub sha256: String,
+    /// Why the certificate could not be parsed (certcheck addition; null when it parsed).
+    pub parse_error: Option<String>,
+}
+
+/// One store's verdict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustReport {
+    /// `system`, `bundled` or `custom`.
+    pub store: StoreKind,
+    /// Path or description.
+    pub source: String,
+    /// Whether a client using this store would accept the chain for this name.
+    pub trusted: bool,
+    /// The finding code that explains a failure.
+    pub error: Option<FindingCode>,
+    /// Subject of the anchor reached.
+    pub anchor: Option<String>,
+    /// Earliest notAfter along the validated path: the date the chain breaks in this store.
+    pub expires_at: Option<String>,
+    /// Entries of the store that failed to load (certcheck addition).
+    pub load_errors: Vec<String>,
+}
+
+impl TrustReport {
+    /// The store could not be loaded at all, so it gave no verdict.
+    pub fn unavailable(&self) -> bool {
+        !self.trusted
+            && self.error.is_none()
+            && self.anchor.is_none()
+            && !self.load_errors.is_empty()
+    }
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingReport {
+    /// The code.
+    pub code: FindingCode,
+    /// Its severity.
+    pub severity: Severity,
+    /// Index in `chain`, or null for the chain as a whole.
+    pub certificate: Option<usize>,
+    /// Null when it holds whatever the store, else the stores it holds under.
+    pub stores: Option<Vec<StoreKind>>,
+    /// A sentence with the exact values.
+    pub message: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+/// The result for one target.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TargetReport {
+    /// What the user typed (or the file path).
+    pub target: String,
+    /// The host (null for a file without `--host`).
+    pub host: Option<String>,
+    /// The port (null for files).
+    pub port: Option<u16>,
+    /// The name sent as SNI and verified (null when no name is checked).
+    pub server_name: Option<String>,
+    /// The peer address.
+    pub address: Option<String>,
+    /// `tls` or `file`.
+    pub source: Source,
+    /// The outcome under the primary store.
+    pub status: Status,
+    /// Why the target could not be (fully) evaluated.
+    pub connection_error: Option<ConnectionErrorReport>,
+    /// The negotiated session.
+    pub tls: Option<TlsReport>,
+    /// The presented certificates.
+    pub chain: Vec<CertReport>,
+    /// One entry per store.
+    pub trust: Vec<TrustReport>,
+    /// Every finding, most severe first.
+    pub findings: Vec<FindingReport>,
+}
+
+/// The stores that decide `status`: the `custom` ones when present, otherwise `system`.
+pub fn primary_kind(trust: &[TrustReport]) -> StoreKind {
+    if trust.iter().any(|t| t.store == StoreKind::Custom) {
+        StoreKind::Custom
+    } else {
+        StoreKind::System
+    }
+}
+
+/// Whether every primary store trusts the chain (false when there is none).
+pub fn primary_trusted(trust: &[TrustReport]) -> bool {
+    let primary = primary_kind(trust);
+    let mut entries = trust.iter().filter(|t| t.store == primary).peekable();
+    entries.peek().is_some() && entries.all(|t| t.trusted)
+}
+
+/// Builds the chain entries.
+pub fn chain_reports(chain: &Chain, now: OffsetDateTime) -> Vec<CertReport> {
+    chain
+        .certs
+        .iter()
+        .enumerate()
+        .map(|(index, cert)| match cert {
+            ChainCert::Parsed(info) => cert_report(index, info, now),
+            ChainCert::Unparsable { sha256, error, .. } => CertReport {
+                index,
+                subject: String::new(),
+                issuer: String::new(),
+                serial: String::new(),
+                not_before: String::new(),
+                not_after: String::new(),
+                days_remaining: 0,
+                dns_names: Vec::new(),
+                ip_addresses: Vec::new(),
+                is_ca: false,
+                self_signed: false,
+                key: KeyReport {
+                    algorithm: String::new(),
+                    bits: 0,
+                },
+                signature_algorithm: String::new(),
+                sha256: sha256.clone(),
+                parse_error: Some(error.clone()),
+            },
+        })
+        .collect()
+}
+
+fn cert_report(index: usize, info: &CertInfo, now: OffsetDateTime) -> CertReport {
+    CertReport {
+        index,
+        subject: info.subject.clone(),
+        issuer: info.issuer.clone(),
+        serial: info.serial.clone(),
+        not_before: date(info.not_before),
+        not_after: date(info.not_after),
+        days_remaining: info.days_remaining(now),
+        dns_names: info.dns_names.clone(),
+        ip_addresses: info.ip_addresses.clone(),
+        is_ca: info.is_ca,
+        self_signed: info.self_signed,
+        key: KeyReport {
+            algorithm: match &info.key.curve {
+                Some(_) => "EC".into(),
+                None => info.key.algorithm.clone(),
+            },
+            bits: info.key.bits,
+        },
+        signature_algorithm: info.signature_algorithm.clone(),
+        sha256: info.sha256.clone(),
+        parse_error: None,
+    }
+}
+
+/// Builds the trust entries from the stores and the diagnosis.
+pub fn trust_reports(stores: &[TrustStore], diagnosis: &Diagnosis) -> Vec<TrustReport> {
+    stores
+        .iter()
+        .zip(&diagnosis.verdicts)
+        .map(|(store, verdict)| TrustReport {
+            store: store.kind,
+            source: store.source.clone(),
+            trusted: verdict.trusted,
+            error: verdict.error,
+            anchor: verdict.anchor.clone(),
+            expires_at: verdict.expires_at.map(date),
+            load_errors: store.errors.clone(),
+        })
+        .collect()
+}
+
+/// Builds the finding entries.
+pub fn finding_reports(stores: &[TrustStore], findings: &[Finding]) -> Vec<FindingReport> {
+    findings
+        .iter()
+        .map(|f| FindingReport {
+            code: f.code,
+            severity: f.severity,
+            certificate: f.certificate,
+            stores: match &f.scope {
+                Scope::AllStores => None,
+                Scope::Stores(list) => {
+                    let mut kinds: Vec<StoreKind> = list
+                        .iter()
+                        .filter_map(|i| stores.get(*i).map(|s| s.kind))
+                        .collect();
+                    kinds.dedup();
+                    Some(kinds)
+                }
+            },
+            message: f.message.clone(),
+            hint: f.hint.clone(),
+        })
+        .collect()
+}
+
+/// The status under the primary store, given everything else in the report.
+pub fn status(
+    trust: &[TrustReport],
+    findings: &[FindingReport],
+    connection_error: Option<&ConnectionErrorReport>,
+    has_chain: bool,
+) -> Status {
+    if connection_error.is_some() || !has_chain || !primary_trusted(trust) {
+        return Status::Error;
+    }
+    let primary = primary_kind(trust);
+    let applies = |f: &&FindingReport| match &f.stores {
+        None => true,
+        Some(list) => list.contains(&primary),
+    };
+    if findings
+        .iter()
+        .filter(applies)
+        .any(|f| f.severity == Severity::Error)
+    {
+        Status::Error
+    } else if findings
+        .iter()
+        .filter(applies)
+        .any(|f| f.severity == Severity::Warning)
+    {
+        Status::Warning
+    } else {
+        Status::Ok
+    }
+}

@@ -1,0 +1,228 @@
+//! What the user typed: `host`, `host:port`, `https://host[:port][/path]`, `IP:port` or `[IPv6]:port`.
+//!
+//! Parsing goes through the `url` crate's host parser so that internationalised names become their
+//! ASCII (punycode) form exactly as a browser would send them.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+/// Port used when the target does not name one.
+pub const DEFAULT_PORT: u16 = 443;
+
+/// A host as it will be resolved and checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Host {
+    /// A DNS name in ASCII (punycode) form, lower case, without a trailing dot.
+    Dns(String),
+    /// A literal IPv4 or IPv6 address.
+    Ip(IpAddr),
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Dns(name) => f.write_str(name),
+            Host::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+impl Host {
+    /// Parses a bare host name or IP address (no port), converting IDNs to punycode.
+    pub fn parse(input: &str) -> Result<Host, TargetError> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(TargetError::new(input, "the host name is empty"));
+        }
+        let unbracketed = trimmed
+            .strip_prefix('[')
+            .and_then(|s| s.strip_suffix(']'))
+            .unwrap_or(trimmed);
+        if let Ok(ip) = unbracketed.parse::<IpAddr>() {
+            return Ok(Host::Ip(ip));
+        }
+        match url::Host::parse(trimmed) {
+            Ok(url::Host::Domain(name)) => {
+                let name = name.trim_end_matches('.').to_string();
+                if name.is_empty() {
+                    return Err(TargetError::new(input, "the host name is empty"));
+                }
+                Ok(Host::Dns(name))
+            }
+            Ok(url::Host::Ipv4(ip)) => Ok(Host::Ip(IpAddr::V4(ip))),
+            Ok(url::Host::Ipv6(ip)) => Ok(Host::Ip(IpAddr::V6(ip))),
+            Err(err) => Err(TargetError::new(
+                input,
+                format!("invalid host name ({err})"),
+            )),
+        }
+    }
+}
+
+/// One target to check, as given on the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// The text the user typed, kept for the report.
+    pub input: String,
+    /// The host to resolve (unless `--connect-to` says otherwise) and, by default, to verify.
+    pub host: Host,
+    /// The TCP port.
+    pub port: u16,
+}
+
+impl Target {
+    /// `host:port` as shown in reports, with IPv6 addresses bracketed.
+    pub fn display_name(&self) -> String {
+        match &self.host {
+            Host::Ip(IpAddr::V6(ip)) => format!("[{ip}]:{}", self.port),
+            host => format!("{host}:{}", self.port),
+        }
+    }
+}
+
+/// A target that cannot be parsed; a usage error (exit 2).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid target '{input}': {reason}")]
+pub struct TargetError {
+    input: String,
+    reason: String,
+}
+
+impl TargetError {
+    fn new(input: &str, reason: impl Into<String>) -> Self {
+        TargetError {
+            input: input.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl FromStr for Target {
+    type Err = TargetError;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let text = input.trim();
+        if text.is_empty() {
+            return Err(TargetError::new(input, "the target is empty"));
+        }
+        if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(TargetError::new(input, "it contains whitespace"));
+        }
+        let with_scheme = match text.split_once("://") {
+            Some((scheme, _)) if scheme.eq_ignore_ascii_case("https") => text.to_string(),
+            Some((scheme, _)) => {
+                return Err(TargetError::new(
+                    input,
+                    format!("unsupported scheme '{scheme}' (only https:// URLs are accepted)"),
+                ));
+            }
+            None => {
+                // A bare IPv6 address without brackets is ambiguous with host:port.
+                if text.matches(':').count() > 1 && !text.starts_with('[') {
+                    if text.parse::<IpAddr>().is_ok() {
+                        return Err(TargetError::new(
+                            input,
+                            "an IPv6 address needs brackets, as in [::1]:443",
+                        ));
+                    }
+                    return Err(TargetError::new(input, "expected HOST[:PORT]"));
+                }
+                format!("https://{text}")
+            }
+        };
+        let url = url::Url::parse(&with_scheme).map_err(|err| {
+            let reason = match err {
+                url::ParseError::InvalidPort => "the port must be a number from 1 to 65535".into(),
+                url::ParseError::EmptyHost => "the host name is empty".into(),
+                other => format!("{other}"),
+            };
+            TargetError::new(input, reason)
+        })?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(TargetError::new(
+                input,
+                "user names and passwords are not accepted",
+            ));
+        }
+        let host = match url.host() {
+            Some(url::Host::Domain(name)) => {
+                let name = name.trim_end_matches('.').to_string();
+                if name.is_empty() {
+                    return Err(TargetError::new(input, "the host name is empty"));
+                }
+                Host::Dns(name)
+            }
+            Some(url::Host::Ipv4(ip)) => Host::Ip(IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => Host::Ip(IpAddr::V6(ip)),
+            None => return Err(TargetError::new(input, "the host name is empty")),
+        };
+        // `url` drops the default port for https, so 443 comes back as None.
+        let port = url.port().unwrap_or(DEFAULT_PORT);
+        if port == 0 {
+            return Err(TargetError::new(input, "port 0 is not a valid port"));
+        }
+        Ok(Target {
+            input: text.to_string(),
+            host,
+            port,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    fn parse(s: &str) -> Target {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn accepts_every_contract_form() {
+        let t = parse("example.com");
+        assert_eq!((t.host, t.port), (Host::Dns("example.com".into()), 443));
+        let t = parse("example.com:8443");
+        assert_eq!((t.host, t.port), (Host::Dns("example.com".into()), 8443));
+        let t = parse("https://Example.COM/some/path?q=1");
+        assert_eq!((t.host, t.port), (Host::Dns("example.com".into()), 443));
+        let t = parse("https://example.com:444/x");
+        assert_eq!(t.port, 444);
+        let t = parse("127.0.0.1:8443");
+        assert_eq!(t.host, Host::Ip(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        let t = parse("[::1]:8443");
+        assert_eq!(t.host, Host::Ip(IpAddr::V6(Ipv6Addr::LOCALHOST)));
+        assert_eq!(t.display_name(), "[::1]:8443");
+        let t = parse("https://[::1]");
+        assert_eq!(t.port, 443);
+    }
+
+    #[test]
+    fn converts_internationalised_names_to_punycode() {
+        let t = parse("bücher.example");
+        assert_eq!(t.host, Host::Dns("xn--bcher-kva.example".into()));
+        assert_eq!(
+            Host::parse("Bücher.Example.").unwrap(),
+            Host::Dns("xn--bcher-kva.example".into())
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_targets_with_a_reason() {
+        for bad in [
+            "",
+            "host:notaport",
+            "host:70000",
+            "host:0",
+            "ftp://host",
+            "::1",
+            "a b",
+            "https://",
+            "https://user:pw@host",
+        ] {
+            let err = bad.parse::<Target>().unwrap_err();
+            assert!(err.to_string().contains("invalid target"), "{bad}: {err}");
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Trust: load the stores and replay validation against each of them.
+
+pub mod replay;
+pub mod store;
+
+pub use replay::{TrustResult, VerifiedPath, replay};
+pub use store::{StoreKind, TrustStore};

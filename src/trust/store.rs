@@ -1,0 +1,257 @@
+//! Trust stores: `system` (rustls-native-certs), `bundled` (webpki-roots) and `custom` (`--ca-file`).
+//!
+//! Loading is partial-success, like rustls-native-certs: what loads is used, what does not is
+//! reported beside it, and a store that cannot be loaded at all is a store with no anchors and an
+//! error, never an abort.
+
+use std::path::{Path, PathBuf};
+
+use rustls::pki_types::{CertificateDer, TrustAnchor};
+use serde::Serialize;
+
+use crate::chain::file::load_file;
+
+/// Which kind of store, as named in the contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StoreKind {
+    /// The platform store (honours `SSL_CERT_FILE`/`SSL_CERT_DIR`).
+    System,
+    /// The Mozilla root program via webpki-roots.
+    Bundled,
+    /// A `--ca-file`.
+    Custom,
+}
+
+impl StoreKind {
+    /// The contract name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreKind::System => "system",
+            StoreKind::Bundled => "bundled",
+            StoreKind::Custom => "custom",
+        }
+    }
+}
+
+/// One trust anchor with the raw forms used for matching.
+#[derive(Clone, Debug)]
+pub struct Anchor {
+    /// The webpki anchor.
+    pub anchor: TrustAnchor<'static>,
+    /// The full certificate, when the store has it (webpki-roots only has name and key).
+    pub der: Option<Vec<u8>>,
+    /// Subject name as a complete DER `Name` (SEQUENCE included), comparable to `CertInfo::issuer_raw`.
+    pub subject_raw: Vec<u8>,
+    /// SubjectPublicKeyInfo as complete DER.
+    pub spki_der: Vec<u8>,
+}
+
+impl Anchor {
+    fn from_trust_anchor(anchor: TrustAnchor<'static>, der: Option<Vec<u8>>) -> Anchor {
+        Anchor {
+            subject_raw: wrap_sequence(anchor.subject.as_ref()),
+            spki_der: wrap_sequence(anchor.subject_public_key_info.as_ref()),
+            anchor,
+            der,
+        }
+    }
+
+    /// The subject as a readable distinguished name.
+    pub fn subject(&self) -> String {
+        name_to_string(&self.subject_raw)
+    }
+}
+
+/// Decodes a DER `Name` to `CN=..., O=...` form.
+pub fn name_to_string(raw: &[u8]) -> String {
+    use x509_parser::prelude::FromDer;
+    match x509_parser::x509::X509Name::from_der(raw) {
+        Ok((_, name)) => name.to_string(),
+        Err(_) => "(unparsable name)".into(),
+    }
+}
+
+/// Wraps DER contents in a SEQUENCE header (webpki keeps names and keys without it).
+fn wrap_sequence(contents: &[u8]) -> Vec<u8> {
+    let len = contents.len();
+    let mut out = vec![0x30];
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .iter()
+            .copied()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(contents);
+    out
+}
+
+/// A loaded store.
+#[derive(Clone, Debug)]
+pub struct TrustStore {
+    /// Which store.
+    pub kind: StoreKind,
+    /// Where it came from, for people (`SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt`, a path...).
+    pub source: String,
+    /// The anchors that loaded.
+    pub anchors: Vec<Anchor>,
+    /// Entries or locations that failed to load, each a sentence naming the file and position.
+    pub errors: Vec<String>,
+}
+
+impl TrustStore {
+    /// webpki anchors, in store order.
+    pub fn trust_anchors(&self) -> Vec<TrustAnchor<'static>> {
+        self.anchors.iter().map(|a| a.anchor.clone()).collect()
+    }
+
+    /// The store failed to load and holds nothing, so it can give no verdict.
+    pub fn unusable(&self) -> bool {
+        self.anchors.is_empty() && !self.errors.is_empty()
+    }
+
+    /// Anchors whose subject is `name_raw` (a complete DER `Name`).
+    pub fn anchors_named<'a>(&'a self, name_raw: &'a [u8]) -> impl Iterator<Item = &'a Anchor> {
+        self.anchors
+            .iter()
+            .filter(move |a| a.subject_raw == name_raw)
+    }
+
+    /// Whether the store holds exactly this key under this name.
+    pub fn holds(&self, subject_raw: &[u8], spki_der: &[u8]) -> bool {
+        self.anchors
+            .iter()
+            .any(|a| a.subject_raw == subject_raw && a.spki_der == spki_der)
+    }
+
+    /// A store from DER certificates, each with a position for error messages.
+    pub fn from_ders(kind: StoreKind, source: String, ders: Vec<(Vec<u8>, String)>) -> TrustStore {
+        let mut anchors = Vec::with_capacity(ders.len());
+        let mut errors = Vec::new();
+        for (der, position) in ders {
+            let cert = CertificateDer::from(der.as_slice());
+            match webpki::anchor_from_trusted_cert(&cert) {
+                Ok(anchor) => anchors.push(Anchor::from_trust_anchor(anchor.to_owned(), Some(der))),
+                Err(err) => {
+                    errors.push(format!("{position}: not usable as a trust anchor ({err})"))
+                }
+            }
+        }
+        TrustStore {
+            kind,
+            source,
+            anchors,
+            errors,
+        }
+    }
+}
+
+/// Where the system store comes from, as rustls-native-certs will see it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SystemStoreEnv {
+    /// `SSL_CERT_FILE`, when set.
+    pub cert_file: Option<PathBuf>,
+    /// `SSL_CERT_DIR`, when set.
+    pub cert_dir: Option<PathBuf>,
+}
+
+/// Loads the platform store exactly as rustls-native-certs does (it reads the environment itself).
+pub fn load_system(env: &SystemStoreEnv) -> TrustStore {
+    let source = match (&env.cert_file, &env.cert_dir) {
+        (None, None) => {
+            let probe = openssl_probe_description();
+            format!("platform store ({probe})")
+        }
+        (file, dir) => {
+            let mut parts = Vec::new();
+            if let Some(f) = file {
+                parts.push(format!("SSL_CERT_FILE={}", f.display()));
+            }
+            if let Some(d) = dir {
+                parts.push(format!("SSL_CERT_DIR={}", d.display()));
+            }
+            parts.join(" ")
+        }
+    };
+    let result = rustls_native_certs::load_native_certs();
+    let ders = result
+        .certs
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_ref().to_vec(), format!("system certificate {}", i + 1)))
+        .collect();
+    let mut store = TrustStore::from_ders(StoreKind::System, source, ders);
+    store
+        .errors
+        .extend(result.errors.iter().map(|e| e.to_string()));
+    if store.anchors.is_empty() && store.errors.is_empty() {
+        store
+            .errors
+            .push("no certificates were found in the system store".into());
+    }
+    store
+}
+
+fn openssl_probe_description() -> String {
+    let candidates = [
+        "/etc/ssl/certs/ca-certificates.crt",
+        "/etc/pki/tls/certs/ca-bundle.crt",
+        "/etc/ssl/cert.pem",
+        "/etc/ssl/certs",
+    ];
+    match candidates.iter().find(|p| Path::new(p).exists()) {
+        Some(path) => format!("found via openssl-probe, e.g. {path}"),
+        None => "openssl-probe locations".into(),
+    }
+}
+
+/// The Mozilla root program as compiled into certcheck.
+pub fn load_bundled() -> TrustStore {
+    TrustStore {
+        kind: StoreKind::Bundled,
+        source: format!(
+            "Mozilla root program (webpki-roots, {} roots)",
+            webpki_roots::TLS_SERVER_ROOTS.len()
+        ),
+        anchors: webpki_roots::TLS_SERVER_ROOTS
+            .iter()
+            .map(|ta| Anchor::from_trust_anchor(ta.to_owned(), None))
+            .collect(),
+        errors: Vec::new(),
+    }
+}
+
+/// A `--ca-file`: every certificate in it is an anchor; bad entries are reported with their position.
+pub fn load_custom(path: &Path) -> TrustStore {
+    let source = path.display().to_string();
+    match load_file(path) {
+        Ok(loaded) => {
+            let ders = loaded
+                .certs
+                .into_iter()
+                .map(|c| (c.der, format!("{source}: {}", c.position)))
+                .collect();
+            let mut store = TrustStore::from_ders(StoreKind::Custom, source.clone(), ders);
+            store.errors.extend(
+                loaded
+                    .problems
+                    .iter()
+                    .filter(|p| !p.private_key)
+                    .map(|p| format!("{source}: {}: {}", p.position, p.message)),
+            );
+            store
+        }
+        Err(err) => TrustStore {
+            kind: StoreKind::Custom,
+            source,
+            anchors: Vec::new(),
+            errors: vec![err.to_string()],
+        },
+    }
+}
