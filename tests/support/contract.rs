@@ -1,0 +1,123 @@
+//! The JSON contract as the tests read it: every struct denies unknown fields, so a field added or
+//! renamed without updating the contract fails here.
+
+#![allow(dead_code)]
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    pub version: String,
+    pub checked_at: String,
+    pub results: Vec<TargetResult>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetResult {
+    pub target: String,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub server_name: Option<String>,
+    pub address: Option<String>,
+    pub source: String,
+    pub status: String,
+    pub connection_error: Option<ConnectionError>,
+    pub tls: Option<Tls>,
+    pub chain: Vec<Cert>,
+    pub trust: Vec<Trust>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionError {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    pub version: String,
+    pub cipher_suite: String,
+    pub alpn: Option<String>,
+    pub ocsp_stapled: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Key {
+    pub algorithm: String,
+    pub bits: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cert {
+    pub index: usize,
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub days_remaining: i64,
+    pub dns_names: Vec<String>,
+    pub ip_addresses: Vec<String>,
+    pub is_ca: bool,
+    pub self_signed: bool,
+    pub key: Key,
+    pub signature_algorithm: String,
+    pub sha256: String,
+    pub parse_error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trust {
+    pub store: String,
+    pub source: String,
+    pub trusted: bool,
+    pub error: Option<String>,
+    pub anchor: Option<String>,
+    pub expires_at: Option<String>,
+    pub load_errors: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    pub code: String,
+    pub severity: String,
+    pub certificate: Option<usize>,
+    pub stores: Option<Vec<String>>,
+    pub message: String,
+    pub hint: String,
+}
+
+impl TargetResult {
+    /// The findings with this code.
+    pub fn with_code(&self, code: &str) -> Vec<&Finding> {
+        self.findings.iter().filter(|f| f.code == code).collect()
+    }
+
+    /// The one finding with this code, failing the test with the whole result otherwise.
+    pub fn finding(&self, code: &str) -> &Finding {
+        let found = self.with_code(code);
+        assert!(
+            !found.is_empty(),
+            "no {code} finding in {:#?}",
+            self.findings
+        );
+        found[0]
+    }
+
+    /// The trust entry for a store kind.
+    pub fn store(&self, kind: &str) -> &Trust {
+        self.trust
+            .iter()
+            .find(|t| t.store == kind)
+            .unwrap_or_else(|| panic!("no {kind} store in {:#?}", self.trust))
+    }
+}

@@ -1,0 +1,129 @@
+//! Shared set-up for the integration tests: a PKI generated at test time relative to a fixed
+//! instant, TLS servers on 127.0.0.1, and a `TestEnv` that runs the binary with a controlled
+//! environment (no inherited `SSL_CERT_FILE`/`SSL_CERT_DIR`, no colour).
+
+#![allow(dead_code)]
+
+pub mod contract;
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use certcheck::demo::pki::{Authority, Leaf, Spec};
+use certcheck::demo::server::TlsServer;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// The instant every test validates at (`--at`).
+pub const AT: &str = "2030-01-01T00:00:00Z";
+
+/// [`AT`] as a time.
+pub fn at() -> OffsetDateTime {
+    OffsetDateTime::parse(AT, &Rfc3339).expect("AT is RFC 3339")
+}
+
+/// Days from [`AT`].
+pub fn days(n: i64) -> OffsetDateTime {
+    at() + time::Duration::days(n)
+}
+
+/// A root and an intermediate, plus an unrelated root for the "system" store.
+pub struct Pki {
+    pub root: Authority,
+    pub inter: Authority,
+    pub other_root: Authority,
+}
+
+impl Pki {
+    pub fn new() -> Pki {
+        let root = Authority::root(&Spec::ca("Test Root CA", at())).expect("root");
+        let inter = root
+            .intermediate(&Spec::ca("Test Intermediate CA", at()))
+            .expect("intermediate");
+        let other_root = Authority::root(&Spec::ca("Unrelated System Root", at())).expect("root");
+        Pki {
+            root,
+            inter,
+            other_root,
+        }
+    }
+
+    /// A leaf for `names` issued by the intermediate.
+    pub fn leaf(&self, names: &[&str]) -> Leaf {
+        self.inter.leaf(&Spec::leaf(names, at())).expect("leaf")
+    }
+
+    /// A leaf from a custom spec issued by the intermediate.
+    pub fn leaf_with(&self, spec: Spec) -> Leaf {
+        self.inter.leaf(&spec).expect("leaf")
+    }
+}
+
+/// Serves `chain` with `key` on 127.0.0.1.
+pub fn serve(chain: Vec<Vec<u8>>, key: &Leaf) -> TlsServer {
+    TlsServer::start(chain, key.key_der.clone()).expect("server starts")
+}
+
+/// A temporary directory with the trust files, and a way to run the binary.
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+    /// PEM of the test root (for `--ca-file`).
+    pub root_file: PathBuf,
+    /// PEM of an unrelated root, used as the system store.
+    pub system_file: PathBuf,
+}
+
+impl TestEnv {
+    pub fn new(pki: &Pki) -> TestEnv {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root_file = dir.path().join("root.pem");
+        std::fs::write(&root_file, pki.root.pem()).expect("write root");
+        let system_file = dir.path().join("system.pem");
+        std::fs::write(&system_file, pki.other_root.pem()).expect("write system");
+        TestEnv {
+            dir,
+            root_file,
+            system_file,
+        }
+    }
+
+    /// The binary, with `--at`, no colour and the system store set to the unrelated root.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("certcheck").expect("binary");
+        cmd.env("SSL_CERT_FILE", &self.system_file)
+            .env_remove("SSL_CERT_DIR")
+            .env_remove("NO_COLOR")
+            .args(["--at", AT]);
+        cmd
+    }
+
+    /// `cmd()` plus `--ca-file root.pem --json`, checking `target` via `--connect-to addr`.
+    pub fn check(&self, target: &str, server: &TlsServer) -> Command {
+        let mut cmd = self.cmd();
+        cmd.arg("--json")
+            .arg("--ca-file")
+            .arg(&self.root_file)
+            .arg("--connect-to")
+            .arg(server.addr.to_string())
+            .arg(target);
+        cmd
+    }
+}
+
+/// Runs `cmd`, expects `code`, and parses stdout as the JSON contract.
+pub fn run_json(cmd: &mut Command, code: i32) -> contract::Report {
+    let output = cmd.output().expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "exit code; stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("JSON ({e}):\n{stdout}"))
+}
+
+/// RFC 3339 of a time, as certcheck prints it.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).expect("formats")
+}
