@@ -332,3 +332,59 @@ fn several_problems_are_reported_together() {
         assert_eq!(result.finding(code).certificate, Some(0), "{code}");
     }
 }
+
+#[test]
+fn unparsable_certificate_is_reported_by_index_not_dropped() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["garbled.test"]);
+    let garbage = vec![0x30, 0x03, 0x02, 0x01, 0x05];
+    let server = serve(vec![leaf.der.clone(), garbage], &leaf);
+    let env = TestEnv::new(&pki);
+    let report = run_json(
+        &mut env.check(&format!("garbled.test:{}", server.addr.port()), &server),
+        1,
+    );
+    let result = &report.results[0];
+    assert_eq!(result.chain.len(), 2);
+    assert!(result.chain[1].parse_error.is_some());
+    let finding = result.finding("malformed-certificate");
+    assert_eq!(finding.certificate, Some(1));
+    assert!(
+        finding.message.starts_with("certificate 1 (SHA-256 "),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
+fn leaf_that_webpki_refuses_is_still_captured_and_diagnosed() {
+    // An unknown critical extension makes webpki refuse to parse the leaf, which rustls' own
+    // handshake-signature helper needs; the capture falls back to the raw key.
+    let pki = Pki::new();
+    let mut spec = Spec::leaf(&["critical.test"], at());
+    let mut ext =
+        rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 1], vec![0x05, 0x00]);
+    ext.set_criticality(true);
+    spec.extensions.push(ext);
+    let leaf = pki.leaf_with(spec);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let report = run_json(
+        &mut env.check(&format!("critical.test:{}", server.addr.port()), &server),
+        1,
+    );
+    let result = &report.results[0];
+    assert!(
+        result.connection_error.is_none(),
+        "{:?}",
+        result.connection_error
+    );
+    assert!(result.tls.is_some(), "the handshake completed");
+    let finding = result.finding("unsupported-critical-extension");
+    assert!(
+        finding.message.contains("1.3.6.1.4.1.55555.1"),
+        "{}",
+        finding.message
+    );
+    assert_eq!(finding.certificate, Some(0));
+}

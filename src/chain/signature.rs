@@ -13,6 +13,22 @@ use x509_parser::oid_registry::{
 use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo, X509Certificate, X509Error};
 use x509_parser::public_key::PublicKey;
 
+/// Certificate signature algorithm OIDs rustls-webpki (with ring) can verify.
+const SUPPORTED_SIGNATURES: [&str; 7] = [
+    "1.2.840.113549.1.1.11", // sha256WithRSAEncryption
+    "1.2.840.113549.1.1.12", // sha384WithRSAEncryption
+    "1.2.840.113549.1.1.13", // sha512WithRSAEncryption
+    "1.2.840.113549.1.1.10", // RSASSA-PSS
+    "1.2.840.10045.4.3.2",   // ecdsa-with-SHA256
+    "1.2.840.10045.4.3.3",   // ecdsa-with-SHA384
+    "1.3.101.112",           // Ed25519
+];
+
+/// Whether the verifier supports this certificate signature algorithm (dotted OID).
+pub fn algorithm_supported(oid: &str) -> bool {
+    SUPPORTED_SIGNATURES.contains(&oid)
+}
+
 /// The outcome of one signature check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SigCheck {

@@ -47,13 +47,14 @@ impl Spec {
         }
     }
 
-    /// A server leaf for `names`, valid from a day before `now` for 90 days.
+    /// A server leaf for `names`, valid from a day before `now` until 45 days after (46 days in all,
+    /// within every CA/Browser Forum limit).
     pub fn leaf(names: &[&str], now: OffsetDateTime) -> Spec {
         Spec {
             common_name: names.first().copied().unwrap_or("leaf").into(),
             names: names.iter().map(|n| n.to_string()).collect(),
             not_before: now - Duration::days(1),
-            not_after: now + Duration::days(90),
+            not_after: now + Duration::days(45),
             ca: None,
             eku: vec![ExtendedKeyUsagePurpose::ServerAuth],
             ca_issuers_url: None,

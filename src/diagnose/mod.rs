@@ -5,10 +5,13 @@
 //! findings.
 
 pub mod codes;
+mod constraints;
+mod crypto;
 pub mod finding;
 mod issuers;
 mod names;
 mod paths;
+mod shape;
 mod stores;
 pub mod text;
 mod validity;
@@ -117,6 +120,17 @@ pub const CHECKS: &[Check] = &[
     validity::anchor_dates,
     names::hostname,
     issuers::issuers,
+    crypto::bad_signatures,
+    crypto::weak_signature_algorithms,
+    crypto::weak_keys,
+    constraints::purpose,
+    constraints::not_a_ca,
+    constraints::path_length,
+    constraints::name_constraints,
+    constraints::critical_extensions,
+    shape::order,
+    shape::unneeded_root,
+    shape::long_validity,
 ];
 
 /// The verdict of one store after diagnosis.

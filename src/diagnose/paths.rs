@@ -12,6 +12,8 @@ use crate::trust::{TrustResult, TrustStore};
 /// The certificates in play under one store.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StorePath {
+    /// The path in order, leaf first, anchor excluded.
+    pub nodes: Vec<Node>,
     /// Presented certificates on the path, leaf first.
     pub presented: Vec<usize>,
     /// `--untrusted` pool certificates on the path.
@@ -30,6 +32,41 @@ impl StorePath {
             .filter_map(|i| ctx.chain.certs.get(*i).and_then(|c| c.info()))
             .chain(self.pool.iter().filter_map(|i| ctx.pool.get(*i)))
             .collect()
+    }
+
+    /// The certificates on the path in order, leaf first, with their presented index.
+    pub fn ordered<'c>(&self, ctx: &'c Context<'_>) -> Vec<(Option<usize>, &'c CertInfo)> {
+        self.nodes
+            .iter()
+            .filter_map(|node| match node {
+                Node::Presented(i) => ctx.chain.certs.get(*i)?.info().map(|c| (Some(*i), c)),
+                Node::Pool(i) => ctx.pool.get(*i).map(|c| (None, c)),
+            })
+            .collect()
+    }
+
+    fn from_nodes(nodes: Vec<Node>, anchor: Option<usize>, validated: bool) -> StorePath {
+        let presented = nodes
+            .iter()
+            .filter_map(|n| match n {
+                Node::Presented(i) => Some(*i),
+                Node::Pool(_) => None,
+            })
+            .collect();
+        let pool = nodes
+            .iter()
+            .filter_map(|n| match n {
+                Node::Pool(i) => Some(*i),
+                Node::Presented(_) => None,
+            })
+            .collect();
+        StorePath {
+            nodes,
+            presented,
+            pool,
+            anchor,
+            validated,
+        }
     }
 
     /// The earliest notAfter along the path, anchor included when the store has its certificate.
@@ -126,35 +163,22 @@ pub fn store_path(
 ) -> StorePath {
     if let Ok(verified) = &result.path {
         let presented_len = chain.certs.len();
-        let mut path = StorePath {
-            presented: vec![0],
-            pool: Vec::new(),
-            anchor: Some(verified.anchor),
-            validated: true,
-        };
-        for index in &verified.intermediates {
-            if *index < presented_len {
-                path.presented.push(*index);
-            } else {
-                path.pool.push(*index - presented_len);
-            }
-        }
-        return path;
+        let nodes = std::iter::once(Node::Presented(0))
+            .chain(verified.intermediates.iter().map(|index| {
+                if *index < presented_len {
+                    Node::Presented(*index)
+                } else {
+                    Node::Pool(*index - presented_len)
+                }
+            }))
+            .collect();
+        return StorePath::from_nodes(nodes, Some(verified.anchor), true);
     }
     let nodes = walk(chain, pool, |cert| anchor_for(store, cert).is_some());
     let last = nodes.last().and_then(|node| match node {
         Node::Presented(i) => chain.certs.get(*i).and_then(|c| c.info()),
         Node::Pool(i) => pool.get(*i),
     });
-    let mut path = StorePath {
-        anchor: last.and_then(|c| anchor_for(store, c)).map(|(i, _)| i),
-        ..StorePath::default()
-    };
-    for node in nodes {
-        match node {
-            Node::Presented(i) => path.presented.push(i),
-            Node::Pool(i) => path.pool.push(i),
-        }
-    }
-    path
+    let anchor = last.and_then(|c| anchor_for(store, c)).map(|(i, _)| i);
+    StorePath::from_nodes(nodes, anchor, false)
 }

@@ -37,16 +37,7 @@ pub fn dates(ctx: &Context<'_>) -> Vec<Finding> {
             )
         };
         if using.is_empty() {
-            out.push(Finding::new(
-                FindingCode::ChainOrder,
-                Some(index),
-                Scope::AllStores,
-                format!(
-                    "{} {what}; it is not on the path to a root under any store, so clients ignore it",
-                    label(index, cert)
-                ),
-                "Remove the certificate from the served chain.",
-            ));
+            // Not on any path: the shape check reports it as unrelated.
             continue;
         }
         let hint = if code == FindingCode::NotYetValid {
