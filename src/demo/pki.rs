@@ -4,7 +4,7 @@
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, CustomExtension, DnType,
-    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
+    ExtendedKeyUsagePurpose, GeneralSubtree, IsCa, KeyPair, KeyUsagePurpose, NameConstraints,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -28,6 +28,8 @@ pub struct Spec {
     pub eku: Vec<ExtendedKeyUsagePurpose>,
     /// An AIA caIssuers URL.
     pub ca_issuers_url: Option<String>,
+    /// Permitted DNS subtrees of a name-constraints extension (CA only).
+    pub permitted_dns: Vec<String>,
     /// Extra raw extensions.
     pub extensions: Vec<CustomExtension>,
 }
@@ -43,6 +45,7 @@ impl Spec {
             ca: Some(None),
             eku: Vec::new(),
             ca_issuers_url: None,
+            permitted_dns: Vec::new(),
             extensions: Vec::new(),
         }
     }
@@ -58,6 +61,7 @@ impl Spec {
             ca: None,
             eku: vec![ExtendedKeyUsagePurpose::ServerAuth],
             ca_issuers_url: None,
+            permitted_dns: Vec::new(),
             extensions: Vec::new(),
         }
     }
@@ -101,6 +105,16 @@ impl Spec {
             }
         }
         params.extended_key_usages = self.eku.clone();
+        if !self.permitted_dns.is_empty() {
+            params.name_constraints = Some(NameConstraints {
+                permitted_subtrees: self
+                    .permitted_dns
+                    .iter()
+                    .map(|d| GeneralSubtree::DnsName(d.clone()))
+                    .collect(),
+                excluded_subtrees: Vec::new(),
+            });
+        }
         if let Some(url) = &self.ca_issuers_url {
             params.custom_extensions.push(aia_ca_issuers(url));
         }

@@ -61,6 +61,10 @@ fn classify(ctx: &Context<'_>, store: usize) -> Option<Finding> {
     let store_ref = ctx.stores.get(store)?;
     let nodes = walk(ctx.chain, ctx.pool, |c| anchor_for(store_ref, c).is_some());
     let (index, last) = node_cert(ctx, *nodes.last()?)?;
+    // An anchor that is there by name but did not sign it is a `bad-signature`, not a missing issuer.
+    if !last.self_signed && store_ref.anchors_named(&last.issuer_raw).next().is_some() {
+        return None;
+    }
     let scope = Scope::Stores(vec![store]);
 
     if last.self_signed {

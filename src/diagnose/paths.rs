@@ -119,6 +119,9 @@ pub enum Node {
 
 /// Walks from the leaf to issuers among the presented certificates, then the pool, stopping at a
 /// self-signed certificate, at a certificate whose issuer `stop` accepts, or when no issuer is found.
+///
+/// An issuer whose signature verifies is preferred; failing that, one that only matches by name is
+/// followed, so that a bad signature is reported where it is and not as a missing issuer.
 pub fn walk(chain: &Chain, pool: &[CertInfo], stop: impl Fn(&CertInfo) -> bool) -> Vec<Node> {
     let Some(leaf) = chain.leaf() else {
         return Vec::new();
@@ -129,20 +132,17 @@ pub fn walk(chain: &Chain, pool: &[CertInfo], stop: impl Fn(&CertInfo) -> bool) 
         if current.self_signed || stop(current) {
             break;
         }
-        let presented = chain.parsed().find(|(i, c)| {
-            !nodes.contains(&Node::Presented(*i)) && signed_by(current, &c.subject_raw, &c.spki_der)
-        });
-        let next = match presented {
-            Some((i, c)) => Some((Node::Presented(i), c)),
-            None => pool
-                .iter()
-                .enumerate()
-                .find(|(i, c)| {
-                    !nodes.contains(&Node::Pool(*i))
-                        && signed_by(current, &c.subject_raw, &c.spki_der)
-                })
-                .map(|(i, c)| (Node::Pool(i), c)),
-        };
+        let candidates: Vec<(Node, &CertInfo)> = chain
+            .parsed()
+            .map(|(i, c)| (Node::Presented(i), c))
+            .chain(pool.iter().enumerate().map(|(i, c)| (Node::Pool(i), c)))
+            .filter(|(node, c)| !nodes.contains(node) && c.subject_raw == current.issuer_raw)
+            .collect();
+        let next = candidates
+            .iter()
+            .find(|(_, c)| signed_by(current, &c.subject_raw, &c.spki_der))
+            .or_else(|| candidates.first())
+            .copied();
         match next {
             Some((node, cert)) => {
                 nodes.push(node);
