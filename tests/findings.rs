@@ -388,3 +388,65 @@ fn leaf_that_webpki_refuses_is_still_captured_and_diagnosed() {
     );
     assert_eq!(finding.certificate, Some(0));
 }
+
+#[test]
+fn hostname_mismatch_explains_common_name_only_certificates() {
+    let pki = Pki::new();
+    let mut spec = Spec::leaf(&[], at());
+    spec.common_name = "legacy.test".into();
+    let leaf = pki.leaf_with(spec);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let report = run_json(&mut env.check(&format!("legacy.test:{}", server.addr.port()), &server), 1);
+    let finding = report.results[0].finding("hostname-mismatch");
+    assert!(
+        finding.message.contains(
+            "it has no subjectAltName names, only the Common Name legacy.test, which would match, and modern clients"
+        ),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
+fn hostname_mismatch_explains_an_address_only_in_the_common_name() {
+    let pki = Pki::new();
+    let mut spec = Spec::leaf(&[], at());
+    spec.common_name = "127.0.0.1".into();
+    let leaf = pki.leaf_with(spec);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let mut cmd = env.cmd();
+    cmd.args(["--json", "--ca-file"])
+        .arg(&env.root_file)
+        .arg(server.addr.to_string());
+    let report = run_json(&mut cmd, 1);
+    let finding = report.results[0].finding("hostname-mismatch");
+    assert!(
+        finding.message.contains(
+            "127.0.0.1 appears only in the Common Name, but clients require an IP address entry (IP:127.0.0.1) in subjectAltName"
+        ),
+        "{}",
+        finding.message
+    );
+    assert!(finding.hint.contains("IP:127.0.0.1"), "{}", finding.hint);
+}
+
+#[test]
+fn internationalised_names_are_shown_in_both_forms() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["www.xn--bcher-kva.test"]);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let report = run_json(&mut env.check(&format!("bücher.test:{}", server.addr.port()), &server), 1);
+    let result = &report.results[0];
+    assert_eq!(result.server_name.as_deref(), Some("xn--bcher-kva.test"));
+    let finding = result.finding("hostname-mismatch");
+    assert!(
+        finding.message.starts_with(
+            "certificate 0 (CN=www.xn--bcher-kva.test) is not valid for xn--bcher-kva.test (bücher.test): it covers DNS names www.xn--bcher-kva.test (www.bücher.test)"
+        ),
+        "{}",
+        finding.message
+    );
+}
