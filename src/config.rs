@@ -122,7 +122,10 @@ impl Config {
         let now = cli
             .common
             .at
-            .unwrap_or_else(OffsetDateTime::now_utc)
+            .unwrap_or_else(|| {
+                let now = OffsetDateTime::now_utc();
+                now.replace_nanosecond(0).unwrap_or(now)
+            })
             .to_offset(time::UtcOffset::UTC);
         let mode = match cli.command {
             Some(Command::Demo) => Mode::Demo,
