@@ -6,11 +6,14 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
-use crate::chain::{CertInfo, Chain, parse_chain};
-use crate::config::{Config, Settings, TlsJob};
+use crate::chain::file::load_path;
+use crate::chain::key::{certificate_public_half, load_key};
+use crate::chain::{CertInfo, Chain, parse_certificate, parse_chain, parse_chain_limit};
+use crate::config::{Config, InspectOptions, Mode, Settings, TlsJob};
 use crate::connect::{ConnectRequest, connect, provider};
 use crate::diagnose::text::date;
 use crate::diagnose::{Context, diagnose};
+use crate::diagnose::{Finding, FindingCode, Scope};
 use crate::report::{
     ConnectionErrorReport, Report, Source, TargetReport, TlsReport, chain_reports, finding_reports,
     status, trust_reports,
@@ -26,15 +29,20 @@ pub fn load_stores(config: &Config) -> Vec<TrustStore> {
     stores
 }
 
-/// Runs the configured checks and returns the report.
+/// Runs the configured checks (live targets or `inspect`) and returns the report.
 pub fn run(config: &Config) -> anyhow::Result<Report> {
-    let stores = Arc::new(load_stores(config));
-    let runtime = runtime()?;
-    let results = runtime.block_on(check_all(
-        config.jobs.clone(),
-        stores,
-        config.settings.clone(),
-    ));
+    let results = match &config.mode {
+        Mode::Inspect(options) if options.each => inspect_all(options, &[], &config.settings),
+        Mode::Inspect(options) => inspect_all(options, &load_stores(config), &config.settings),
+        Mode::Check | Mode::Demo => {
+            let stores = Arc::new(load_stores(config));
+            runtime()?.block_on(check_all(
+                config.jobs.clone(),
+                stores,
+                config.settings.clone(),
+            ))
+        }
+    };
     Ok(Report {
         version: env!("CARGO_PKG_VERSION").to_string(),
         checked_at: date(config.settings.now),
@@ -147,6 +155,7 @@ pub async fn check_tls(job: &TlsJob, stores: &[TrustStore], settings: &Settings)
                     "{e} (after the server presented its certificates, which are diagnosed below)"
                 ),
             }),
+        Vec::new(),
     );
     report.host = Some(job.target.host.to_string());
     report.port = Some(job.target.port);
@@ -172,6 +181,7 @@ pub fn evaluate(
     target: String,
     source: Source,
     connection_error: Option<ConnectionErrorReport>,
+    extra: Vec<Finding>,
 ) -> TargetReport {
     let results = replay(chain, pool_der, name, stores, settings.now);
     let ctx = Context::new(
@@ -183,7 +193,7 @@ pub fn evaluate(
         settings.now,
         settings.warn_days,
     );
-    let diagnosis = diagnose(&ctx);
+    let diagnosis = diagnose(&ctx, extra);
     let trust = trust_reports(stores, &diagnosis);
     let findings = finding_reports(stores, &diagnosis.findings);
     let connection_error = connection_error.or_else(|| store_failure(stores));
@@ -233,4 +243,184 @@ fn store_failure(stores: &[TrustStore]) -> Option<ConnectionErrorReport> {
         code: "file".into(),
         message: format!("{what} could not be loaded: {}", failed.join("; ")),
     })
+}
+
+/// The extra intermediates of `inspect --untrusted`, parsed, or the first file that failed.
+fn load_pool(files: &[std::path::PathBuf]) -> Result<(Vec<CertInfo>, Vec<Vec<u8>>), String> {
+    let mut infos = Vec::new();
+    let mut ders = Vec::new();
+    for path in files {
+        let loaded = load_path(path).map_err(|e| format!("--untrusted {e}"))?;
+        for cert in loaded.certs {
+            if let Ok(info) = parse_certificate(&cert.der) {
+                infos.push(info);
+                ders.push(cert.der);
+            }
+        }
+    }
+    Ok((infos, ders))
+}
+
+fn file_failure(target: String, host: Option<&Host>, message: String) -> TargetReport {
+    TargetReport {
+        target,
+        host: host.map(|h| h.to_string()),
+        port: None,
+        server_name: host.map(|h| h.to_string()),
+        address: None,
+        source: Source::File,
+        status: crate::report::Status::Error,
+        connection_error: Some(ConnectionErrorReport {
+            code: "file".into(),
+            message,
+        }),
+        tls: None,
+        chain: Vec::new(),
+        trust: Vec::new(),
+        findings: Vec::new(),
+    }
+}
+
+/// Diagnoses every `inspect` file; each file is one result, a bad file never stops the others.
+pub fn inspect_all(
+    options: &InspectOptions,
+    stores: &[TrustStore],
+    settings: &Settings,
+) -> Vec<TargetReport> {
+    let pool = load_pool(&options.untrusted);
+    let key = options.key.as_deref().map(load_key);
+    options
+        .files
+        .iter()
+        .map(|path| {
+            let target = path.display().to_string();
+            let host = options.host.as_ref();
+            let (pool_infos, pool_ders) = match &pool {
+                Ok(pool) => pool,
+                Err(message) => return file_failure(target, host, message.clone()),
+            };
+            if let Some(Err(message)) = &key {
+                return file_failure(target, host, message.clone());
+            }
+            let loaded = match load_path(path) {
+                Ok(loaded) => loaded,
+                Err(err) => return file_failure(target, host, err.to_string()),
+            };
+            let ders: Vec<Vec<u8>> = loaded.certs.into_iter().map(|c| c.der).collect();
+            let mut extra: Vec<Finding> = loaded
+                .problems
+                .iter()
+                .map(|problem| problem_finding(&target, problem))
+                .collect();
+            let mut report = if options.each {
+                inspect_each(&ders, target.clone(), settings, extra)
+            } else {
+                let chain = parse_chain(&ders);
+                if let (Some(Ok(key)), Some(leaf)) = (&key, chain.leaf()) {
+                    extra.extend(key_check(key, leaf, options));
+                }
+                evaluate(
+                    &chain,
+                    pool_infos,
+                    pool_ders,
+                    host,
+                    stores,
+                    settings,
+                    target.clone(),
+                    Source::File,
+                    None,
+                    extra,
+                )
+            };
+            report.host = host.map(|h| h.to_string());
+            report
+        })
+        .collect()
+}
+
+fn key_check(
+    key: &crate::chain::key::PublicHalf,
+    leaf: &CertInfo,
+    options: &InspectOptions,
+) -> Vec<Finding> {
+    let leaf_half = certificate_public_half(&leaf.spki_der);
+    if leaf_half.as_ref() == Some(key) {
+        return Vec::new();
+    }
+    let key_path = options
+        .key
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    vec![Finding::new(
+        FindingCode::KeyMismatch,
+        Some(0),
+        Scope::AllStores,
+        format!(
+            "the private key in {key_path} ({}) does not belong to certificate 0 ({}), whose public key is {} {}",
+            key.algorithm(),
+            leaf.subject,
+            leaf.key.algorithm,
+            leaf.key.bits
+        ),
+        crate::diagnose::text::generic_hint(FindingCode::KeyMismatch),
+    )]
+}
+
+/// A skipped entry of an input file as a finding: private keys are info, anything else an error.
+fn problem_finding(target: &str, problem: &crate::chain::file::EntryProblem) -> Finding {
+    let message = format!("{target}: {}: {}", problem.position, problem.message);
+    if problem.private_key {
+        Finding::new(
+            FindingCode::PrivateKeyInFile,
+            None,
+            Scope::AllStores,
+            message,
+            crate::diagnose::text::generic_hint(FindingCode::PrivateKeyInFile),
+        )
+    } else {
+        Finding::new(
+            FindingCode::MalformedCertificate,
+            None,
+            Scope::AllStores,
+            message,
+            "Fix or remove the broken entry; clients that read this file fail or skip it.",
+        )
+    }
+}
+
+/// `inspect --each`: every certificate alone, no stores, no path.
+fn inspect_each(
+    ders: &[Vec<u8>],
+    target: String,
+    settings: &Settings,
+    extra: Vec<Finding>,
+) -> TargetReport {
+    let chain = parse_chain_limit(ders, usize::MAX);
+    let mut findings = crate::diagnose::each::each(&chain, settings.now, settings.warn_days);
+    findings.extend(extra);
+    findings.sort_by(|a, b| {
+        b.severity.cmp(&a.severity).then(
+            a.certificate
+                .unwrap_or(usize::MAX)
+                .cmp(&b.certificate.unwrap_or(usize::MAX)),
+        )
+    });
+    let findings = finding_reports(&[], &findings);
+    let chain_reports = chain_reports(&chain, settings.now);
+    let status = status(&[], &findings, None, !chain.is_empty());
+    TargetReport {
+        target,
+        host: None,
+        port: None,
+        server_name: None,
+        address: None,
+        source: Source::File,
+        status,
+        connection_error: None,
+        tls: None,
+        chain: chain_reports,
+        trust: Vec::new(),
+        findings,
+    }
 }

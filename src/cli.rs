@@ -18,7 +18,6 @@ use crate::target::{Host, Target};
 #[command(
     name = "certcheck",
     version,
-    args_conflicts_with_subcommands = true,
     after_help = "Exit codes: 0 trusted, 1 a target would cause an SSL error, 2 usage error, \
 3 a target could not be evaluated, 4 only warnings (e.g. expiring soon). With several targets \
 the worst wins (1 > 3 > 4 > 0).\n\nEnvironment: SSL_CERT_FILE and SSL_CERT_DIR replace the system \
@@ -89,6 +88,33 @@ pub enum Command {
     /// Start TLS servers on 127.0.0.1 with generated chains (valid, expired, wrong name, self-signed,
     /// untrusted root, missing intermediate) and diagnose each, with no network and no set-up.
     Demo,
+    /// Diagnose local certificate files and bundles (PEM, DER, PKCS#7; `-` for standard input)
+    /// with the same checks as a live target, minus the network.
+    Inspect(InspectArgs),
+}
+
+/// `certcheck inspect` options.
+#[derive(Debug, Args, Clone)]
+pub struct InspectArgs {
+    /// Certificate files: the first certificate is the leaf, the rest the chain in file order (like fullchain.pem).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Also check that the leaf is valid for NAME (a DNS name or an IP address).
+    #[arg(long, value_name = "NAME", value_parser = parse_host)]
+    pub host: Option<Host>,
+
+    /// Extra intermediates that may be used to build the path (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub untrusted: Vec<PathBuf>,
+
+    /// Evaluate every certificate on its own (dates, key, signature algorithm), without path building.
+    #[arg(long, conflicts_with_all = ["host", "untrusted"])]
+    pub each: bool,
+
+    /// Check that this private key (PEM PKCS#8, PKCS#1 or SEC1, or DER PKCS#8) belongs to the leaf; key material is never printed.
+    #[arg(long, value_name = "FILE", conflicts_with = "each")]
+    pub key: Option<PathBuf>,
 }
 
 /// `--connect-to` value.

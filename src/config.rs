@@ -26,6 +26,23 @@ pub enum Mode {
     Check,
     /// Run the built-in demonstration.
     Demo,
+    /// Diagnose local files.
+    Inspect(InspectOptions),
+}
+
+/// `certcheck inspect` options, resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InspectOptions {
+    /// Files in order (`-` is standard input).
+    pub files: Vec<PathBuf>,
+    /// `--host`.
+    pub host: Option<Host>,
+    /// `--untrusted` files.
+    pub untrusted: Vec<PathBuf>,
+    /// `--each`.
+    pub each: bool,
+    /// `--key`.
+    pub key: Option<PathBuf>,
 }
 
 /// One live target with its connection options.
@@ -111,6 +128,9 @@ pub enum ConfigError {
     /// No target and no mode.
     #[error("no target given; try `certcheck example.com`, `certcheck demo` or `certcheck --help`")]
     NoTargets,
+    /// Targets given together with a subcommand.
+    #[error("targets cannot be combined with a subcommand; put `inspect FILE...` or `demo` first")]
+    TargetsWithSubcommand,
     /// `--sni`/`--connect-to` do not apply to this mode.
     #[error("{0} only applies to live targets")]
     NotForMode(&'static str),
@@ -129,12 +149,22 @@ impl Config {
             .to_offset(time::UtcOffset::UTC);
         let mode = match cli.command {
             Some(Command::Demo) => Mode::Demo,
+            Some(Command::Inspect(args)) => Mode::Inspect(InspectOptions {
+                files: args.files,
+                host: args.host,
+                untrusted: args.untrusted,
+                each: args.each,
+                key: args.key,
+            }),
             None => Mode::Check,
         };
         if mode == Mode::Check && cli.targets.is_empty() {
             return Err(ConfigError::NoTargets);
         }
-        if mode == Mode::Demo {
+        if mode != Mode::Check && !cli.targets.is_empty() {
+            return Err(ConfigError::TargetsWithSubcommand);
+        }
+        if mode != Mode::Check {
             if cli.connect.sni.is_some() {
                 return Err(ConfigError::NotForMode("--sni"));
             }

@@ -54,7 +54,13 @@ pub fn for_target(result: &TargetReport) -> ExitCode {
     let primary = primary_kind(&result.trust);
     let entries: Vec<_> = result.trust.iter().filter(|t| t.store == primary).collect();
     let mut codes = Vec::new();
-    if has_chain && (entries.is_empty() || entries.iter().any(|t| !t.trusted && !t.unavailable())) {
+    let untrusted = if result.trust.is_empty() {
+        // No path was built (`inspect --each`): an error finding is the failure.
+        result.status == Status::Error && result.connection_error.is_none()
+    } else {
+        entries.is_empty() || entries.iter().any(|t| !t.trusted && !t.unavailable())
+    };
+    if has_chain && untrusted {
         codes.push(ExitCode::Untrusted);
     }
     if result.connection_error.is_some() || !has_chain || entries.iter().any(|t| t.unavailable()) {

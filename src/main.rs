@@ -31,7 +31,7 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let style = Style::detect(config.color);
     let mut out = io::stdout().lock();
     match config.mode {
-        Mode::Check => {
+        Mode::Check | Mode::Inspect(_) => {
             let report = app::run(config)?;
             render::render(&report, config.format, style, &mut out)?;
             Ok(exit::for_report(&report))

@@ -306,7 +306,8 @@ pub fn status(
     connection_error: Option<&ConnectionErrorReport>,
     has_chain: bool,
 ) -> Status {
-    if connection_error.is_some() || !has_chain || !primary_trusted(trust) {
+    // No stores means no path was built (`inspect --each`): the findings alone decide.
+    if connection_error.is_some() || !has_chain || (!trust.is_empty() && !primary_trusted(trust)) {
         return Status::Error;
     }
     let primary = primary_kind(trust);

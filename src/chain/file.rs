@@ -47,6 +47,34 @@ pub struct FileError {
     pub reason: String,
 }
 
+/// Reads `path` (`-` for standard input) and loads every certificate in it.
+pub fn load_path(path: &Path) -> Result<LoadedFile, FileError> {
+    if path.as_os_str() == "-" {
+        return load_stdin();
+    }
+    load_file(path)
+}
+
+fn load_stdin() -> Result<LoadedFile, FileError> {
+    use std::io::Read;
+    let fail = |reason: String| FileError {
+        path: "-".into(),
+        reason,
+    };
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(format!("standard input cannot be read ({e})")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(fail(format!(
+            "standard input holds more than {MAX_FILE_BYTES} bytes; certcheck reads certificate files of at most that size"
+        )));
+    }
+    load_bytes(&bytes).map_err(fail)
+}
+
 /// Reads `path` and loads every certificate in it.
 pub fn load_file(path: &Path) -> Result<LoadedFile, FileError> {
     let shown = path.display().to_string();
@@ -86,7 +114,16 @@ pub fn load_bytes(bytes: &[u8]) -> Result<LoadedFile, String> {
     let loaded = if contains(body, b"-----BEGIN ") {
         load_pem(body)
     } else if body.first() == Some(&0x30) {
-        load_der(body)?
+        match load_der(body) {
+            Ok(loaded) => loaded,
+            Err(der_error) => match load_pkcs7(body, "PKCS#7 (DER)") {
+                Ok(certs) if !certs.is_empty() => LoadedFile {
+                    certs,
+                    problems: Vec::new(),
+                },
+                _ => return Err(der_error),
+            },
+        }
     } else {
         return Err(
             "is neither PEM (no '-----BEGIN' line) nor DER (does not start with a SEQUENCE)".into(),
@@ -220,6 +257,29 @@ fn finish_block(loaded: &mut LoadedFile, position: String, label: &str, pem_text
         });
         return;
     }
+    if label == "PKCS7" || label == "CMS" || label == "PKCS #7 SIGNED DATA" {
+        match pem::parse(pem_text) {
+            Ok(block) => match load_pkcs7(block.contents(), &position) {
+                Ok(certs) if certs.is_empty() => loaded.problems.push(EntryProblem {
+                    position,
+                    message: "the PKCS#7 structure holds no certificate".into(),
+                    private_key: false,
+                }),
+                Ok(certs) => loaded.certs.extend(certs),
+                Err(message) => loaded.problems.push(EntryProblem {
+                    position,
+                    message,
+                    private_key: false,
+                }),
+            },
+            Err(err) => loaded.problems.push(EntryProblem {
+                position,
+                message: format!("the base64 body cannot be decoded ({err})"),
+                private_key: false,
+            }),
+        }
+        return;
+    }
     if label != "CERTIFICATE" && label != "TRUSTED CERTIFICATE" && label != "X509 CERTIFICATE" {
         loaded.problems.push(EntryProblem {
             position,
@@ -253,6 +313,85 @@ fn finish_block(loaded: &mut LoadedFile, position: String, label: &str, pem_text
             private_key: false,
         }),
     }
+}
+
+/// The certificates of a PKCS#7 / CMS SignedData (`.p7b`, `.p7c`), leaf first.
+///
+/// A SET OF has no order, so the leaf is the certificate that issued none of the others (an end
+/// entity when there is one), followed by its issuers in path order, then anything unrelated.
+fn load_pkcs7(der: &[u8], position: &str) -> Result<Vec<LoadedCert>, String> {
+    use cms::cert::x509::der::{Decode, Encode};
+    let info = cms::content_info::ContentInfo::from_der(der)
+        .map_err(|e| format!("not a PKCS#7 structure ({e})"))?;
+    let signed = info
+        .content
+        .decode_as::<cms::signed_data::SignedData>()
+        .map_err(|e| format!("PKCS#7 content is not SignedData ({e})"))?;
+    let mut ders = Vec::new();
+    for choice in signed.certificates.iter().flat_map(|set| set.0.iter()) {
+        if let cms::cert::CertificateChoices::Certificate(cert) = choice {
+            ders.push(
+                cert.to_der()
+                    .map_err(|e| format!("a PKCS#7 certificate cannot be re-encoded ({e})"))?,
+            );
+        }
+    }
+    Ok(order_as_chain(ders)
+        .into_iter()
+        .enumerate()
+        .map(|(i, der)| LoadedCert {
+            der,
+            position: format!("{position}, certificate {}", i + 1),
+        })
+        .collect())
+}
+
+/// Subject, issuer and cA flag of a certificate, for ordering.
+type Names = (Vec<u8>, Vec<u8>, bool);
+
+fn order_as_chain(ders: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    let parsed: Vec<Option<Names>> = ders
+        .iter()
+        .map(|d| {
+            let (_, c) = x509_parser::parse_x509_certificate(d).ok()?;
+            Some((
+                c.subject().as_raw().to_vec(),
+                c.issuer().as_raw().to_vec(),
+                c.is_ca(),
+            ))
+        })
+        .collect();
+    let issues_another = |i: usize| {
+        parsed[i].as_ref().is_some_and(|(subject, _, _)| {
+            parsed.iter().enumerate().any(|(j, other)| {
+                j != i
+                    && other
+                        .as_ref()
+                        .is_some_and(|(s, issuer, _)| issuer == subject && s != subject)
+            })
+        })
+    };
+    let leaf = (0..ders.len())
+        .find(|i| !issues_another(*i) && parsed[*i].as_ref().is_some_and(|p| !p.2))
+        .or_else(|| (0..ders.len()).find(|i| !issues_another(*i)))
+        .unwrap_or(0);
+    let mut order = vec![leaf];
+    while let Some(Some((subject, issuer, _))) = order.last().map(|i| parsed[*i].as_ref()) {
+        if subject == issuer {
+            break;
+        }
+        let next = (0..ders.len()).find(|j| {
+            !order.contains(j) && parsed[*j].as_ref().is_some_and(|(s, _, _)| s == issuer)
+        });
+        match next {
+            Some(j) => order.push(j),
+            None => break,
+        }
+    }
+    let rest: Vec<usize> = (0..ders.len()).filter(|i| !order.contains(i)).collect();
+    order.extend(rest);
+    let mut slots: Vec<Option<Vec<u8>>> = ders.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 #[cfg(test)]

@@ -4,12 +4,13 @@
 //! parsing again except through [`signature`] for issuer checks.
 
 pub mod file;
+pub mod key;
 pub mod parse;
 pub mod signature;
 
 use time::OffsetDateTime;
 
-pub use parse::{parse_certificate, parse_chain};
+pub use parse::{parse_certificate, parse_chain, parse_chain_limit};
 
 /// The most certificates analysed per chain; anything beyond is reported, not parsed.
 pub const MAX_CHAIN_CERTS: usize = 32;

@@ -22,9 +22,14 @@ use super::{
 /// Parses presented certificates in order, keeping unparsable ones as such and at most
 /// [`MAX_CHAIN_CERTS`] of them.
 pub fn parse_chain<D: AsRef<[u8]>>(ders: &[D]) -> Chain {
+    parse_chain_limit(ders, MAX_CHAIN_CERTS)
+}
+
+/// As [`parse_chain`] with another bound (`inspect --each` reads whole bundles).
+pub fn parse_chain_limit<D: AsRef<[u8]>>(ders: &[D], limit: usize) -> Chain {
     let certs = ders
         .iter()
-        .take(MAX_CHAIN_CERTS)
+        .take(limit)
         .map(|der| match parse_certificate(der.as_ref()) {
             Ok(info) => ChainCert::Parsed(Box::new(info)),
             Err(error) => ChainCert::Unparsable {
@@ -36,7 +41,7 @@ pub fn parse_chain<D: AsRef<[u8]>>(ders: &[D]) -> Chain {
         .collect();
     Chain {
         certs,
-        truncated: ders.len().saturating_sub(MAX_CHAIN_CERTS),
+        truncated: ders.len().saturating_sub(limit),
     }
 }
 

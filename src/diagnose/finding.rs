@@ -52,11 +52,15 @@ pub enum FindingCode {
     MalformedCertificate,
     /// The verifier rejected the chain for a reason no other code describes (certcheck addition).
     VerificationFailed,
+    /// `inspect --key`: the private key does not belong to the leaf (certcheck addition).
+    KeyMismatch,
+    /// A private key inside a certificate file was ignored (certcheck addition).
+    PrivateKeyInFile,
 }
 
 impl FindingCode {
     /// Every code, in order.
-    pub const ALL: [FindingCode; 23] = [
+    pub const ALL: [FindingCode; 25] = [
         FindingCode::Expired,
         FindingCode::NotYetValid,
         FindingCode::HostnameMismatch,
@@ -80,6 +84,8 @@ impl FindingCode {
         FindingCode::TrustStoreDisagreement,
         FindingCode::MalformedCertificate,
         FindingCode::VerificationFailed,
+        FindingCode::KeyMismatch,
+        FindingCode::PrivateKeyInFile,
     ];
 
     /// The contract string, e.g. `hostname-mismatch`.
@@ -108,6 +114,8 @@ impl FindingCode {
             FindingCode::TrustStoreDisagreement => "trust-store-disagreement",
             FindingCode::MalformedCertificate => "malformed-certificate",
             FindingCode::VerificationFailed => "verification-failed",
+            FindingCode::KeyMismatch => "key-mismatch",
+            FindingCode::PrivateKeyInFile => "private-key-in-file",
         }
     }
 
@@ -117,7 +125,9 @@ impl FindingCode {
             FindingCode::ExpiringSoon | FindingCode::ChainOrder | FindingCode::LongValidity => {
                 Severity::Warning
             }
-            FindingCode::UnneededRoot | FindingCode::TrustStoreDisagreement => Severity::Info,
+            FindingCode::UnneededRoot
+            | FindingCode::TrustStoreDisagreement
+            | FindingCode::PrivateKeyInFile => Severity::Info,
             _ => Severity::Error,
         }
     }
@@ -193,6 +203,45 @@ impl Finding {
             scope,
             message: message.into(),
             hint: hint.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_serializes_to_its_contract_string() {
+        for code in FindingCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+        let contract = [
+            "expired",
+            "not-yet-valid",
+            "hostname-mismatch",
+            "self-signed",
+            "untrusted-root",
+            "unknown-issuer",
+            "incomplete-chain",
+            "bad-signature",
+            "invalid-purpose",
+            "not-a-ca",
+            "path-length-exceeded",
+            "name-constraint-violation",
+            "unsupported-critical-extension",
+            "weak-signature-algorithm",
+            "weak-key",
+            "revoked",
+            "expiring-soon",
+            "chain-order",
+            "long-validity",
+            "unneeded-root",
+            "trust-store-disagreement",
+        ];
+        for (code, name) in FindingCode::ALL.iter().zip(contract) {
+            assert_eq!(code.as_str(), name);
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod codes;
 mod constraints;
 mod crypto;
+pub mod each;
 pub mod finding;
 mod issuers;
 mod names;
@@ -156,8 +157,12 @@ pub struct Diagnosis {
 }
 
 /// Runs every check and derives the store verdicts.
-pub fn diagnose(ctx: &Context<'_>) -> Diagnosis {
+///
+/// `extra` are findings from outside the chain (a broken entry in an input file, a private key
+/// that does not match) that count towards the verdicts like any other.
+pub fn diagnose(ctx: &Context<'_>, extra: Vec<Finding>) -> Diagnosis {
     let mut findings: Vec<Finding> = CHECKS.iter().flat_map(|check| check(ctx)).collect();
+    findings.extend(extra);
     findings.extend(unexplained_webpki_errors(ctx, &findings));
     let verdicts = verdicts(ctx, &findings);
     findings.extend(stores::disagreement(ctx, &verdicts));

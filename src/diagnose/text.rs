@@ -93,6 +93,12 @@ pub fn generic_hint(code: FindingCode) -> &'static str {
             "Clients that use the stores that do not trust this chain will fail; serve a chain to a root all of them hold."
         }
         FindingCode::MalformedCertificate => "Replace the malformed certificate.",
+        FindingCode::KeyMismatch => {
+            "Install the private key that was generated with this certificate's request, or reissue the certificate for this key."
+        }
+        FindingCode::PrivateKeyInFile => {
+            "Keep private keys out of certificate bundles that are shared or committed."
+        }
         FindingCode::VerificationFailed => {
             "Inspect the chain with the details above; reissue the offending certificate."
         }

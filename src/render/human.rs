@@ -9,6 +9,11 @@ use super::Style;
 use crate::diagnose::Severity;
 use crate::report::{Report, Status, TargetReport, primary_kind};
 
+/// Chains longer than this show only the certificates that findings refer to.
+const LARGE_CHAIN: usize = 20;
+/// At most this many rows of a large chain are shown.
+const LARGE_CHAIN_ROWS: usize = 200;
+
 /// Writes every target's tables, then a summary when there are several targets.
 pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     for (i, result) in report.results.iter().enumerate() {
@@ -124,7 +129,20 @@ fn write_target(result: &TargetReport, style: Style, out: &mut dyn Write) -> io:
                 .into_iter()
                 .map(|h| bold(Cell::new(h), style)),
         );
+        // A whole bundle (`inspect --each`) shows the certificates with findings, not thousands of rows.
+        let referenced: std::collections::HashSet<usize> = result
+            .findings
+            .iter()
+            .filter_map(|f| f.certificate)
+            .collect();
+        let large = result.chain.len() > LARGE_CHAIN;
+        let mut hidden = 0;
         for cert in &result.chain {
+            if large && (!referenced.contains(&cert.index) || chain.row_count() >= LARGE_CHAIN_ROWS)
+            {
+                hidden += 1;
+                continue;
+            }
             if let Some(error) = &cert.parse_error {
                 chain.add_row(vec![
                     Cell::new(cert.index),
@@ -172,6 +190,13 @@ fn write_target(result: &TargetReport, style: Style, out: &mut dyn Write) -> io:
             ]);
         }
         writeln!(out, "{chain}")?;
+        if hidden > 0 {
+            writeln!(
+                out,
+                "{} certificates in all; {hidden} without findings are not shown (--json lists every one).",
+                result.chain.len()
+            )?;
+        }
     }
 
     if !result.trust.is_empty() {
@@ -218,7 +243,7 @@ fn write_target(result: &TargetReport, style: Style, out: &mut dyn Write) -> io:
                 .into_iter()
                 .map(|h| bold(Cell::new(h), style)),
         );
-        for finding in &result.findings {
+        for finding in result.findings.iter().take(LARGE_CHAIN_ROWS) {
             let cert = finding
                 .certificate
                 .map(|c| c.to_string())
@@ -236,6 +261,13 @@ fn write_target(result: &TargetReport, style: Style, out: &mut dyn Write) -> io:
             ]);
         }
         writeln!(out, "{findings}")?;
+        if result.findings.len() > LARGE_CHAIN_ROWS {
+            writeln!(
+                out,
+                "{} findings in all; the first {LARGE_CHAIN_ROWS} are shown (--json lists every one).",
+                result.findings.len()
+            )?;
+        }
     } else if result.connection_error.is_none() {
         writeln!(out, "No problems found.")?;
     }

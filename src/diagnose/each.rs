@@ -1,0 +1,80 @@
+//! `inspect --each`: every certificate on its own, with no path building: dates, key size and
+//! signature algorithm. For "which certificate in this bundle expires within N days".
+
+use time::Duration;
+
+use super::crypto::weak_signature;
+use super::text::{date, label, relative};
+use super::{Finding, FindingCode, Scope};
+use crate::chain::Chain;
+
+/// Findings for each certificate of `chain` taken alone.
+pub fn each(chain: &Chain, now: time::OffsetDateTime, warn_days: i64) -> Vec<Finding> {
+    let horizon = now + Duration::days(warn_days.max(0));
+    let mut out = Vec::new();
+    for (index, cert) in chain.parsed() {
+        let who = label(index, cert);
+        if cert.not_after < now {
+            out.push(Finding::new(
+                FindingCode::Expired,
+                Some(index),
+                Scope::AllStores,
+                format!(
+                    "{who} expired on {}, {}",
+                    date(cert.not_after),
+                    relative(cert.not_after, now)
+                ),
+                "Remove or replace the expired certificate.",
+            ));
+        } else if cert.not_before > now {
+            out.push(Finding::new(
+                FindingCode::NotYetValid,
+                Some(index),
+                Scope::AllStores,
+                format!(
+                    "{who} is not valid until {}, {}",
+                    date(cert.not_before),
+                    relative(cert.not_before, now)
+                ),
+                "Check the clock; otherwise the certificate is not usable before that date.",
+            ));
+        } else if warn_days > 0 && cert.not_after <= horizon {
+            out.push(Finding::new(
+                FindingCode::ExpiringSoon,
+                Some(index),
+                Scope::AllStores,
+                format!(
+                    "{who} expires on {}, {} (within --warn-days {warn_days})",
+                    date(cert.not_after),
+                    relative(cert.not_after, now)
+                ),
+                "Renew or replace it before that date.",
+            ));
+        }
+        let weak_key = match cert.key.algorithm.as_str() {
+            "RSA" if cert.key.bits < 2048 => Some(format!("an RSA key of {} bits", cert.key.bits)),
+            "EC" if cert.key.bits < 256 => Some(format!("an EC key of {} bits", cert.key.bits)),
+            _ => None,
+        };
+        if let Some(weak) = weak_key {
+            out.push(Finding::new(
+                FindingCode::WeakKey,
+                Some(index),
+                Scope::AllStores,
+                format!("{who} has {weak}"),
+                "Replace it with a certificate for an RSA key of at least 2048 bits or an EC P-256 key.",
+            ));
+        }
+        let weak_signature = weak_signature(&cert.signature_algorithm_oid);
+        if let Some(weak) = weak_signature.filter(|_| !cert.self_signed) {
+            out.push(Finding::new(
+                FindingCode::WeakSignatureAlgorithm,
+                Some(index),
+                Scope::AllStores,
+                format!("{who} is signed with {weak} ({})", cert.signature_algorithm),
+                "Replace it with a certificate signed with SHA-256 or stronger.",
+            ));
+        }
+    }
+    out
+}
