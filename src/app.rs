@@ -15,8 +15,8 @@ use crate::diagnose::text::date;
 use crate::diagnose::{Context, diagnose};
 use crate::diagnose::{Finding, FindingCode, Scope};
 use crate::report::{
-    ConnectionErrorReport, Report, Source, TargetReport, TlsReport, chain_reports, finding_reports,
-    status, trust_reports,
+    ConnectionErrorReport, Report, Source, TargetReport, TlsReport, chain_reports, days_until,
+    earliest_expiry, finding_reports, status, trust_reports,
 };
 use crate::target::Host;
 use crate::trust::store::{load_bundled, load_custom, load_system};
@@ -30,16 +30,28 @@ pub fn load_stores(config: &Config) -> Vec<TrustStore> {
 }
 
 /// Runs the configured checks (live targets or `inspect`) and returns the report.
-pub fn run(config: &Config) -> anyhow::Result<Report> {
+///
+/// `on_done` sees each result as soon as it is complete (in completion order), for streaming
+/// output and progress; the report keeps input order.
+pub fn run(config: &Config, on_done: &mut dyn FnMut(&TargetReport)) -> anyhow::Result<Report> {
     let results = match &config.mode {
-        Mode::Inspect(options) if options.each => inspect_all(options, &[], &config.settings),
-        Mode::Inspect(options) => inspect_all(options, &load_stores(config), &config.settings),
+        Mode::Inspect(options) => {
+            let stores = if options.each {
+                Vec::new()
+            } else {
+                load_stores(config)
+            };
+            let results = inspect_all(options, &stores, &config.settings);
+            results.iter().for_each(&mut *on_done);
+            results
+        }
         Mode::Check | Mode::Demo => {
             let stores = Arc::new(load_stores(config));
             runtime()?.block_on(check_all(
                 config.jobs.clone(),
                 stores,
                 config.settings.clone(),
+                on_done,
             ))
         }
     };
@@ -58,41 +70,62 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-/// Checks every job, at most `settings.concurrency` at a time; results come back in input order.
+/// Checks every job, at most `settings.concurrency` at a time. `on_done` sees each result as it
+/// completes; the returned results are in input order.
 pub async fn check_all(
     jobs: Vec<TlsJob>,
     stores: Arc<Vec<TrustStore>>,
     settings: Arc<Settings>,
+    on_done: &mut dyn FnMut(&TargetReport),
 ) -> Vec<TargetReport> {
     let limit = Arc::new(tokio::sync::Semaphore::new(settings.concurrency.max(1)));
-    let handles: Vec<_> = jobs
-        .into_iter()
-        .map(|job| {
-            let stores = stores.clone();
-            let settings = settings.clone();
-            let limit = limit.clone();
-            let fallback = job.clone();
-            let handle = tokio::spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                check_tls(&job, &stores, &settings).await
-            });
-            (fallback, handle)
-        })
-        .collect();
-    let mut results = Vec::with_capacity(handles.len());
-    for (job, handle) in handles {
-        results.push(match handle.await {
-            Ok(report) => report,
-            Err(err) => failed_report(
-                &job,
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut slots: Vec<Option<TargetReport>> = vec![None; jobs.len()];
+    for (index, job) in jobs.iter().enumerate() {
+        let job = job.clone();
+        let stores = stores.clone();
+        let settings = settings.clone();
+        let limit = limit.clone();
+        let done_tx = done_tx.clone();
+        let handle = tokio::spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            check_tls(&job, &stores, &settings).await
+        });
+        // A second task turns a panic in the first into data instead of losing the result.
+        tokio::spawn(async move {
+            let result = handle.await.map_err(|e| e.to_string());
+            let _ = done_tx.send((index, result));
+        });
+    }
+    drop(done_tx);
+    while let Some((index, result)) = done_rx.recv().await {
+        let report = result.unwrap_or_else(|err| {
+            failed_report(
+                &jobs[index],
                 ConnectionErrorReport {
                     code: "io".into(),
                     message: format!("internal error while checking this target: {err}"),
                 },
-            ),
+            )
         });
+        on_done(&report);
+        slots[index] = Some(report);
     }
-    results
+    slots
+        .into_iter()
+        .zip(&jobs)
+        .map(|(slot, job)| {
+            slot.unwrap_or_else(|| {
+                failed_report(
+                    job,
+                    ConnectionErrorReport {
+                        code: "io".into(),
+                        message: "internal error: the check of this target was lost".into(),
+                    },
+                )
+            })
+        })
+        .collect()
 }
 
 fn failed_report(job: &TlsJob, error: ConnectionErrorReport) -> TargetReport {
@@ -104,6 +137,8 @@ fn failed_report(job: &TlsJob, error: ConnectionErrorReport) -> TargetReport {
         address: None,
         source: Source::Tls,
         status: crate::report::Status::Error,
+        expires_at: None,
+        days_remaining: None,
         connection_error: Some(error),
         tls: None,
         chain: Vec::new(),
@@ -184,15 +219,7 @@ pub fn evaluate(
     extra: Vec<Finding>,
 ) -> TargetReport {
     let results = replay(chain, pool_der, name, stores, settings.now);
-    let ctx = Context::new(
-        chain,
-        pool,
-        stores,
-        &results,
-        name,
-        settings.now,
-        settings.warn_days,
-    );
+    let ctx = Context::new(chain, pool, stores, &results, name, settings.deadlines());
     let diagnosis = diagnose(&ctx, extra);
     let trust = trust_reports(stores, &diagnosis);
     let findings = finding_reports(stores, &diagnosis.findings);
@@ -203,6 +230,7 @@ pub fn evaluate(
         connection_error.as_ref(),
         !chain.is_empty(),
     );
+    let expires = earliest_expiry(&trust, Some(&diagnosis), chain);
     TargetReport {
         target,
         host: None,
@@ -211,6 +239,8 @@ pub fn evaluate(
         address: None,
         source,
         status,
+        expires_at: expires.map(date),
+        days_remaining: expires.map(|at| days_until(at, settings.now)),
         connection_error,
         tls: None,
         chain: chain_reports(chain, settings.now),
@@ -270,6 +300,8 @@ fn file_failure(target: String, host: Option<&Host>, message: String) -> TargetR
         address: None,
         source: Source::File,
         status: crate::report::Status::Error,
+        expires_at: None,
+        days_remaining: None,
         connection_error: Some(ConnectionErrorReport {
             code: "file".into(),
             message,
@@ -397,7 +429,7 @@ fn inspect_each(
     extra: Vec<Finding>,
 ) -> TargetReport {
     let chain = parse_chain_limit(ders, usize::MAX);
-    let mut findings = crate::diagnose::each::each(&chain, settings.now, settings.warn_days);
+    let mut findings = crate::diagnose::each::each(&chain, settings.deadlines());
     findings.extend(extra);
     findings.sort_by(|a, b| {
         b.severity.cmp(&a.severity).then(
@@ -409,6 +441,7 @@ fn inspect_each(
     let findings = finding_reports(&[], &findings);
     let chain_reports = chain_reports(&chain, settings.now);
     let status = status(&[], &findings, None, !chain.is_empty());
+    let expires = earliest_expiry(&[], None, &chain);
     TargetReport {
         target,
         host: None,
@@ -417,6 +450,8 @@ fn inspect_each(
         address: None,
         source: Source::File,
         status,
+        expires_at: expires.map(date),
+        days_remaining: expires.map(|at| days_until(at, settings.now)),
         connection_error: None,
         tls: None,
         chain: chain_reports,

@@ -46,8 +46,16 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct CommonArgs {
     /// Print the JSON document of the contract on stdout instead of tables.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "jsonl")]
     pub json: bool,
+
+    /// Stream one JSON result object per line as each target completes (for large fleets and log pipelines).
+    #[arg(long, global = true)]
+    pub jsonl: bool,
+
+    /// With several targets, show the full report for every target, not only those that are not ok.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
 
     /// A PEM or DER bundle that forms an extra trust store `custom`; when given, the custom stores decide the verdict (repeatable).
     #[arg(long = "ca-file", value_name = "PATH", global = true)]
@@ -57,6 +65,10 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N", default_value_t = 30, global = true)]
     pub warn_days: u32,
 
+    /// An expiry within N days is an error (exit 1): a CI gate that fails before the certificate expires.
+    #[arg(long, value_name = "N", global = true)]
+    pub fail_days: Option<u32>,
+
     /// Validate as of this instant (RFC 3339, e.g. 2026-12-01T00:00:00Z) instead of now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_at, global = true)]
     pub at: Option<OffsetDateTime>,
@@ -65,6 +77,10 @@ pub struct CommonArgs {
 /// Options that only make sense with a network connection.
 #[derive(Debug, Args, Clone)]
 pub struct ConnectArgs {
+    /// Read more targets from FILE (`-` for standard input): one per line, `#` comments, each line optionally with --sni and --connect-to.
+    #[arg(long, value_name = "FILE")]
+    pub targets_file: Option<PathBuf>,
+
     /// The name to send (SNI) and verify, instead of the target's host.
     #[arg(long, value_name = "NAME", value_parser = parse_host)]
     pub sni: Option<Host>,

@@ -17,6 +17,8 @@ pub enum Format {
     Human,
     /// The contract's JSON document.
     Json,
+    /// One result object per line, as each completes.
+    Jsonl,
 }
 
 /// What the process is asked to do.
@@ -70,10 +72,23 @@ pub struct Settings {
     pub now: OffsetDateTime,
     /// `--warn-days`.
     pub warn_days: i64,
+    /// `--fail-days`: an expiry within this many days is an error.
+    pub fail_days: Option<i64>,
     /// `--timeout`.
     pub timeout: Duration,
     /// `--concurrency`.
     pub concurrency: usize,
+}
+
+impl Settings {
+    /// The instant and expiry thresholds the diagnosis uses.
+    pub fn deadlines(&self) -> crate::diagnose::Deadlines {
+        crate::diagnose::Deadlines {
+            now: self.now,
+            warn_days: self.warn_days,
+            fail_days: self.fail_days,
+        }
+    }
 }
 
 /// The environment certcheck reads, captured so tests can pass their own.
@@ -81,6 +96,8 @@ pub struct Settings {
 pub struct Env {
     /// `SSL_CERT_FILE`/`SSL_CERT_DIR` (informational: rustls-native-certs reads them itself).
     pub system_store: SystemStoreEnv,
+    /// stderr is a terminal (for the progress bar).
+    pub stderr_is_terminal: bool,
     /// `NO_COLOR` is set and not empty.
     pub no_color: bool,
     /// stdout is a terminal.
@@ -99,6 +116,7 @@ impl Env {
             },
             no_color: non_empty("NO_COLOR").is_some(),
             stdout_is_terminal: std::io::stdout().is_terminal(),
+            stderr_is_terminal: std::io::stderr().is_terminal(),
         }
     }
 }
@@ -118,6 +136,8 @@ pub struct Config {
     pub format: Format,
     /// Colour in human output.
     pub color: bool,
+    /// `--verbose`: full reports for every target.
+    pub verbose: bool,
     /// The environment as read.
     pub env: Env,
 }
@@ -128,6 +148,9 @@ pub enum ConfigError {
     /// No target and no mode.
     #[error("no target given; try `certcheck example.com`, `certcheck demo` or `certcheck --help`")]
     NoTargets,
+    /// `--targets-file` cannot be read or has a bad line.
+    #[error("--targets-file {0}")]
+    TargetsFile(String),
     /// Targets given together with a subcommand.
     #[error("targets cannot be combined with a subcommand; put `inspect FILE...` or `demo` first")]
     TargetsWithSubcommand,
@@ -158,10 +181,22 @@ impl Config {
             }),
             None => Mode::Check,
         };
-        if mode == Mode::Check && cli.targets.is_empty() {
+        let mut jobs: Vec<TlsJob> = cli
+            .targets
+            .iter()
+            .map(|target| TlsJob {
+                target: target.clone(),
+                sni: cli.connect.sni.clone(),
+                connect_to: cli.connect.connect_to.clone(),
+            })
+            .collect();
+        if let Some(path) = &cli.connect.targets_file {
+            jobs.extend(read_targets_file(path, &cli.connect)?);
+        }
+        if mode == Mode::Check && jobs.is_empty() {
             return Err(ConfigError::NoTargets);
         }
-        if mode != Mode::Check && !cli.targets.is_empty() {
+        if mode != Mode::Check && !jobs.is_empty() {
             return Err(ConfigError::TargetsWithSubcommand);
         }
         if mode != Mode::Check {
@@ -172,15 +207,6 @@ impl Config {
                 return Err(ConfigError::NotForMode("--connect-to"));
             }
         }
-        let jobs = cli
-            .targets
-            .into_iter()
-            .map(|target| TlsJob {
-                target,
-                sni: cli.connect.sni.clone(),
-                connect_to: cli.connect.connect_to.clone(),
-            })
-            .collect();
         Ok(Config {
             mode,
             jobs,
@@ -188,16 +214,55 @@ impl Config {
             settings: Arc::new(Settings {
                 now,
                 warn_days: i64::from(cli.common.warn_days),
+                fail_days: cli.common.fail_days.map(i64::from),
                 timeout: cli.connect.timeout,
                 concurrency: usize::from(cli.connect.concurrency),
             }),
             format: if cli.common.json {
                 Format::Json
+            } else if cli.common.jsonl {
+                Format::Jsonl
             } else {
                 Format::Human
             },
             color: env.stdout_is_terminal && !env.no_color,
+            verbose: cli.common.verbose,
             env,
         })
     }
+}
+
+/// Reads `--targets-file` (or standard input for `-`); lines without their own `--sni` or
+/// `--connect-to` take the command line's.
+fn read_targets_file(
+    path: &std::path::Path,
+    defaults: &crate::cli::ConnectArgs,
+) -> Result<Vec<TlsJob>, ConfigError> {
+    use std::io::Read;
+    let name = path.display().to_string();
+    let text = if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| {
+            ConfigError::TargetsFile(format!("-: standard input cannot be read ({e})"))
+        })?;
+        text
+    } else {
+        std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::TargetsFile(format!("{name}: cannot be read ({e})")))?
+    };
+    let lines = crate::target::parse_targets_file(&name, &text, |addr| {
+        crate::cli::parse_connect_to(addr).map(|_| ())
+    })
+    .map_err(|e| ConfigError::TargetsFile(e.to_string()))?;
+    Ok(lines
+        .into_iter()
+        .map(|line| TlsJob {
+            target: line.target,
+            sni: line.sni.or_else(|| defaults.sni.clone()),
+            connect_to: line
+                .connect_to
+                .and_then(|c| crate::cli::parse_connect_to(&c).ok())
+                .or_else(|| defaults.connect_to.clone()),
+        })
+        .collect())
 }

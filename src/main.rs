@@ -32,13 +32,28 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let mut out = io::stdout().lock();
     match config.mode {
         Mode::Check | Mode::Inspect(_) => {
-            let report = app::run(config)?;
-            render::render(&report, config.format, style, &mut out)?;
+            let progress = progress_bar(config);
+            let mut stream_error = None;
+            let report = app::run(config, &mut |result| {
+                if let Some(bar) = &progress {
+                    bar.inc(1);
+                }
+                if config.format == Format::Jsonl && stream_error.is_none() {
+                    stream_error = render::json::write_line(result, &mut out).err();
+                }
+            })?;
+            if let Some(bar) = progress {
+                bar.finish_and_clear();
+            }
+            if let Some(err) = stream_error {
+                return Err(err.into());
+            }
+            render::render(&report, config.format, style, config.verbose, &mut out)?;
             Ok(exit::for_report(&report))
         }
         Mode::Demo => {
             let run = demo::run(config, app::load_stores(config))?;
-            render::render(&run.report, config.format, style, &mut out)?;
+            render::render(&run.report, config.format, style, true, &mut out)?;
             if config.format == Format::Human {
                 render::human::write_demo(&run.outcomes, style, &mut out)?;
             }
@@ -50,6 +65,24 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+/// A progress bar on stderr, only on a terminal and only for several targets.
+fn progress_bar(config: &Config) -> Option<indicatif::ProgressBar> {
+    let count = match &config.mode {
+        Mode::Inspect(options) => options.files.len(),
+        _ => config.jobs.len(),
+    };
+    if !config.env.stderr_is_terminal || count < 2 {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(count as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} targets checked ({elapsed})")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -171,6 +171,11 @@ pub struct TargetReport {
     pub source: Source,
     /// The outcome under the primary store.
     pub status: Status,
+    /// The earliest notAfter on the path the primary store validated, else in the chain
+    /// (certcheck addition): the date this target breaks.
+    pub expires_at: Option<String>,
+    /// Whole days from `checked_at` to `expires_at`, negative once passed (certcheck addition).
+    pub days_remaining: Option<i64>,
     /// Why the target could not be (fully) evaluated.
     pub connection_error: Option<ConnectionErrorReport>,
     /// The negotiated session.
@@ -330,4 +335,28 @@ pub fn status(
     } else {
         Status::Ok
     }
+}
+
+/// The earliest expiry of a result: along the primary store's validated path when there is one,
+/// else the earliest notAfter of the chain.
+pub fn earliest_expiry(
+    trust: &[TrustReport],
+    diagnosis: Option<&Diagnosis>,
+    chain: &Chain,
+) -> Option<OffsetDateTime> {
+    let primary = primary_kind(trust);
+    let validated = diagnosis.and_then(|d| {
+        trust
+            .iter()
+            .zip(&d.verdicts)
+            .filter(|(t, _)| t.store == primary)
+            .filter_map(|(_, v)| v.expires_at)
+            .min()
+    });
+    validated.or_else(|| chain.parsed().map(|(_, c)| c.not_after).min())
+}
+
+/// Whole days from `now` to `at`, rounded down.
+pub fn days_until(at: OffsetDateTime, now: OffsetDateTime) -> i64 {
+    (at - now).whole_seconds().div_euclid(86_400)
 }

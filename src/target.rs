@@ -170,10 +170,114 @@ impl FromStr for Target {
     }
 }
 
+/// One line of a `--targets-file`: a target with its own `--sni` and `--connect-to`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetLine {
+    /// The target.
+    pub target: Target,
+    /// `--sni NAME` on the line.
+    pub sni: Option<Host>,
+    /// `--connect-to ADDR[:PORT]` on the line, unparsed (the CLI's parser checks it).
+    pub connect_to: Option<String>,
+}
+
+/// A malformed line of a targets file; a usage error (exit 2).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name} line {line}: {reason}")]
+pub struct TargetsFileError {
+    /// The file name (or `-`).
+    pub source_name: String,
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Parses a targets file: one target per line, blank lines and `#` comments ignored, each line
+/// optionally followed by `--sni NAME` and `--connect-to ADDR[:PORT]` (also `--sni=NAME`).
+pub fn parse_targets_file(
+    source_name: &str,
+    text: &str,
+    parse_connect_to: impl Fn(&str) -> Result<(), String>,
+) -> Result<Vec<TargetLine>, TargetsFileError> {
+    let mut out = Vec::new();
+    for (number, raw) in text.lines().enumerate() {
+        let fail = |reason: String| TargetsFileError {
+            source_name: source_name.to_string(),
+            line: number + 1,
+            reason,
+        };
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        let Some(first) = words.next() else {
+            continue;
+        };
+        let target: Target = first
+            .parse()
+            .map_err(|e: TargetError| fail(e.to_string()))?;
+        let mut entry = TargetLine {
+            target,
+            sni: None,
+            connect_to: None,
+        };
+        while let Some(word) = words.next() {
+            let (flag, inline) = match word.split_once('=') {
+                Some((flag, value)) => (flag, Some(value.to_string())),
+                None => (word, None),
+            };
+            let mut value = || {
+                inline
+                    .clone()
+                    .or_else(|| words.next().map(str::to_string))
+                    .ok_or_else(|| fail(format!("{flag} needs a value")))
+            };
+            match flag {
+                "--sni" => {
+                    let name = value()?;
+                    entry.sni = Some(Host::parse(&name).map_err(|e| fail(e.to_string()))?);
+                }
+                "--connect-to" => {
+                    let addr = value()?;
+                    parse_connect_to(&addr).map_err(fail)?;
+                    entry.connect_to = Some(addr);
+                }
+                other => {
+                    return Err(fail(format!(
+                        "unexpected '{other}' (a line holds a target, then optionally --sni NAME and --connect-to ADDR[:PORT])"
+                    )));
+                }
+            }
+        }
+        out.push(entry);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::net::{Ipv4Addr, Ipv6Addr};
+
+    #[test]
+    fn targets_file_lines() {
+        let ok = |_: &str| Ok(());
+        let text = "# fleet\n\nexample.com\napi.example.com:8443 --sni api.example.com  # trailing\nhttps://x.test --connect-to=127.0.0.1:9 --sni=y.test\n";
+        let lines = parse_targets_file("t", text, ok).unwrap();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[1].sni, Some(Host::Dns("api.example.com".into())));
+        assert_eq!(lines[2].connect_to.as_deref(), Some("127.0.0.1:9"));
+        assert_eq!(lines[2].sni, Some(Host::Dns("y.test".into())));
+        let err = parse_targets_file("t", "a.test\nb.test:notaport\n", ok).unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(err.to_string().starts_with("t line 2: invalid target"));
+        let err = parse_targets_file("t", "a.test --bogus\n", ok).unwrap_err();
+        assert!(err.to_string().contains("unexpected '--bogus'"));
+        let err = parse_targets_file("t", "a.test --sni\n", ok).unwrap_err();
+        assert!(err.to_string().contains("--sni needs a value"));
+    }
 
     fn parse(s: &str) -> Target {
         s.parse().unwrap()

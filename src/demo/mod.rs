@@ -208,6 +208,7 @@ pub fn run(config: &Config, mut stores: Vec<TrustStore>) -> Result<DemoRun, Demo
         jobs,
         Arc::new(stores),
         config.settings.clone(),
+        &mut |_| {},
     ));
     drop(servers);
     let outcomes = cases

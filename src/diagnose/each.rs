@@ -1,16 +1,14 @@
 //! `inspect --each`: every certificate on its own, with no path building: dates, key size and
 //! signature algorithm. For "which certificate in this bundle expires within N days".
 
-use time::Duration;
-
 use super::crypto::weak_signature;
 use super::text::{date, label, relative};
-use super::{Finding, FindingCode, Scope};
+use super::{Deadlines, Finding, FindingCode, Scope};
 use crate::chain::Chain;
 
 /// Findings for each certificate of `chain` taken alone.
-pub fn each(chain: &Chain, now: time::OffsetDateTime, warn_days: i64) -> Vec<Finding> {
-    let horizon = now + Duration::days(warn_days.max(0));
+pub fn each(chain: &Chain, deadlines: Deadlines) -> Vec<Finding> {
+    let now = deadlines.now;
     let mut out = Vec::new();
     for (index, cert) in chain.parsed() {
         let who = label(index, cert);
@@ -38,18 +36,20 @@ pub fn each(chain: &Chain, now: time::OffsetDateTime, warn_days: i64) -> Vec<Fin
                 ),
                 "Check the clock; otherwise the certificate is not usable before that date.",
             ));
-        } else if warn_days > 0 && cert.not_after <= horizon {
-            out.push(Finding::new(
+        } else if let Some((severity, within)) = deadlines.expiry_severity(cert.not_after) {
+            let mut finding = Finding::new(
                 FindingCode::ExpiringSoon,
                 Some(index),
                 Scope::AllStores,
                 format!(
-                    "{who} expires on {}, {} (within --warn-days {warn_days})",
+                    "{who} expires on {}, {} ({within})",
                     date(cert.not_after),
                     relative(cert.not_after, now)
                 ),
                 "Renew or replace it before that date.",
-            ));
+            );
+            finding.severity = severity;
+            out.push(finding);
         }
         let weak_key = match cert.key.algorithm.as_str() {
             "RSA" if cert.key.bits < 2048 => Some(format!("an RSA key of {} bits", cert.key.bits)),

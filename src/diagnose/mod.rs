@@ -26,6 +26,40 @@ use crate::chain::{CertInfo, Chain, ChainCert};
 use crate::target::Host;
 use crate::trust::{TrustResult, TrustStore};
 
+/// The instant of validation and the expiry thresholds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deadlines {
+    /// `--at` or the clock, read once by the config.
+    pub now: OffsetDateTime,
+    /// `--warn-days`: an expiry this close is a warning.
+    pub warn_days: i64,
+    /// `--fail-days`: an expiry this close is an error.
+    pub fail_days: Option<i64>,
+}
+
+impl Deadlines {
+    /// Whether an expiry at `at` falls within `--fail-days` (then an error) or `--warn-days`,
+    /// and the flag that says so; `None` when neither.
+    pub fn expiry_severity(&self, at: OffsetDateTime) -> Option<(Severity, String)> {
+        if at < self.now {
+            return None;
+        }
+        if let Some(days) = self
+            .fail_days
+            .filter(|d| at <= self.now + time::Duration::days(*d))
+        {
+            return Some((Severity::Error, format!("within --fail-days {days}")));
+        }
+        if self.warn_days > 0 && at <= self.now + time::Duration::days(self.warn_days) {
+            return Some((
+                Severity::Warning,
+                format!("within --warn-days {}", self.warn_days),
+            ));
+        }
+        None
+    }
+}
+
 /// Everything a check may look at. No sockets, no clock: `now` is given.
 pub struct Context<'a> {
     /// The presented chain.
@@ -42,11 +76,22 @@ pub struct Context<'a> {
     pub now: OffsetDateTime,
     /// `--warn-days`.
     pub warn_days: i64,
+    /// `--fail-days`.
+    pub fail_days: Option<i64>,
     /// The certificates in play per store (same order as `stores`).
     pub paths: Vec<StorePath>,
 }
 
 impl<'a> Context<'a> {
+    /// The thresholds this context was built with.
+    pub fn deadlines(&self) -> Deadlines {
+        Deadlines {
+            now: self.now,
+            warn_days: self.warn_days,
+            fail_days: self.fail_days,
+        }
+    }
+
     /// Builds the context, including the per-store paths.
     pub fn new(
         chain: &'a Chain,
@@ -54,8 +99,7 @@ impl<'a> Context<'a> {
         stores: &'a [TrustStore],
         results: &'a [TrustResult],
         name: Option<&'a Host>,
-        now: OffsetDateTime,
-        warn_days: i64,
+        deadlines: Deadlines,
     ) -> Context<'a> {
         let paths = stores
             .iter()
@@ -68,8 +112,9 @@ impl<'a> Context<'a> {
             stores,
             results,
             name,
-            now,
-            warn_days,
+            now: deadlines.now,
+            warn_days: deadlines.warn_days,
+            fail_days: deadlines.fail_days,
             paths,
         }
     }

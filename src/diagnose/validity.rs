@@ -1,7 +1,5 @@
 //! Dates: `expired`, `not-yet-valid` and `expiring-soon`, for presented certificates and anchors.
 
-use time::Duration;
-
 use super::paths::anchor_info;
 use super::text::{date, label, relative};
 use super::{Context, Finding, FindingCode, STORES, Scope};
@@ -60,10 +58,6 @@ pub fn dates(ctx: &Context<'_>) -> Vec<Finding> {
 }
 
 fn expiring_soon(ctx: &Context<'_>) -> Vec<Finding> {
-    if ctx.warn_days <= 0 {
-        return Vec::new();
-    }
-    let horizon = ctx.now + Duration::days(ctx.warn_days);
     let mut out = Vec::new();
     for (store, path) in ctx.paths.iter().enumerate() {
         let presented = path.presented.iter().filter_map(|i| {
@@ -86,25 +80,26 @@ fn expiring_soon(ctx: &Context<'_>) -> Vec<Finding> {
         let Some((index, cert)) = earliest else {
             continue;
         };
-        if cert.not_after > horizon {
+        let Some((severity, within)) = ctx.deadlines().expiry_severity(cert.not_after) else {
             continue;
-        }
+        };
         let who = match index {
             Some(i) => label(i, &cert),
             None => format!("the certificate {} (not presented)", cert.subject),
         };
-        out.push(Finding::new(
+        let mut finding = Finding::new(
             FindingCode::ExpiringSoon,
             index,
             Scope::Stores(vec![store]),
             format!(
-                "{who} expires on {}, {} (within --warn-days {}); it is the earliest expiry on the path",
+                "{who} expires on {}, {} ({within}); it is the earliest expiry on the path",
                 date(cert.not_after),
                 relative(cert.not_after, ctx.now),
-                ctx.warn_days
             ),
             "Renew it before that date and install the new chain on the server.",
-        ));
+        );
+        finding.severity = severity;
+        out.push(finding);
     }
     out
 }

@@ -14,16 +14,25 @@ const LARGE_CHAIN: usize = 20;
 /// At most this many rows of a large chain are shown.
 const LARGE_CHAIN_ROWS: usize = 200;
 
-/// Writes every target's tables, then a summary when there are several targets.
-pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    for (i, result) in report.results.iter().enumerate() {
-        if i > 0 {
+/// Writes the tables of each target (with several targets, only those that are not ok unless
+/// `verbose`), then a summary when there are several targets.
+pub fn write(report: &Report, style: Style, verbose: bool, out: &mut dyn Write) -> io::Result<()> {
+    let several = report.results.len() > 1;
+    let mut first = true;
+    for result in &report.results {
+        if several && !verbose && result.status == Status::Ok {
+            continue;
+        }
+        if !first {
             writeln!(out)?;
         }
+        first = false;
         write_target(result, style, out)?;
     }
-    if report.results.len() > 1 {
-        writeln!(out)?;
+    if several {
+        if !first {
+            writeln!(out)?;
+        }
         write_summary(report, style, out)?;
     }
     out.flush()
@@ -277,11 +286,20 @@ fn write_target(result: &TargetReport, style: Style, out: &mut dyn Write) -> io:
 fn write_summary(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let mut summary = table(style);
     summary.set_header(
-        ["Target", "Status", "Main finding"]
+        ["Target", "Status", "Expires", "Most severe finding"]
             .into_iter()
             .map(|h| bold(Cell::new(h), style)),
     );
-    for result in &report.results {
+    // Worst first: errors, then warnings, then ok; the soonest expiry first within each.
+    let mut order: Vec<&TargetReport> = report.results.iter().collect();
+    order.sort_by(|a, b| {
+        b.status.cmp(&a.status).then(
+            a.days_remaining
+                .unwrap_or(i64::MAX)
+                .cmp(&b.days_remaining.unwrap_or(i64::MAX)),
+        )
+    });
+    for result in order {
         let primary = primary_kind(&result.trust);
         let first = result
             .findings
@@ -295,13 +313,28 @@ fn write_summary(report: &Report, style: Style, out: &mut dyn Write) -> io::Resu
             (Some(error), None) => format!("{}: {}", error.code, error.message),
             (None, None) => "no problems found".into(),
         };
+        let expires = match (&result.expires_at, result.days_remaining) {
+            (Some(at), Some(days)) if days < 0 => format!("{at}\nexpired {} days ago", -days),
+            (Some(at), Some(days)) => format!("{at}\n{days} days left"),
+            _ => "-".into(),
+        };
         summary.add_row(vec![
             Cell::new(&result.target),
             status_cell(result.status, style),
+            Cell::new(expires),
             Cell::new(main),
         ]);
     }
-    writeln!(out, "{summary}")
+    writeln!(out, "{summary}")?;
+    let count = |status| report.results.iter().filter(|r| r.status == status).count();
+    writeln!(
+        out,
+        "{} targets: {} ok, {} with warnings, {} with errors.",
+        report.results.len(),
+        count(Status::Ok),
+        count(Status::Warning),
+        count(Status::Error)
+    )
 }
 
 /// The demo's verdict table: what each case had to be diagnosed as, and what it got.

@@ -10,3 +10,10 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\n")?;
     out.flush()
 }
+
+/// Writes one result as a single line of JSON (`--jsonl`).
+pub fn write_line(result: &crate::report::TargetReport, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, result).map_err(io::Error::other)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}

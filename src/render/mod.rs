@@ -35,14 +35,20 @@ fn crossterm_width() -> Option<u16> {
 }
 
 /// Writes the report in `format`.
+///
+/// `verbose` shows the full report of every target; otherwise, with several targets, only those
+/// that are not ok get one (the summary lists them all).
 pub fn render(
     report: &Report,
     format: Format,
     style: Style,
+    verbose: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
         Format::Json => json::write(report, out),
-        Format::Human => human::write(report, style, out),
+        // Lines were streamed as each result completed.
+        Format::Jsonl => Ok(()),
+        Format::Human => human::write(report, style, verbose, out),
     }
 }

@@ -23,6 +23,8 @@ pub struct TargetResult {
     pub address: Option<String>,
     pub source: String,
     pub status: String,
+    pub expires_at: Option<String>,
+    pub days_remaining: Option<i64>,
     pub connection_error: Option<ConnectionError>,
     pub tls: Option<Tls>,
     pub chain: Vec<Cert>,

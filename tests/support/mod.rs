@@ -87,13 +87,18 @@ impl TestEnv {
         }
     }
 
-    /// The binary, with `--at`, no colour and the system store set to the unrelated root.
+    /// The binary, with `--at AT`, no colour and the system store set to the unrelated root.
     pub fn cmd(&self) -> Command {
+        self.cmd_at(AT)
+    }
+
+    /// As [`TestEnv::cmd`] at another instant.
+    pub fn cmd_at(&self, at: &str) -> Command {
         let mut cmd = Command::cargo_bin("certcheck").expect("binary");
         cmd.env("SSL_CERT_FILE", &self.system_file)
             .env_remove("SSL_CERT_DIR")
             .env_remove("NO_COLOR")
-            .args(["--at", AT]);
+            .args(["--at", at]);
         cmd
     }
 

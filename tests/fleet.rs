@@ -1,0 +1,249 @@
+//! Fleets: targets files, mixed outcomes, the summary, --fail-days, --jsonl and result order.
+
+mod support;
+
+use std::net::TcpListener;
+
+use certcheck::demo::pki::Spec;
+use predicates::prelude::*;
+use support::{Pki, TestEnv, at, days, run_json, serve};
+
+fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+#[test]
+fn targets_file_with_comments_and_per_line_options() {
+    let pki = Pki::new();
+    let a = pki.leaf(&["a.test"]);
+    let b = pki.leaf(&["b.test"]);
+    let server_a = serve(vec![a.der.clone(), pki.inter.der()], &a);
+    let server_b = serve(vec![b.der.clone(), pki.inter.der()], &b);
+    let env = TestEnv::new(&pki);
+    let file = env.dir.path().join("targets.txt");
+    std::fs::write(
+        &file,
+        format!(
+            "# production\n\na.test:{} --connect-to {}   # first\n\n{} --sni=b.test\n",
+            server_a.addr.port(),
+            server_a.addr,
+            server_b.addr
+        ),
+    )
+    .expect("write");
+    let mut cmd = env.cmd();
+    cmd.args(["--json", "--ca-file"])
+        .arg(&env.root_file)
+        .arg("--targets-file")
+        .arg(&file);
+    let report = run_json(&mut cmd, 0);
+    assert_eq!(report.results.len(), 2);
+    assert_eq!(report.results[0].server_name.as_deref(), Some("a.test"));
+    assert_eq!(report.results[1].server_name.as_deref(), Some("b.test"));
+    assert!(report.results.iter().all(|r| r.status == "ok"));
+}
+
+#[test]
+fn targets_from_standard_input() {
+    let pki = Pki::new();
+    let a = pki.leaf(&["a.test"]);
+    let server = serve(vec![a.der.clone(), pki.inter.der()], &a);
+    let env = TestEnv::new(&pki);
+    let mut cmd = env.cmd();
+    cmd.args(["--json", "--targets-file", "-", "--ca-file"])
+        .arg(&env.root_file)
+        .write_stdin(format!("{} --sni a.test\n", server.addr));
+    let report = run_json(&mut cmd, 0);
+    assert_eq!(report.results.len(), 1);
+}
+
+#[test]
+fn a_bad_line_is_a_usage_error_naming_the_line() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let file = env.dir.path().join("targets.txt");
+    std::fs::write(&file, "ok.test\n# fine\nbad.test:99999\n").expect("write");
+    env.cmd()
+        .arg("--targets-file")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "line 3: invalid target 'bad.test:99999'",
+        ));
+    std::fs::write(&file, "ok.test --frobnicate\n").expect("write");
+    env.cmd()
+        .arg("--targets-file")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "line 1: unexpected '--frobnicate'",
+        ));
+}
+
+#[test]
+fn mixed_fleet_keeps_input_order_and_worst_exit_code() {
+    let pki = Pki::new();
+    let good = pki.leaf(&["fleet.test"]);
+    let old = pki.leaf_with(Spec::leaf(&["fleet.test"], at()).valid(days(-30), days(-1)));
+    let good_server = serve(vec![good.der.clone(), pki.inter.der()], &good);
+    let old_server = serve(vec![old.der.clone(), pki.inter.der()], &old);
+    let closed = closed_port();
+    let env = TestEnv::new(&pki);
+    let mut cmd = env.cmd();
+    cmd.args(["--json", "--sni", "fleet.test", "--ca-file"])
+        .arg(&env.root_file)
+        .arg(good_server.addr.to_string())
+        .arg(format!("127.0.0.1:{closed}"))
+        .arg(old_server.addr.to_string());
+    let report = run_json(&mut cmd, 1);
+    let statuses: Vec<&str> = report.results.iter().map(|r| r.status.as_str()).collect();
+    assert_eq!(statuses, ["ok", "error", "error"]);
+    assert_eq!(
+        report.results[1]
+            .connection_error
+            .as_ref()
+            .map(|e| e.code.as_str()),
+        Some("refused")
+    );
+    report.results[2].finding("expired");
+    assert_eq!(report.results[2].days_remaining, Some(-1));
+
+    // The human summary lists every target worst first, with the full report only for the others.
+    let output = env
+        .cmd()
+        .args(["--sni", "fleet.test", "--ca-file"])
+        .arg(&env.root_file)
+        .arg(good_server.addr.to_string())
+        .arg(format!("127.0.0.1:{closed}"))
+        .arg(old_server.addr.to_string())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("3 targets: 1 ok, 0 with warnings, 2 with errors."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("expired 1 days ago"), "{stdout}");
+    assert!(stdout.contains("Most severe finding"), "{stdout}");
+    // The ok target appears only in the summary: its chain table is not printed.
+    assert!(
+        !stdout.contains(&format!("{}: OK", good_server.addr)),
+        "{stdout}"
+    );
+    let verbose = env
+        .cmd()
+        .args(["--verbose", "--sni", "fleet.test", "--ca-file"])
+        .arg(&env.root_file)
+        .arg(good_server.addr.to_string())
+        .arg(old_server.addr.to_string())
+        .output()
+        .expect("runs");
+    assert!(
+        String::from_utf8_lossy(&verbose.stdout).contains(&format!("{}: OK", good_server.addr))
+    );
+}
+
+#[test]
+fn fail_days_turns_a_near_expiry_into_an_error() {
+    let pki = Pki::new();
+    let leaf = pki.leaf_with(Spec::leaf(&["gate.test"], at()).valid(days(-30), days(10)));
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let target = format!("gate.test:{}", server.addr.port());
+    // 10 days left: a warning with --warn-days 30 ...
+    run_json(&mut env.check(&target, &server), 4);
+    // ... and an error with --fail-days 14.
+    let report = run_json(env.check(&target, &server).args(["--fail-days", "14"]), 1);
+    let finding = report.results[0].finding("expiring-soon");
+    assert_eq!(finding.severity, "error");
+    assert!(
+        finding.message.contains("(within --fail-days 14)"),
+        "{}",
+        finding.message
+    );
+    // Not yet within --fail-days 7: back to the warning.
+    run_json(env.check(&target, &server).args(["--fail-days", "7"]), 4);
+    // "Will this still pass on that date?": five days later it is within --fail-days 7.
+    let mut cmd = env.cmd_at("2030-01-06T00:00:00Z");
+    cmd.args(["--json", "--fail-days", "7", "--ca-file"])
+        .arg(&env.root_file)
+        .args(["--connect-to", &server.addr.to_string()])
+        .arg(&target);
+    let report = run_json(&mut cmd, 1);
+    assert_eq!(report.results[0].finding("expiring-soon").severity, "error");
+}
+
+#[test]
+fn jsonl_streams_one_result_per_line() {
+    let pki = Pki::new();
+    let good = pki.leaf(&["line.test"]);
+    let server = serve(vec![good.der.clone(), pki.inter.der()], &good);
+    let env = TestEnv::new(&pki);
+    let output = env
+        .cmd()
+        .args(["--jsonl", "--sni", "line.test", "--ca-file"])
+        .arg(&env.root_file)
+        .arg(server.addr.to_string())
+        .arg(format!("127.0.0.1:{}", closed_port()))
+        .arg(server.addr.to_string())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    for line in lines {
+        let result: support::contract::TargetResult =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(result.status == "ok" || result.status == "error");
+    }
+}
+
+#[test]
+fn a_silent_endpoint_does_not_hold_the_others() {
+    let pki = Pki::new();
+    let good = pki.leaf(&["quick.test"]);
+    let server = serve(vec![good.der.clone(), pki.inter.der()], &good);
+    let silent = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let silent_addr = silent.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let env = TestEnv::new(&pki);
+    let mut cmd = env.cmd();
+    cmd.args([
+        "--json",
+        "--timeout",
+        "2",
+        "--concurrency",
+        "2",
+        "--sni",
+        "quick.test",
+        "--ca-file",
+    ])
+    .arg(&env.root_file)
+    .arg(silent_addr.to_string());
+    for _ in 0..6 {
+        cmd.arg(server.addr.to_string());
+    }
+    let report = run_json(&mut cmd, 3);
+    assert_eq!(report.results.len(), 7);
+    assert_eq!(
+        report.results[0]
+            .connection_error
+            .as_ref()
+            .map(|e| e.code.as_str()),
+        Some("timeout")
+    );
+    assert_eq!(
+        report.results.iter().filter(|r| r.status == "ok").count(),
+        6
+    );
+}
