@@ -80,6 +80,14 @@ pub struct Settings {
     pub concurrency: usize,
 }
 
+/// The instant validation uses for `at`: UTC, whole seconds (X.509 times have whole seconds, and
+/// so does webpki's clock, so fractions would only make the two disagree).
+pub fn validation_instant(at: OffsetDateTime) -> OffsetDateTime {
+    at.replace_nanosecond(0)
+        .unwrap_or(at)
+        .to_offset(time::UtcOffset::UTC)
+}
+
 impl Settings {
     /// The instant and expiry thresholds the diagnosis uses.
     pub fn deadlines(&self) -> crate::diagnose::Deadlines {
@@ -162,14 +170,7 @@ pub enum ConfigError {
 impl Config {
     /// Resolves the command line against the environment; reads the clock unless `--at` is given.
     pub fn from_cli(cli: Cli, env: Env) -> Result<Config, ConfigError> {
-        let now = cli
-            .common
-            .at
-            .unwrap_or_else(|| {
-                let now = OffsetDateTime::now_utc();
-                now.replace_nanosecond(0).unwrap_or(now)
-            })
-            .to_offset(time::UtcOffset::UTC);
+        let now = validation_instant(cli.common.at.unwrap_or_else(OffsetDateTime::now_utc));
         let mode = match cli.command {
             Some(Command::Demo) => Mode::Demo,
             Some(Command::Inspect(args)) => Mode::Inspect(InspectOptions {

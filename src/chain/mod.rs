@@ -176,6 +176,9 @@ pub struct Chain {
     pub certs: Vec<ChainCert>,
     /// How many certificates were presented beyond [`MAX_CHAIN_CERTS`] and not analysed.
     pub truncated: usize,
+    /// Those certificates' DER: not analysed, but still offered to the verifier for path
+    /// building, which has its own budget.
+    pub overflow: Vec<Vec<u8>>,
 }
 
 impl Chain {

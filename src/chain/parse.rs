@@ -19,6 +19,9 @@ use super::{
     sha256_hex,
 };
 
+/// At most this many certificates beyond the analysed ones are kept for path building.
+const MAX_OVERFLOW_CERTS: usize = 256;
+
 /// Parses presented certificates in order, keeping unparsable ones as such and at most
 /// [`MAX_CHAIN_CERTS`] of them.
 pub fn parse_chain<D: AsRef<[u8]>>(ders: &[D]) -> Chain {
@@ -42,6 +45,12 @@ pub fn parse_chain_limit<D: AsRef<[u8]>>(ders: &[D], limit: usize) -> Chain {
     Chain {
         certs,
         truncated: ders.len().saturating_sub(limit),
+        overflow: ders
+            .iter()
+            .skip(limit)
+            .take(MAX_OVERFLOW_CERTS)
+            .map(|d| d.as_ref().to_vec())
+            .collect(),
     }
 }
 

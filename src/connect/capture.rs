@@ -6,9 +6,11 @@
 
 use std::sync::{Arc, Mutex};
 
+use rustls::client::ResolvesClientCert;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 
 use crate::chain::signature::{SigCheck, verify_handshake_signature};
@@ -24,6 +26,8 @@ pub struct Captured {
     pub ocsp_response: Option<Vec<u8>>,
     /// A note when the handshake signature could only be checked by the fallback, or not at all.
     pub signature_note: Option<String>,
+    /// The server asked for a client certificate (certcheck never sends one).
+    pub client_auth_requested: bool,
 }
 
 /// Records the presented chain and accepts it; verifies the handshake signature (with a raw-key
@@ -151,5 +155,22 @@ impl ServerCertVerifier for CapturingVerifier {
         // Offered so that old servers still complete the handshake and can be diagnosed.
         schemes.push(SignatureScheme::RSA_PKCS1_SHA1);
         schemes
+    }
+}
+
+/// Never offers a client certificate, but notes that the server asked for one, so that a
+/// handshake the server then aborts can be explained.
+impl ResolvesClientCert for CapturingVerifier {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        self.with_captured(|c| c.client_auth_requested = true);
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        false
     }
 }

@@ -35,6 +35,14 @@ pub enum ConnectError {
         /// What was received instead, as far as known.
         detail: String,
     },
+    /// The peer began a TLS handshake, then sent something that is not TLS.
+    #[error("{address} broke off the TLS handshake with data that is not TLS: {detail}")]
+    Garbled {
+        /// The peer address.
+        address: String,
+        /// What is known about it.
+        detail: String,
+    },
     /// The handshake failed with a TLS alert or a TLS-level incompatibility.
     #[error("{0}")]
     TlsAlert(String),
@@ -50,7 +58,7 @@ impl ConnectError {
             ConnectError::Dns { .. } => "dns",
             ConnectError::Refused { .. } => "refused",
             ConnectError::Timeout { .. } => "timeout",
-            ConnectError::NotTls { .. } => "not-tls",
+            ConnectError::NotTls { .. } | ConnectError::Garbled { .. } => "not-tls",
             ConnectError::TlsAlert(_) => "tls-alert",
             ConnectError::Io(_) => "io",
         }

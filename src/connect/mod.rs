@@ -4,6 +4,7 @@
 
 pub mod capture;
 pub mod error;
+pub mod received;
 
 use std::io;
 use std::net::SocketAddr;
@@ -18,6 +19,7 @@ use tokio_rustls::TlsConnector;
 
 pub use capture::{Captured, CapturingVerifier};
 pub use error::ConnectError;
+pub use received::{Received, Recording};
 
 use crate::target::Host;
 
@@ -73,11 +75,23 @@ pub async fn connect(
 ) -> Result<Capture, ConnectError> {
     let phase = Arc::new(Mutex::new(String::from("resolving the host name")));
     let verifier = Arc::new(CapturingVerifier::new(provider.clone()));
-    let run = connect_inner(request, provider, verifier.clone(), phase.clone());
+    let received = Arc::new(Mutex::new(Received::default()));
+    let run = connect_inner(
+        request,
+        provider,
+        verifier.clone(),
+        phase.clone(),
+        received.clone(),
+    );
     match tokio::time::timeout(request.timeout, run).await {
         Ok(result) => result,
         Err(_) => {
-            let phase = phase.lock().map(|p| p.clone()).unwrap_or_default();
+            let mut phase = phase.lock().map(|p| p.clone()).unwrap_or_default();
+            if phase.starts_with("waiting for the TLS handshake") {
+                // Says whether the server was silent or too slow (the bound is for the whole
+                // exchange, not for each read).
+                phase = format!("{phase} ({})", snapshot(&received).amount());
+            }
             let error = ConnectError::Timeout {
                 limit: request.timeout,
                 phase,
@@ -97,6 +111,13 @@ pub async fn connect(
     }
 }
 
+fn snapshot(received: &Mutex<Received>) -> Received {
+    match received.lock() {
+        Ok(guard) => guard.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
 fn set_phase(phase: &Mutex<String>, text: String) {
     if let Ok(mut p) = phase.lock() {
         *p = text;
@@ -108,6 +129,7 @@ async fn connect_inner(
     provider: Arc<CryptoProvider>,
     verifier: Arc<CapturingVerifier>,
     phase: Arc<Mutex<String>>,
+    received: Arc<Mutex<Received>>,
 ) -> Result<Capture, ConnectError> {
     let addresses = resolve(&request.connect_host, request.connect_port).await?;
     let mut last_error = None;
@@ -135,7 +157,7 @@ async fn connect_inner(
         .map_err(|e| ConnectError::Io(format!("TLS configuration: {e}")))?
         .dangerous()
         .with_custom_certificate_verifier(verifier.clone())
-        .with_no_client_auth();
+        .with_client_cert_resolver(verifier.clone());
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     config.enable_sni = true;
     let server_name = match &request.server_name {
@@ -150,6 +172,7 @@ async fn connect_inner(
         format!("waiting for the TLS handshake with {address}"),
     );
     let connector = TlsConnector::from(Arc::new(config));
+    let stream = Recording::new(stream, received.clone());
     match connector.connect(server_name, stream).await {
         Ok(tls) => {
             let (_, conn) = tls.get_ref();
@@ -176,8 +199,8 @@ async fn connect_inner(
             })
         }
         Err(err) => {
-            let error = handshake_error(&err, address);
             let captured = verifier.captured();
+            let error = handshake_error(&err, address, &snapshot(&received), &captured);
             if captured.certificates.is_empty() {
                 Err(error)
             } else {
@@ -196,13 +219,10 @@ async fn resolve(host: &Host, port: u16) -> Result<Vec<SocketAddr>, ConnectError
     match host {
         Host::Ip(ip) => Ok(vec![SocketAddr::new(*ip, port)]),
         Host::Dns(name) => {
-            let found = tokio::net::lookup_host((name.as_str(), port))
-                .await
-                .map_err(|err| ConnectError::Dns {
-                    host: name.clone(),
-                    reason: err.to_string(),
-                })?;
-            let addresses: Vec<SocketAddr> = found.collect();
+            let addresses = lookup(name, port).await.map_err(|err| ConnectError::Dns {
+                host: name.clone(),
+                reason: err.to_string(),
+            })?;
             if addresses.is_empty() {
                 return Err(ConnectError::Dns {
                     host: name.clone(),
@@ -211,6 +231,29 @@ async fn resolve(host: &Host, port: u16) -> Result<Vec<SocketAddr>, ConnectError
             }
             Ok(addresses)
         }
+    }
+}
+
+/// Resolves on a detached thread of its own rather than tokio's blocking pool: the system
+/// resolver cannot be cancelled, and a runtime waits for its blocking pool when it shuts down,
+/// so a resolver stuck on a dead name server would hold the process far beyond `--timeout`.
+async fn lookup(name: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    use std::net::ToSocketAddrs;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let query = (name.to_string(), port);
+    let spawned = std::thread::Builder::new()
+        .name("certcheck-resolver".into())
+        .spawn(move || {
+            let result = query
+                .to_socket_addrs()
+                .map(|found| found.collect::<Vec<_>>());
+            let _ = tx.send(result);
+        });
+    match spawned {
+        Ok(_) => rx
+            .await
+            .map_err(|_| io::Error::other("the resolver thread ended without an answer"))?,
+        Err(_) => Ok(tokio::net::lookup_host((name, port)).await?.collect()),
     }
 }
 
@@ -223,38 +266,90 @@ fn tcp_error(err: &io::Error, address: SocketAddr) -> ConnectError {
     }
 }
 
-fn handshake_error(err: &io::Error, address: SocketAddr) -> ConnectError {
+fn handshake_error(
+    err: &io::Error,
+    address: SocketAddr,
+    received: &Received,
+    captured: &Captured,
+) -> ConnectError {
     let tls_error = err
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>());
     if let Some(tls_error) = tls_error {
-        return tls_failure(tls_error, address);
+        return tls_failure(tls_error, address, received, captured);
     }
     match err.kind() {
         io::ErrorKind::UnexpectedEof => ConnectError::Io(format!(
-            "{address} closed the connection during the TLS handshake"
+            "{address} closed the connection during the TLS handshake ({})",
+            received.amount()
         )),
         io::ErrorKind::ConnectionReset => ConnectError::Io(format!(
-            "{address} reset the connection during the TLS handshake"
+            "{address} reset the connection during the TLS handshake ({})",
+            received.amount()
         )),
         _ => ConnectError::Io(format!("TLS handshake with {address} failed: {err}")),
     }
 }
 
-fn tls_failure(error: &rustls::Error, address: SocketAddr) -> ConnectError {
+/// An answer that is not TLS: described by what it was, as far as the first bytes tell.
+fn not_tls(address: SocketAddr, received: &Received) -> ConnectError {
+    if received.starts_like_tls() {
+        return ConnectError::Garbled {
+            address: address.to_string(),
+            detail: format!(
+                "it sent a TLS record, then bytes that are not TLS records ({}); a broken TLS stack, or something between the two ends, is interfering",
+                received.amount()
+            ),
+        };
+    }
+    let detail = match received.text_line() {
+        Some(line) => format!(
+            "it answered in plain text, '{}' (is this a plain HTTP or other non-TLS port?)",
+            line.chars().take(80).collect::<String>()
+        ),
+        None => "the first bytes of its answer are not a TLS record (is this a plain HTTP or other non-TLS port?)".into(),
+    };
+    ConnectError::NotTls {
+        address: address.to_string(),
+        detail,
+    }
+}
+
+fn tls_failure(
+    error: &rustls::Error,
+    address: SocketAddr,
+    received: &Received,
+    captured: &Captured,
+) -> ConnectError {
     use rustls::Error as E;
     match error {
         E::InvalidMessage(InvalidMessage::InvalidContentType)
         | E::InvalidMessage(InvalidMessage::UnknownProtocolVersion)
-        | E::InvalidMessage(InvalidMessage::MessageTooLarge) => ConnectError::NotTls {
-            address: address.to_string(),
-            detail: "the first bytes of its answer are not a TLS record (is this a plain HTTP or other non-TLS port?)".into(),
-        },
+        | E::InvalidMessage(InvalidMessage::MessageTooLarge) => not_tls(address, received),
+        E::InvalidMessage(InvalidMessage::HandshakePayloadTooLarge) => {
+            ConnectError::TlsAlert(format!(
+                "{address} sent a TLS handshake message larger than the 64 KiB rustls accepts (OpenSSL's default limit is 100 KiB); this is almost always a Certificate message with too many or too large certificates, so the chain could not be read"
+            ))
+        }
+        E::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13) => {
+            let chose = received
+                .server_hello_version()
+                .map(|v| format!(" (it chose {})", received::version_name(v)))
+                .unwrap_or_default();
+            ConnectError::TlsAlert(format!(
+                "{address} only speaks an obsolete protocol version{chose}; certcheck and current clients require TLS 1.2 or 1.3"
+            ))
+        }
         E::AlertReceived(AlertDescription::ProtocolVersion)
-        | E::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13)
         | E::PeerIncompatible(PeerIncompatible::SupportedVersionsExtensionRequired) => {
             ConnectError::TlsAlert(format!(
                 "{address} only speaks an obsolete protocol version (TLS 1.1 or older); certcheck and current clients require TLS 1.2 or 1.3"
+            ))
+        }
+        E::AlertReceived(alert) if captured.client_auth_requested => {
+            ConnectError::TlsAlert(format!(
+                "{address} requires a client certificate: it asked for one, certcheck sends none, and it ended the handshake with the TLS alert {}",
+                alert_name(*alert)
             ))
         }
         E::AlertReceived(AlertDescription::HandshakeFailure) => ConnectError::TlsAlert(format!(
@@ -277,9 +372,11 @@ fn tls_failure(error: &rustls::Error, address: SocketAddr) -> ConnectError {
             address: address.to_string(),
             detail: format!("it sent a malformed TLS message ({why:?})"),
         },
-        E::InvalidCertificate(rustls::CertificateError::BadSignature) => ConnectError::TlsAlert(
-            format!("{address} signed the handshake with a key that does not match its certificate"),
-        ),
+        E::InvalidCertificate(rustls::CertificateError::BadSignature) => {
+            ConnectError::TlsAlert(format!(
+                "{address} signed the handshake with a key that does not match its certificate"
+            ))
+        }
         other => ConnectError::TlsAlert(format!("TLS handshake with {address} failed: {other}")),
     }
 }

@@ -29,7 +29,6 @@ pub fn finding_code(error: &webpki::Error) -> FindingCode {
         E::CertRevoked => FindingCode::Revoked,
         E::BadDer
         | E::BadDerTime
-        | E::TrailingData(_)
         | E::UnsupportedCertVersion
         | E::InvalidCertValidity
         | E::InvalidSerialNumber
@@ -53,6 +52,10 @@ pub fn describe(error: &webpki::Error) -> String {
         }
         E::UnsupportedCriticalExtension => {
             "a certificate carries a critical extension webpki does not support".into()
+        }
+        E::TrailingData(_) => {
+            "a certificate has trailing data or is larger than the 64 KiB rustls-webpki accepts"
+                .into()
         }
         other => format!("{other:?}"),
     }

@@ -44,6 +44,22 @@ pub fn purpose(ctx: &Context<'_>) -> Vec<Finding> {
                     "Serve an end-entity certificate (basicConstraints cA=FALSE) issued by the CA, not the CA certificate itself.",
                 ));
             }
+            let cert_sign = cert
+                .key_usage
+                .as_ref()
+                .is_some_and(|ku| ku.iter().any(|k| k == "keyCertSign"));
+            if position == 0 && cert_sign && !cert.is_ca {
+                out.push(Finding::new(
+                    FindingCode::InvalidPurpose,
+                    index,
+                    scope.clone(),
+                    format!(
+                        "{} asserts keyUsage keyCertSign without basicConstraints cA=TRUE, which RFC 5280 (4.2.1.9) forbids; strict verifiers reject it",
+                        who(index, cert)
+                    ),
+                    "Reissue the server certificate with keyUsage digitalSignature (and keyEncipherment for RSA), without keyCertSign.",
+                ));
+            }
             let Some(eku) = &cert.ext_key_usage else {
                 continue;
             };

@@ -66,7 +66,7 @@ fn candidates<'a>(ctx: &'a Context<'_>, index: usize, cert: &'a CertInfo) -> Vec
 pub fn bad_signatures(ctx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for (index, cert) in ctx.chain.parsed() {
-        if cert.self_signed {
+        if cert.self_signed || ctx.stores_using(index).is_empty() {
             continue;
         }
         let candidates = candidates(ctx, index, cert);

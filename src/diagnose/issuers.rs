@@ -146,6 +146,9 @@ fn classify(ctx: &Context<'_>, store: usize) -> Option<Finding> {
 }
 
 /// The path validated only thanks to `--untrusted` certificates: the presented chain is incomplete.
+///
+/// A warning, not an error: the verdict follows `openssl verify -untrusted` (the pool may be used),
+/// but a client that does not already hold these intermediates fails.
 fn completed_by_pool(ctx: &Context<'_>, store: usize) -> Option<Finding> {
     let path = &ctx.paths[store];
     let last_presented = *path.presented.last()?;
@@ -164,16 +167,18 @@ fn completed_by_pool(ctx: &Context<'_>, store: usize) -> Option<Finding> {
         .ok()
         .map(|p| p.anchor_subject.clone())
         .unwrap_or_default();
-    Some(Finding::new(
+    let mut finding = Finding::new(
         FindingCode::IncompleteChain,
         Some(last_presented),
         Scope::Stores(vec![store]),
         format!(
-            "the presented chain stops at {}: its issuer {} was not presented; the --untrusted certificates {} complete the path to {anchor} in {STORES}",
+            "the presented chain stops at {}: its issuer {} was not presented; the --untrusted certificates {} complete the path to {anchor} in {STORES}, so only clients that already hold them succeed",
             label(last_presented, cert),
             cert.issuer,
             missing.join(", "),
         ),
         "Configure the server to send the full chain (for example fullchain.pem, not cert.pem), including the intermediates listed.",
-    ))
+    );
+    finding.severity = super::Severity::Warning;
+    Some(finding)
 }

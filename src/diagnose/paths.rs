@@ -7,7 +7,7 @@ use super::Context;
 use crate::chain::signature::{SigCheck, verify_cert_signature};
 use crate::chain::{CertInfo, Chain, MAX_CHAIN_CERTS};
 use crate::trust::store::Anchor;
-use crate::trust::{TrustResult, TrustStore};
+use crate::trust::{PathCert, TrustResult, TrustStore};
 
 /// The certificates in play under one store.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -162,14 +162,12 @@ pub fn store_path(
     result: &TrustResult,
 ) -> StorePath {
     if let Ok(verified) = &result.path {
-        let presented_len = chain.certs.len();
+        // Overflow certificates (beyond the analysed ones) have no model and are left out.
         let nodes = std::iter::once(Node::Presented(0))
-            .chain(verified.intermediates.iter().map(|index| {
-                if *index < presented_len {
-                    Node::Presented(*index)
-                } else {
-                    Node::Pool(*index - presented_len)
-                }
+            .chain(verified.intermediates.iter().filter_map(|cert| match cert {
+                PathCert::Presented(i) if *i < chain.certs.len() => Some(Node::Presented(*i)),
+                PathCert::Presented(_) => None,
+                PathCert::Pool(i) => Some(Node::Pool(*i)),
             }))
             .collect();
         return StorePath::from_nodes(nodes, Some(verified.anchor), true);

@@ -25,7 +25,8 @@ pub fn relative(at: OffsetDateTime, now: OffsetDateTime) -> String {
     match days {
         0 if hours > 0 => format!("in {hours} hours"),
         0 if hours < 0 => format!("{} hours ago", -hours),
-        0 => "within the hour".into(),
+        0 if at < now => "less than an hour ago".into(),
+        0 => "in less than an hour".into(),
         1 => "in 1 day".into(),
         -1 => "1 day ago".into(),
         d if d > 0 => format!("in {d} days"),

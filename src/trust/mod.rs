@@ -3,5 +3,5 @@
 pub mod replay;
 pub mod store;
 
-pub use replay::{TrustResult, VerifiedPath, replay};
+pub use replay::{PathCert, TrustResult, VerifiedPath, replay};
 pub use store::{StoreKind, TrustStore};

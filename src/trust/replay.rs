@@ -7,12 +7,20 @@ use super::store::{StoreKind, TrustStore};
 use crate::chain::Chain;
 use crate::target::Host;
 
-/// The path webpki built: which presented certificates it used and which anchor it reached.
+/// Where a certificate on a path came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathCert {
+    /// Index in the presented chain (indexes past the analysed certificates are overflow).
+    Presented(usize),
+    /// Index in the `--untrusted` pool.
+    Pool(usize),
+}
+
+/// The path webpki built: which certificates it used and which anchor it reached.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedPath {
-    /// Indexes into the presented chain (or `--untrusted` pool, offset after the chain) of the
-    /// intermediates used, leaf-side first.
-    pub intermediates: Vec<usize>,
+    /// The intermediates used, leaf-side first.
+    pub intermediates: Vec<PathCert>,
     /// Index of the anchor reached in its store.
     pub anchor: usize,
     /// The anchor's subject.
@@ -57,13 +65,30 @@ pub fn replay(
     let Some(leaf_der) = chain.certs.first().map(|c| CertificateDer::from(c.der())) else {
         return Vec::new();
     };
-    let intermediates: Vec<CertificateDer<'_>> = chain
+    let presented: Vec<&[u8]> = chain
         .certs
         .iter()
+        .map(|c| c.der())
+        .chain(chain.overflow.iter().map(Vec::as_slice))
+        .collect();
+    let intermediates: Vec<CertificateDer<'_>> = presented
+        .iter()
         .skip(1)
-        .map(|c| CertificateDer::from(c.der()))
+        .map(|d| CertificateDer::from(*d))
         .chain(pool.iter().map(|d| CertificateDer::from(d.as_slice())))
         .collect();
+    let locate = |der: &[u8]| {
+        presented
+            .iter()
+            .skip(1)
+            .position(|d| *d == der)
+            .map(|i| PathCert::Presented(i + 1))
+            .or_else(|| {
+                pool.iter()
+                    .position(|d| d.as_slice() == der)
+                    .map(PathCert::Pool)
+            })
+    };
     let end_entity = webpki::EndEntityCert::try_from(&leaf_der);
     let server_name = name.and_then(|host| match host {
         Host::Dns(dns) => ServerName::try_from(dns.as_str()).ok(),
@@ -90,12 +115,7 @@ pub fn replay(
                         .map(|verified| {
                             let used = verified
                                 .intermediate_certificates()
-                                .filter_map(|cert| {
-                                    intermediates
-                                        .iter()
-                                        .position(|d| d.as_ref() == cert.der().as_ref())
-                                        .map(|i| i + 1)
-                                })
+                                .filter_map(|cert| locate(cert.der().as_ref()))
                                 .collect();
                             let reached = verified.anchor();
                             let anchor = anchors
