@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use crate::chain::file::load_path;
 use crate::chain::key::{certificate_public_half, load_key};
 use crate::chain::{CertInfo, Chain, parse_certificate, parse_chain, parse_chain_limit};
+use crate::clients::{ClientEnv, ClientStore, ExtraStore, choose_stores, predict};
 use crate::config::{Config, InspectOptions, Mode, Settings, TlsJob};
 use crate::connect::{ConnectRequest, connect, provider};
 use crate::diagnose::text::date;
@@ -21,6 +22,23 @@ use crate::report::{
 use crate::target::Host;
 use crate::trust::store::{load_bundled, load_custom, load_system};
 use crate::trust::{StoreKind, TrustStore, replay};
+
+/// The trust stores of a run and, for client predictions, which store each client uses.
+#[derive(Clone, Debug, Default)]
+pub struct Stores {
+    /// The configured stores, as reported.
+    pub trust: Vec<TrustStore>,
+    /// Client store choices; `None` skips client predictions.
+    pub clients: Option<ClientSetup>,
+}
+
+impl Stores {
+    /// Configured stores with client predictions.
+    pub fn with_clients(trust: Vec<TrustStore>, env: &ClientEnv) -> Stores {
+        let clients = Some(load_client_setup(env, &trust));
+        Stores { trust, clients }
+    }
+}
 
 /// Loads every configured store once for the whole run.
 pub fn load_stores(config: &Config) -> Vec<TrustStore> {
@@ -37,16 +55,19 @@ pub fn run(config: &Config, on_done: &mut dyn FnMut(&TargetReport)) -> anyhow::R
     let results = match &config.mode {
         Mode::Inspect(options) => {
             let stores = if options.each {
-                Vec::new()
+                Stores::default()
             } else {
-                load_stores(config)
+                Stores::with_clients(load_stores(config), &config.env.clients)
             };
             let results = inspect_all(options, &stores, &config.settings);
             results.iter().for_each(&mut *on_done);
             results
         }
         Mode::Check | Mode::Demo => {
-            let stores = Arc::new(load_stores(config));
+            let stores = Arc::new(Stores::with_clients(
+                load_stores(config),
+                &config.env.clients,
+            ));
             runtime()?.block_on(check_all(
                 config.jobs.clone(),
                 stores,
@@ -74,7 +95,7 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// completes; the returned results are in input order.
 pub async fn check_all(
     jobs: Vec<TlsJob>,
-    stores: Arc<Vec<TrustStore>>,
+    stores: Arc<Stores>,
     settings: Arc<Settings>,
     on_done: &mut dyn FnMut(&TargetReport),
 ) -> Vec<TargetReport> {
@@ -144,11 +165,12 @@ fn failed_report(job: &TlsJob, error: ConnectionErrorReport) -> TargetReport {
         chain: Vec::new(),
         trust: Vec::new(),
         findings: Vec::new(),
+        clients: Vec::new(),
     }
 }
 
 /// Connects to one target and diagnoses what it presented.
-pub async fn check_tls(job: &TlsJob, stores: &[TrustStore], settings: &Settings) -> TargetReport {
+pub async fn check_tls(job: &TlsJob, stores: &Stores, settings: &Settings) -> TargetReport {
     let (connect_host, connect_port) = match &job.connect_to {
         Some(to) => (to.host.clone(), to.port.unwrap_or(job.target.port)),
         None => (job.target.host.clone(), job.target.port),
@@ -172,12 +194,13 @@ pub async fn check_tls(job: &TlsJob, stores: &[TrustStore], settings: &Settings)
         }
     };
     let chain = parse_chain(&capture.captured.certificates);
-    let mut report = evaluate(
+    let mut report = evaluate_with_clients(
         &chain,
         &[],
         &[],
         Some(job.server_name()),
-        stores,
+        &stores.trust,
+        stores.clients.as_ref(),
         settings,
         job.target.input.clone(),
         Source::Tls,
@@ -190,6 +213,7 @@ pub async fn check_tls(job: &TlsJob, stores: &[TrustStore], settings: &Settings)
                     "{e} (after the server presented its certificates, which are diagnosed below)"
                 ),
             }),
+        capture.captured.ocsp_response.as_deref(),
         Vec::new(),
     );
     report.host = Some(job.target.host.to_string());
@@ -205,6 +229,9 @@ pub async fn check_tls(job: &TlsJob, stores: &[TrustStore], settings: &Settings)
 }
 
 /// The network-free part of the pipeline: replay, diagnose and build the report for a chain.
+///
+/// `ocsp` is the OCSP response the server stapled (DER), `None` for files. No client predictions
+/// are made (see [`evaluate_with_clients`]).
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate(
     chain: &Chain,
@@ -216,11 +243,70 @@ pub fn evaluate(
     target: String,
     source: Source,
     connection_error: Option<ConnectionErrorReport>,
+    ocsp: Option<&[u8]>,
+    extra: Vec<Finding>,
+) -> TargetReport {
+    evaluate_with_clients(
+        chain,
+        pool,
+        pool_der,
+        name,
+        stores,
+        None,
+        settings,
+        target,
+        source,
+        connection_error,
+        ocsp,
+        extra,
+    )
+}
+
+/// [`evaluate`], plus the prediction of every client profile when `clients` is given.
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate_with_clients(
+    chain: &Chain,
+    pool: &[CertInfo],
+    pool_der: &[Vec<u8>],
+    name: Option<&Host>,
+    stores: &[TrustStore],
+    clients: Option<&ClientSetup>,
+    settings: &Settings,
+    target: String,
+    source: Source,
+    connection_error: Option<ConnectionErrorReport>,
+    ocsp: Option<&[u8]>,
     extra: Vec<Finding>,
 ) -> TargetReport {
     let results = replay(chain, pool_der, name, stores, settings.now);
-    let ctx = Context::new(chain, pool, stores, &results, name, settings.deadlines());
-    let diagnosis = diagnose(&ctx, extra);
+    let ctx =
+        Context::new(chain, pool, stores, &results, name, settings.deadlines()).with_ocsp(ocsp);
+    let diagnosis = diagnose(&ctx, extra.clone());
+    let predictions = clients
+        .filter(|_| !chain.is_empty())
+        .map(|setup| {
+            if setup.extra_stores.is_empty() {
+                return predict(&setup.choices, (&ctx, &diagnosis), None);
+            }
+            // The stores only clients use are diagnosed on their own, out of the report.
+            let extra_results = replay(chain, pool_der, name, &setup.extra_stores, settings.now);
+            let extra_ctx = Context::new(
+                chain,
+                pool,
+                &setup.extra_stores,
+                &extra_results,
+                name,
+                settings.deadlines(),
+            )
+            .with_ocsp(ocsp);
+            let extra_diagnosis = diagnose(&extra_ctx, extra.clone());
+            predict(
+                &setup.choices,
+                (&ctx, &diagnosis),
+                Some((&extra_ctx, &extra_diagnosis)),
+            )
+        })
+        .unwrap_or_default();
     let trust = trust_reports(stores, &diagnosis);
     let findings = finding_reports(stores, &diagnosis.findings);
     let connection_error = connection_error.or_else(|| store_failure(stores));
@@ -246,6 +332,55 @@ pub fn evaluate(
         chain: chain_reports(chain, settings.now),
         trust,
         findings,
+        clients: predictions,
+    }
+}
+
+/// Each client's store choice and the stores only clients use, loaded once per run.
+#[derive(Clone, Debug, Default)]
+pub struct ClientSetup {
+    /// One per client profile.
+    pub choices: Vec<ClientStore>,
+    /// Stores loaded only for client predictions (REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS...).
+    pub extra_stores: Vec<TrustStore>,
+}
+
+/// Chooses each client's store from the environment and loads the stores only clients use.
+pub fn load_client_setup(env: &ClientEnv, stores: &[TrustStore]) -> ClientSetup {
+    let index_of = |kind| stores.iter().position(|s| s.kind == kind).unwrap_or(0);
+    let custom: Vec<usize> = stores
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind == StoreKind::Custom)
+        .map(|(i, _)| i)
+        .collect();
+    let (choices, extra) = choose_stores(
+        env,
+        index_of(StoreKind::System),
+        index_of(StoreKind::Bundled),
+        &custom,
+    );
+    let extra_stores = extra
+        .iter()
+        .map(|spec| match spec {
+            ExtraStore::File(path) => {
+                let mut store = load_custom(path);
+                store.kind = StoreKind::Custom;
+                store
+            }
+            ExtraStore::BundledPlus(path) => {
+                let mut store = load_bundled();
+                let added = load_custom(path);
+                store.source = format!("{} + {}", store.source, path.display());
+                store.anchors.extend(added.anchors);
+                store.errors.extend(added.errors);
+                store
+            }
+        })
+        .collect();
+    ClientSetup {
+        choices,
+        extra_stores,
     }
 }
 
@@ -310,13 +445,14 @@ fn file_failure(target: String, host: Option<&Host>, message: String) -> TargetR
         chain: Vec::new(),
         trust: Vec::new(),
         findings: Vec::new(),
+        clients: Vec::new(),
     }
 }
 
 /// Diagnoses every `inspect` file; each file is one result, a bad file never stops the others.
 pub fn inspect_all(
     options: &InspectOptions,
-    stores: &[TrustStore],
+    stores: &Stores,
     settings: &Settings,
 ) -> Vec<TargetReport> {
     let pool = load_pool(&options.untrusted);
@@ -351,15 +487,17 @@ pub fn inspect_all(
                 if let (Some(Ok(key)), Some(leaf)) = (&key, chain.leaf()) {
                     extra.extend(key_check(key, leaf, options));
                 }
-                evaluate(
+                evaluate_with_clients(
                     &chain,
                     pool_infos,
                     pool_ders,
                     host,
-                    stores,
+                    &stores.trust,
+                    stores.clients.as_ref(),
                     settings,
                     target.clone(),
                     Source::File,
+                    None,
                     None,
                     extra,
                 )
@@ -457,5 +595,6 @@ fn inspect_each(
         chain: chain_reports,
         trust: Vec::new(),
         findings,
+        clients: Vec::new(),
     }
 }

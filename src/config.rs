@@ -104,6 +104,8 @@ impl Settings {
 pub struct Env {
     /// `SSL_CERT_FILE`/`SSL_CERT_DIR` (informational: rustls-native-certs reads them itself).
     pub system_store: SystemStoreEnv,
+    /// What decides each client profile's store.
+    pub clients: crate::clients::ClientEnv,
     /// stderr is a terminal (for the progress bar).
     pub stderr_is_terminal: bool,
     /// `NO_COLOR` is set and not empty.
@@ -123,6 +125,14 @@ impl Env {
                 cert_dir: non_empty("SSL_CERT_DIR").map(PathBuf::from),
             },
             no_color: non_empty("NO_COLOR").is_some(),
+            clients: crate::clients::ClientEnv {
+                requests_ca_bundle: non_empty("REQUESTS_CA_BUNDLE").map(PathBuf::from),
+                curl_ca_bundle: non_empty("CURL_CA_BUNDLE").map(PathBuf::from),
+                node_extra_ca_certs: non_empty("NODE_EXTRA_CA_CERTS").map(PathBuf::from),
+                ssl_cert_env: non_empty("SSL_CERT_FILE").is_some()
+                    || non_empty("SSL_CERT_DIR").is_some(),
+                java_cacerts: find_java_cacerts(non_empty("JAVA_HOME").map(PathBuf::from)),
+            },
             stdout_is_terminal: std::io::stdout().is_terminal(),
             stderr_is_terminal: std::io::stderr().is_terminal(),
         }
@@ -266,4 +276,23 @@ fn read_targets_file(
                 .or_else(|| defaults.connect_to.clone()),
         })
         .collect())
+}
+
+/// Java's `cacerts`: under `$JAVA_HOME`, next to the `java` on `PATH`, or Debian's shared copy.
+fn find_java_cacerts(java_home: Option<PathBuf>) -> Option<PathBuf> {
+    let beside_java = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("java"))
+            .find(|java| java.is_file())
+            .and_then(|java| std::fs::canonicalize(java).ok())
+            .and_then(|java| Some(java.parent()?.parent()?.join("lib/security/cacerts")))
+    });
+    java_home
+        .map(|home| home.join("lib/security/cacerts"))
+        .into_iter()
+        .chain(beside_java)
+        .chain(std::iter::once(PathBuf::from(
+            "/etc/ssl/certs/java/cacerts",
+        )))
+        .find(|candidate| candidate.is_file())
 }

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod chain;
 pub mod cli;
+pub mod clients;
 pub mod config;
 pub mod connect;
 pub mod demo;

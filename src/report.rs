@@ -186,6 +186,8 @@ pub struct TargetReport {
     pub trust: Vec<TrustReport>,
     /// Every finding, most severe first.
     pub findings: Vec<FindingReport>,
+    /// What each client profile would do with this chain (empty when nothing was evaluated).
+    pub clients: Vec<crate::clients::ClientPrediction>,
 }
 
 /// The stores that decide `status`: the `custom` ones when present, otherwise `system`.

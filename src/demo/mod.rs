@@ -206,7 +206,10 @@ pub fn run(config: &Config, mut stores: Vec<TrustStore>) -> Result<DemoRun, Demo
     let runtime = crate::app::runtime()?;
     let results = runtime.block_on(crate::app::check_all(
         jobs,
-        Arc::new(stores),
+        Arc::new(crate::app::Stores::with_clients(
+            stores,
+            &config.env.clients,
+        )),
         config.settings.clone(),
         &mut |_| {},
     ));

@@ -181,6 +181,17 @@ impl Authority {
     pub fn pem(&self) -> String {
         self.issuer.pem()
     }
+
+    /// Signs `message` with this authority's private key, for signed structures other than
+    /// certificates (OCSP responses in the tests). The signature is DER ECDSA with
+    /// [`Authority::SIGNATURE_ALGORITHM_OID`]: authorities are generated with P-256 keys.
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, PkiError> {
+        use rcgen::SigningKey;
+        self.issuer.key().sign(message)
+    }
+
+    /// The signature algorithm of [`Authority::sign`]: ecdsa-with-SHA256 (no parameters).
+    pub const SIGNATURE_ALGORITHM_OID: &'static str = "1.2.840.10045.4.3.2";
 }
 
 /// An end-entity certificate and its private key.

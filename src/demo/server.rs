@@ -63,11 +63,35 @@ impl TlsServer {
         )
     }
 
+    /// As [`TlsServer::start`], stapling `ocsp` (a DER `OCSPResponse`, sent as is) to every
+    /// handshake whose client asks for the certificate status.
+    pub fn start_with_ocsp(
+        chain: Vec<Vec<u8>>,
+        key_der: Vec<u8>,
+        ocsp: Vec<u8>,
+    ) -> Result<TlsServer, ServerError> {
+        Self::serve(
+            "127.0.0.1:0".parse().map_err(std::io::Error::other)?,
+            chain,
+            key_der,
+            Some(ocsp),
+        )
+    }
+
     /// As [`TlsServer::start`], on a chosen address (port 0 picks a free one).
     pub fn start_on(
         bind: SocketAddr,
         chain: Vec<Vec<u8>>,
         key_der: Vec<u8>,
+    ) -> Result<TlsServer, ServerError> {
+        Self::serve(bind, chain, key_der, None)
+    }
+
+    fn serve(
+        bind: SocketAddr,
+        chain: Vec<Vec<u8>>,
+        key_der: Vec<u8>,
+        ocsp: Option<Vec<u8>>,
     ) -> Result<TlsServer, ServerError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_der));
@@ -77,7 +101,9 @@ impl TlsServer {
             .map_err(ServerError::Key)?;
         let certs: Vec<CertificateDer<'static>> =
             chain.into_iter().map(CertificateDer::from).collect();
-        let certified = Arc::new(CertifiedKey::new(certs, signing));
+        let mut certified = CertifiedKey::new(certs, signing);
+        certified.ocsp = ocsp;
+        let certified = Arc::new(certified);
         let config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(ServerError::Key)?

@@ -56,11 +56,19 @@ pub enum FindingCode {
     KeyMismatch,
     /// A private key inside a certificate file was ignored (certcheck addition).
     PrivateKeyInFile,
+    /// The stapled OCSP response is expired or not yet valid (certcheck addition).
+    OcspStale,
+    /// The stapled OCSP response cannot be used for the leaf: it cannot be parsed, covers another
+    /// certificate, answers "unknown", or its signature does not verify (certcheck addition).
+    OcspMismatch,
+    /// A public-looking name chains only to an anchor the Mozilla set lacks: a TLS-inspecting
+    /// proxy or a private CA is probably in the way (certcheck addition).
+    InterceptionSuspected,
 }
 
 impl FindingCode {
     /// Every code, in order.
-    pub const ALL: [FindingCode; 25] = [
+    pub const ALL: [FindingCode; 28] = [
         FindingCode::Expired,
         FindingCode::NotYetValid,
         FindingCode::HostnameMismatch,
@@ -86,6 +94,9 @@ impl FindingCode {
         FindingCode::VerificationFailed,
         FindingCode::KeyMismatch,
         FindingCode::PrivateKeyInFile,
+        FindingCode::OcspStale,
+        FindingCode::OcspMismatch,
+        FindingCode::InterceptionSuspected,
     ];
 
     /// The contract string, e.g. `hostname-mismatch`.
@@ -116,18 +127,24 @@ impl FindingCode {
             FindingCode::VerificationFailed => "verification-failed",
             FindingCode::KeyMismatch => "key-mismatch",
             FindingCode::PrivateKeyInFile => "private-key-in-file",
+            FindingCode::OcspStale => "ocsp-stale",
+            FindingCode::OcspMismatch => "ocsp-mismatch",
+            FindingCode::InterceptionSuspected => "interception-suspected",
         }
     }
 
     /// The severity the contract gives this code.
     pub fn severity(self) -> Severity {
         match self {
-            FindingCode::ExpiringSoon | FindingCode::ChainOrder | FindingCode::LongValidity => {
-                Severity::Warning
-            }
+            FindingCode::ExpiringSoon
+            | FindingCode::ChainOrder
+            | FindingCode::LongValidity
+            | FindingCode::OcspStale
+            | FindingCode::OcspMismatch => Severity::Warning,
             FindingCode::UnneededRoot
             | FindingCode::TrustStoreDisagreement
-            | FindingCode::PrivateKeyInFile => Severity::Info,
+            | FindingCode::PrivateKeyInFile
+            | FindingCode::InterceptionSuspected => Severity::Info,
             _ => Severity::Error,
         }
     }

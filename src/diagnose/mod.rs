@@ -10,8 +10,9 @@ mod crypto;
 pub mod each;
 pub mod finding;
 mod issuers;
-mod names;
-mod paths;
+pub mod names;
+pub mod paths;
+mod revocation;
 mod shape;
 mod stores;
 pub mod text;
@@ -80,6 +81,8 @@ pub struct Context<'a> {
     pub fail_days: Option<i64>,
     /// The certificates in play per store (same order as `stores`).
     pub paths: Vec<StorePath>,
+    /// The OCSP response the server stapled (DER), if any; `None` for files.
+    pub ocsp: Option<&'a [u8]>,
 }
 
 impl<'a> Context<'a> {
@@ -116,7 +119,14 @@ impl<'a> Context<'a> {
             warn_days: deadlines.warn_days,
             fail_days: deadlines.fail_days,
             paths,
+            ocsp: None,
         }
+    }
+
+    /// The same context with the OCSP response the server stapled.
+    pub fn with_ocsp(mut self, ocsp: Option<&'a [u8]>) -> Context<'a> {
+        self.ocsp = ocsp;
+        self
     }
 
     /// The stores (indexes) under which presented certificate `index` is in play.
@@ -177,6 +187,7 @@ pub const CHECKS: &[Check] = &[
     shape::order,
     shape::unneeded_root,
     shape::long_validity,
+    revocation::stapled,
 ];
 
 /// The verdict of one store after diagnosis.
@@ -211,6 +222,7 @@ pub fn diagnose(ctx: &Context<'_>, extra: Vec<Finding>) -> Diagnosis {
     findings.extend(unexplained_webpki_errors(ctx, &findings));
     let verdicts = verdicts(ctx, &findings);
     findings.extend(stores::disagreement(ctx, &verdicts));
+    findings.extend(stores::interception(ctx, &verdicts));
     findings = merge(findings);
     for finding in &mut findings {
         if matches!(&finding.scope, Scope::Stores(list) if list.len() == ctx.stores.len()) {

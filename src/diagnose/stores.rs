@@ -57,3 +57,70 @@ pub fn disagreement(ctx: &Context<'_>, verdicts: &[StoreVerdict]) -> Vec<Finding
         "Clients that use a store that does not trust this chain will fail (Python requests uses the bundled Mozilla set via certifi; curl and OpenSSL use the system store); serve a chain to a root every store holds, or add the root where it is missing.",
     )]
 }
+
+/// Top-level domains that are never public: names under them cannot be intercepted traffic.
+const PRIVATE_SUFFIXES: [&str; 12] = [
+    "test",
+    "example",
+    "invalid",
+    "localhost",
+    "local",
+    "internal",
+    "intranet",
+    "corp",
+    "lan",
+    "home",
+    "private",
+    "arpa",
+];
+
+/// Whether a name looks public (a dotted DNS name under a public-looking top-level domain).
+fn looks_public(name: &crate::target::Host) -> bool {
+    match name {
+        crate::target::Host::Ip(_) => false,
+        crate::target::Host::Dns(dns) => dns
+            .rsplit_once('.')
+            .is_some_and(|(_, tld)| !PRIVATE_SUFFIXES.contains(&tld.to_ascii_lowercase().as_str())),
+    }
+}
+
+/// A public-looking name that only a system or custom store trusts, through an anchor the
+/// Mozilla set does not hold: a TLS-inspecting proxy or a private CA.
+pub fn interception(ctx: &Context<'_>, verdicts: &[StoreVerdict]) -> Vec<Finding> {
+    let Some(name) = ctx.name.filter(|n| looks_public(n)) else {
+        return Vec::new();
+    };
+    let bundled = ctx
+        .stores
+        .iter()
+        .position(|s| s.kind == crate::trust::StoreKind::Bundled);
+    let Some(bundled) = bundled else {
+        return Vec::new();
+    };
+    if verdicts.get(bundled).is_none_or(|v| v.trusted) {
+        return Vec::new();
+    }
+    let trusting = ctx.stores.iter().enumerate().find_map(|(i, store)| {
+        let verdict = verdicts.get(i)?;
+        let anchor = ctx
+            .paths
+            .get(i)?
+            .anchor
+            .and_then(|a| store.anchors.get(a))?;
+        let mozilla_has_it = ctx.stores[bundled].holds(&anchor.subject_raw, &anchor.spki_der);
+        (i != bundled && verdict.trusted && !mozilla_has_it).then(|| (i, anchor.subject()))
+    });
+    let Some((store, anchor)) = trusting else {
+        return Vec::new();
+    };
+    vec![Finding::new(
+        FindingCode::InterceptionSuspected,
+        None,
+        Scope::AllStores,
+        format!(
+            "{name} looks like a public name, but its chain ends at {anchor}, which is in {} and not in the Mozilla set: a TLS-inspecting proxy or a private CA is probably in the way",
+            ctx.store_label(store)
+        ),
+        crate::diagnose::text::generic_hint(FindingCode::InterceptionSuspected),
+    )]
+}

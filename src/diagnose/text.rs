@@ -100,8 +100,17 @@ pub fn generic_hint(code: FindingCode) -> &'static str {
         FindingCode::PrivateKeyInFile => {
             "Keep private keys out of certificate bundles that are shared or committed."
         }
+        FindingCode::OcspStale => {
+            "Make the server refresh its OCSP staple (for example restart it or clear its stapling cache) and check that it can reach the CA's OCSP responder."
+        }
+        FindingCode::OcspMismatch => {
+            "Make the server fetch a fresh OCSP response for the certificate it serves (for example restart it or clear its stapling cache), or turn stapling off."
+        }
         FindingCode::VerificationFailed => {
             "Inspect the chain with the details above; reissue the offending certificate."
+        }
+        FindingCode::InterceptionSuspected => {
+            "If this is your organisation's TLS-inspecting proxy, give clients its root (REQUESTS_CA_BUNDLE or truststore for Python, NODE_EXTRA_CA_CERTS for Node, a Java truststore); otherwise do not trust this connection."
         }
     }
 }

@@ -245,6 +245,38 @@ fn write_target(result: &TargetReport, style: Style, out: &mut dyn Write) -> io:
         writeln!(out, "{stores}")?;
     }
 
+    if !result.clients.is_empty() {
+        let mut clients = table(style);
+        clients.set_header(
+            [
+                "Client",
+                "Store it uses",
+                "Verdict",
+                "What it prints / what to change",
+            ]
+            .into_iter()
+            .map(|h| bold(Cell::new(h), style)),
+        );
+        for prediction in &result.clients {
+            let verdict = if prediction.accepted {
+                paint(Cell::new("accepts"), Color::Green, style)
+            } else {
+                paint(Cell::new("FAILS"), Color::Red, style)
+            };
+            let mut detail = prediction.error.clone().unwrap_or_default();
+            if let Some(hint) = &prediction.hint {
+                detail.push_str(&format!("\n→ {hint}"));
+            }
+            clients.add_row(vec![
+                Cell::new(prediction.client.as_str()),
+                Cell::new(&prediction.store),
+                verdict,
+                Cell::new(detail),
+            ]);
+        }
+        writeln!(out, "{clients}")?;
+    }
+
     if !result.findings.is_empty() {
         let mut findings = table(style);
         findings.set_header(

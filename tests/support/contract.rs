@@ -30,6 +30,17 @@ pub struct TargetResult {
     pub chain: Vec<Cert>,
     pub trust: Vec<Trust>,
     pub findings: Vec<Finding>,
+    pub clients: Vec<Client>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    pub client: String,
+    pub store: String,
+    pub accepted: bool,
+    pub error: Option<String>,
+    pub hint: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,6 +124,14 @@ impl TargetResult {
             self.findings
         );
         found[0]
+    }
+
+    /// The prediction for a client profile.
+    pub fn client(&self, name: &str) -> &Client {
+        self.clients
+            .iter()
+            .find(|c| c.client == name)
+            .unwrap_or_else(|| panic!("no {name} client in {:#?}", self.clients))
     }
 
     /// The trust entry for a store kind.

@@ -98,6 +98,9 @@ impl TestEnv {
         cmd.env("SSL_CERT_FILE", &self.system_file)
             .env_remove("SSL_CERT_DIR")
             .env_remove("NO_COLOR")
+            .env_remove("REQUESTS_CA_BUNDLE")
+            .env_remove("CURL_CA_BUNDLE")
+            .env_remove("NODE_EXTRA_CA_CERTS")
             .args(["--at", at]);
         cmd
     }

@@ -1,0 +1,418 @@
+//! Client impact: each rule in which Python requests, urllib, curl, OpenSSL, Node.js and Java
+//! differ, pinned with a generated chain on a loopback server, and the store each client uses.
+
+mod support;
+
+use std::path::PathBuf;
+
+use certcheck::demo::pki::{Authority, Spec};
+use certcheck::demo::server::TlsServer;
+use support::{Pki, TestEnv, at, days, run_json, serve};
+
+const OPENSSL_CLIENTS: [&str; 4] = ["python-requests", "python-urllib", "openssl", "node"];
+
+fn target(name: &str, server: &TlsServer) -> String {
+    format!("{name}:{}", server.addr.port())
+}
+
+fn accepted(result: &support::contract::TargetResult) -> Vec<&str> {
+    result
+        .clients
+        .iter()
+        .filter(|c| c.accepted)
+        .map(|c| c.client.as_str())
+        .collect()
+}
+
+#[test]
+fn every_result_predicts_all_six_clients() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["all.test"]);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let report = run_json(&mut env.check(&target("all.test", &server), &server), 0);
+    let result = &report.results[0];
+    let names: Vec<&str> = result.clients.iter().map(|c| c.client.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "python-requests",
+            "python-urllib",
+            "curl",
+            "openssl",
+            "node",
+            "java"
+        ]
+    );
+    for client in &result.clients {
+        assert!(client.accepted, "{client:?}");
+        assert_eq!(client.error, None);
+        assert!(
+            client.store.starts_with("custom: --ca-file, as if given"),
+            "{}",
+            client.store
+        );
+    }
+    assert!(
+        result
+            .client("python-requests")
+            .store
+            .contains("verify=PATH")
+    );
+    assert!(result.client("curl").store.contains("--cacert PATH"));
+}
+
+#[test]
+fn common_name_only_requests_rejects_the_others_accept() {
+    let pki = Pki::new();
+    let mut spec = Spec::leaf(&[], at());
+    spec.common_name = "legacy.test".into();
+    let leaf = pki.leaf_with(spec);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let report = run_json(&mut env.check(&target("legacy.test", &server), &server), 1);
+    let result = &report.results[0];
+    assert_eq!(
+        result.client("python-requests").error.as_deref(),
+        Some(
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for 'legacy.test'."
+        )
+    );
+    assert_eq!(
+        accepted(result),
+        ["python-urllib", "curl", "openssl", "node", "java"]
+    );
+}
+
+#[test]
+fn intermediate_as_anchor_needs_partial_chain() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["partial.test"]);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let inter_only = env.dir.path().join("inter.pem");
+    std::fs::write(&inter_only, pki.inter.pem()).expect("write");
+    let mut cmd = env.cmd();
+    cmd.args([
+        "--json",
+        "--connect-to",
+        &server.addr.to_string(),
+        "--ca-file",
+    ])
+    .arg(&inter_only)
+    .arg(target("partial.test", &server));
+    // rustls-webpki accepts an intermediate anchor: the primary verdict is trusted.
+    let report = run_json(&mut cmd, 0);
+    let result = &report.results[0];
+    assert_eq!(accepted(result), ["curl", "java"]);
+    assert_eq!(
+        result.client("python-requests").error.as_deref(),
+        Some(
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get issuer certificate"
+        )
+    );
+    assert_eq!(
+        result.client("openssl").error.as_deref(),
+        Some("verify error:num=2:unable to get issuer certificate")
+    );
+    assert_eq!(
+        result.client("node").error.as_deref(),
+        Some("UNABLE_TO_GET_ISSUER_CERT: unable to get issuer certificate")
+    );
+}
+
+#[test]
+fn expired_root_in_the_store_java_accepts() {
+    let pki = Pki::new();
+    let old_root = Authority::root(&Spec::ca("Expired Root", at()).valid(days(-4000), days(-2)))
+        .expect("root");
+    let inter = old_root
+        .intermediate(&Spec::ca("Inter Under Expired Root", at()))
+        .expect("inter");
+    let leaf = inter
+        .leaf(&Spec::leaf(&["oldroot.test"], at()))
+        .expect("leaf");
+    let server = serve(vec![leaf.der.clone(), inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let ca = env.dir.path().join("old-root.pem");
+    std::fs::write(&ca, old_root.pem()).expect("write");
+    let mut cmd = env.cmd();
+    cmd.args([
+        "--json",
+        "--connect-to",
+        &server.addr.to_string(),
+        "--ca-file",
+    ])
+    .arg(&ca)
+    .arg(target("oldroot.test", &server));
+    let report = run_json(&mut cmd, 1);
+    let result = &report.results[0];
+    assert_eq!(accepted(result), ["java"]);
+    assert_eq!(
+        result.client("curl").error.as_deref(),
+        Some("(60) SSL certificate problem: certificate has expired")
+    );
+    assert_eq!(
+        result.client("python-urllib").error.as_deref(),
+        Some(
+            "<urlopen error [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired>"
+        )
+    );
+    assert_eq!(
+        result.client("node").error.as_deref(),
+        Some("CERT_HAS_EXPIRED: certificate has expired")
+    );
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/weak")
+        .join(name)
+}
+
+fn fixture_der(name: &str) -> Vec<u8> {
+    let text = std::fs::read(fixture(name)).expect("fixture");
+    pem::parse(text).expect("PEM").into_contents()
+}
+
+/// Serves committed fixtures (valid around 2026-01-15) and checks them against their root.
+fn check_fixture(chain: &[&str], key: &str, name: &str, code: i32) -> support::contract::Report {
+    let server = TlsServer::start(
+        chain.iter().map(|c| fixture_der(c)).collect(),
+        fixture_der(key),
+    )
+    .expect("server");
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let mut cmd = env.cmd_at("2026-01-15T00:00:00Z");
+    cmd.args(["--json", "--ca-file"])
+        .arg(fixture("root.pem"))
+        .args(["--connect-to", &server.addr.to_string()])
+        .arg(target(name, &server));
+    run_json(&mut cmd, code)
+}
+
+#[test]
+fn sha1_leaf_under_a_custom_store_java_accepts() {
+    let report = check_fixture(&["sha1-leaf.pem"], "sha1-leaf.key", "sha1.test", 1);
+    let result = &report.results[0];
+    assert_eq!(accepted(result), ["java"]);
+    assert_eq!(
+        result.client("python-requests").error.as_deref(),
+        Some("[SSL: CA_MD_TOO_WEAK] ca md too weak")
+    );
+    assert_eq!(
+        result.client("node").error.as_deref(),
+        Some("UNSPECIFIED: CA signature digest algorithm too weak")
+    );
+}
+
+#[test]
+fn rsa_1024_leaf_node_and_java_accept() {
+    // ring cannot sign a handshake with a 1024-bit RSA key, so this rule is pinned on the file
+    // (same pipeline as a live target, minus the network).
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let mut cmd = env.cmd_at("2026-01-15T00:00:00Z");
+    cmd.args(["inspect", "--json", "--host", "rsa1024.test", "--ca-file"])
+        .arg(fixture("root.pem"))
+        .arg(fixture("rsa1024-leaf.pem"));
+    let report = run_json(&mut cmd, 1);
+    let result = &report.results[0];
+    assert_eq!(accepted(result), ["node", "java"]);
+    assert_eq!(
+        result.client("python-urllib").error.as_deref(),
+        Some("<urlopen error [SSL: EE_KEY_TOO_SMALL] ee key too small>")
+    );
+    assert_eq!(
+        result.client("openssl").error.as_deref(),
+        Some("SSL routines::ee key too small")
+    );
+}
+
+#[test]
+fn bad_signature_under_an_rsa_issuer_is_curl_exit_35() {
+    let mut leaf = fixture_der("rsa-issued-leaf.pem");
+    let last = leaf.len() - 1;
+    leaf[last] ^= 0x01;
+    let server = TlsServer::start(vec![leaf], fixture_der("rsa-issued-leaf.key")).expect("server");
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let mut cmd = env.cmd_at("2026-01-15T00:00:00Z");
+    cmd.args(["--json", "--ca-file"])
+        .arg(fixture("root.pem"))
+        .args(["--connect-to", &server.addr.to_string()])
+        .arg(target("rsaissued.test", &server));
+    let report = run_json(&mut cmd, 1);
+    let result = &report.results[0];
+    result.finding("bad-signature");
+    let curl = result.client("curl").error.clone().expect("curl fails");
+    assert!(
+        curl.starts_with("(35) ") && curl.contains("rsa routines::invalid padding"),
+        "{curl}"
+    );
+    assert_eq!(
+        result.client("openssl").error.as_deref(),
+        Some("verify error:num=7:certificate signature failure")
+    );
+}
+
+#[test]
+fn node_says_unspecified_where_openssl_names_the_problem() {
+    let pki = Pki::new();
+    let mut spec = Spec::ca("Good Only CA", at());
+    spec.permitted_dns = vec!["good.test".into()];
+    let ca = pki.root.intermediate(&spec).expect("ca");
+    let leaf = ca.leaf(&Spec::leaf(&["evil.test"], at())).expect("leaf");
+    let server = serve(vec![leaf.der.clone(), ca.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let report = run_json(&mut env.check(&target("evil.test", &server), &server), 1);
+    let result = &report.results[0];
+    assert_eq!(
+        result.client("node").error.as_deref(),
+        Some("UNSPECIFIED: permitted subtree violation")
+    );
+    assert_eq!(
+        result.client("openssl").error.as_deref(),
+        Some("verify error:num=47:permitted subtree violation")
+    );
+    assert!(
+        result
+            .client("java")
+            .error
+            .as_deref()
+            .is_some_and(|e| e.ends_with("name constraints check failed"))
+    );
+
+    let mut spec = Spec::leaf(&["critical.test"], at());
+    let mut ext =
+        rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 1], vec![0x05, 0x00]);
+    ext.set_criticality(true);
+    spec.extensions.push(ext);
+    let leaf = pki.leaf_with(spec);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let report = run_json(
+        &mut env.check(&target("critical.test", &server), &server),
+        1,
+    );
+    let result = &report.results[0];
+    assert_eq!(
+        result.client("node").error.as_deref(),
+        Some("UNSPECIFIED: unhandled critical extension")
+    );
+    assert_eq!(
+        result.client("curl").error.as_deref(),
+        Some("(60) SSL certificate problem: unhandled critical extension")
+    );
+}
+
+#[test]
+fn each_client_uses_its_own_store_from_the_environment() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["env.test"]);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let run = |vars: &[(&str, &PathBuf)], code: i32| {
+        let mut cmd = env.cmd();
+        for (name, value) in vars {
+            cmd.env(name, value);
+        }
+        cmd.args(["--json", "--connect-to", &server.addr.to_string()])
+            .arg(target("env.test", &server));
+        run_json(&mut cmd, code)
+    };
+    // The system store (SSL_CERT_FILE) is an unrelated root; nothing else is set.
+    let report = run(&[], 1);
+    let result = &report.results[0];
+    assert!(accepted(result).is_empty(), "{:#?}", result.clients);
+    assert!(
+        result
+            .client("python-requests")
+            .store
+            .starts_with("bundled: certifi's Mozilla set")
+    );
+    assert!(
+        result
+            .client("python-urllib")
+            .store
+            .starts_with("system: SSL_CERT_FILE")
+    );
+    assert!(
+        result
+            .client("node")
+            .store
+            .starts_with("bundled: Node's own Mozilla set")
+    );
+
+    // requests and Node follow their own variables.
+    let report = run(
+        &[
+            ("REQUESTS_CA_BUNDLE", &env.root_file),
+            ("NODE_EXTRA_CA_CERTS", &env.root_file),
+        ],
+        1,
+    );
+    let result = &report.results[0];
+    assert_eq!(accepted(result), ["python-requests", "node"]);
+    assert_eq!(
+        result.client("python-requests").store,
+        format!("REQUESTS_CA_BUNDLE={}", env.root_file.display())
+    );
+    // curl follows CURL_CA_BUNDLE, and requests falls back to it.
+    let report = run(&[("CURL_CA_BUNDLE", &env.root_file)], 1);
+    assert_eq!(accepted(&report.results[0]), ["python-requests", "curl"]);
+
+    // The system store trusts it (a private CA installed system-wide), certifi does not:
+    // requests fails and is pointed at REQUESTS_CA_BUNDLE or truststore, never verify=False.
+    let report = run(&[("SSL_CERT_FILE", &env.root_file)], 0);
+    let requests = report.results[0].client("python-requests");
+    assert!(!requests.accepted);
+    let hint = requests.hint.as_deref().expect("a client-side hint");
+    assert!(
+        hint.contains("REQUESTS_CA_BUNDLE") && hint.contains("truststore"),
+        "{hint}"
+    );
+    assert!(
+        report.results[0]
+            .client("node")
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("NODE_EXTRA_CA_CERTS"))
+    );
+    for client in OPENSSL_CLIENTS {
+        let _ = report.results[0].client(client);
+    }
+}
+
+#[test]
+fn interception_is_suspected_for_a_public_name_behind_a_private_root() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["www.example.com"]);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let mut cmd = env.cmd();
+    // A proxy's root installed system-wide: the system store trusts, Mozilla's does not.
+    cmd.env("SSL_CERT_FILE", &env.root_file)
+        .args(["--json", "--connect-to", &server.addr.to_string()])
+        .arg(target("www.example.com", &server));
+    let report = run_json(&mut cmd, 0);
+    let finding = report.results[0].finding("interception-suspected");
+    assert_eq!(finding.severity, "info");
+    assert_eq!(
+        finding.message,
+        "www.example.com looks like a public name, but its chain ends at CN=Test Root CA, which is in system and not in the Mozilla set: a TLS-inspecting proxy or a private CA is probably in the way"
+    );
+    // A private name is not suspicious.
+    let leaf = pki.leaf(&["intranet.corp"]);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let mut cmd = env.cmd();
+    cmd.env("SSL_CERT_FILE", &env.root_file)
+        .args(["--json", "--connect-to", &server.addr.to_string()])
+        .arg(target("intranet.corp", &server));
+    let report = run_json(&mut cmd, 0);
+    assert!(
+        report.results[0]
+            .with_code("interception-suspected")
+            .is_empty()
+    );
+}
