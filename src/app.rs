@@ -63,7 +63,7 @@ pub fn run(config: &Config, on_done: &mut dyn FnMut(&TargetReport)) -> anyhow::R
             results.iter().for_each(&mut *on_done);
             results
         }
-        Mode::Check | Mode::Demo => {
+        Mode::Check | Mode::Demo | Mode::Stores => {
             let stores = Arc::new(Stores::with_clients(
                 load_stores(config),
                 &config.env.clients,
@@ -596,5 +596,75 @@ fn inspect_each(
         trust: Vec::new(),
         findings,
         clients: Vec::new(),
+    }
+}
+
+/// `certcheck stores`: where every store comes from, what loaded, and each client's store.
+pub fn stores_report(config: &Config) -> crate::report::StoresReport {
+    use crate::report::{ClientStoreSummary, StoreSummary};
+    let stores = load_stores(config);
+    let sources = crate::trust::store::system_sources(&config.env.system_store);
+    let setup = load_client_setup(&config.env.clients, &stores);
+    let summaries = stores
+        .iter()
+        .enumerate()
+        .map(|(i, store)| {
+            let (files, directories, from_environment) = match store.kind {
+                StoreKind::System => (
+                    sources
+                        .file
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect(),
+                    sources
+                        .dirs
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect(),
+                    sources.from_env,
+                ),
+                StoreKind::Custom => (
+                    config
+                        .ca_files
+                        .get(i.saturating_sub(2))
+                        .map(|p| vec![p.display().to_string()])
+                        .unwrap_or_default(),
+                    Vec::new(),
+                    false,
+                ),
+                StoreKind::Bundled => (Vec::new(), Vec::new(), false),
+            };
+            let source = if store.kind == StoreKind::Bundled {
+                format!(
+                    "{} version {}",
+                    store.source,
+                    crate::trust::store::WEBPKI_ROOTS_VERSION
+                )
+            } else {
+                store.source.clone()
+            };
+            StoreSummary {
+                store: store.kind,
+                source,
+                files,
+                directories,
+                from_environment,
+                certificates: store.anchors.len(),
+                failed: store.errors.clone(),
+            }
+        })
+        .collect();
+    crate::report::StoresReport {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        stores: summaries,
+        clients: setup
+            .choices
+            .iter()
+            .map(|c| ClientStoreSummary {
+                client: c.client,
+                store: c.reason.clone(),
+            })
+            .collect(),
+        assumptions: crate::clients::ASSUMPTIONS.to_string(),
     }
 }

@@ -104,6 +104,9 @@ pub enum Command {
     /// Start TLS servers on 127.0.0.1 with generated chains (valid, expired, wrong name, self-signed,
     /// untrusted root, missing intermediate) and diagnose each, with no network and no set-up.
     Demo,
+    /// Show where each trust store comes from (files, directories, environment variables), how many
+    /// certificates loaded and which failed, and the store each client profile would use.
+    Stores,
     /// Diagnose local certificate files and bundles (PEM, DER, PKCS#7; `-` for standard input)
     /// with the same checks as a live target, minus the network.
     Inspect(InspectArgs),

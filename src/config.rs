@@ -30,6 +30,8 @@ pub enum Mode {
     Demo,
     /// Diagnose local files.
     Inspect(InspectOptions),
+    /// Describe the trust stores.
+    Stores,
 }
 
 /// `certcheck inspect` options, resolved.
@@ -183,6 +185,7 @@ impl Config {
         let now = validation_instant(cli.common.at.unwrap_or_else(OffsetDateTime::now_utc));
         let mode = match cli.command {
             Some(Command::Demo) => Mode::Demo,
+            Some(Command::Stores) => Mode::Stores,
             Some(Command::Inspect(args)) => Mode::Inspect(InspectOptions {
                 files: args.files,
                 host: args.host,

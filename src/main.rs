@@ -51,6 +51,11 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
             render::render(&report, config.format, style, config.verbose, &mut out)?;
             Ok(exit::for_report(&report))
         }
+        Mode::Stores => {
+            let report = app::stores_report(config);
+            render::render_stores(&report, config.format, style, &mut out)?;
+            Ok(ExitCode::Ok)
+        }
         Mode::Demo => {
             let run = demo::run(config, app::load_stores(config))?;
             render::render(&run.report, config.format, style, true, &mut out)?;

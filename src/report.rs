@@ -362,3 +362,44 @@ pub fn earliest_expiry(
 pub fn days_until(at: OffsetDateTime, now: OffsetDateTime) -> i64 {
     (at - now).whole_seconds().div_euclid(86_400)
 }
+
+/// `certcheck stores`: where each trust store comes from and which store each client uses.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoresReport {
+    /// certcheck's version.
+    pub version: String,
+    /// One entry per store: `system`, `bundled`, then each `--ca-file`.
+    pub stores: Vec<StoreSummary>,
+    /// The store each client profile would use and why.
+    pub clients: Vec<ClientStoreSummary>,
+    /// The client versions and settings the predictions assume.
+    pub assumptions: String,
+}
+
+/// One store, as loaded.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoreSummary {
+    /// `system`, `bundled` or `custom`.
+    pub store: StoreKind,
+    /// Description.
+    pub source: String,
+    /// Files read.
+    pub files: Vec<String>,
+    /// Directories read.
+    pub directories: Vec<String>,
+    /// Whether `SSL_CERT_FILE`/`SSL_CERT_DIR` decided the system store.
+    pub from_environment: bool,
+    /// Certificates usable as trust anchors.
+    pub certificates: usize,
+    /// Entries that failed to load, each with why.
+    pub failed: Vec<String>,
+}
+
+/// A client profile's store.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ClientStoreSummary {
+    /// The client profile.
+    pub client: crate::clients::Client,
+    /// Which store and why (the environment variables that decided it).
+    pub store: String,
+}

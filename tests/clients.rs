@@ -416,3 +416,68 @@ fn interception_is_suspected_for_a_public_name_behind_a_private_root() {
             .is_empty()
     );
 }
+
+#[test]
+fn stores_subcommand_says_where_each_store_comes_from() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let bad = env.dir.path().join("bad.pem");
+    std::fs::write(
+        &bad,
+        "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n",
+    )
+    .expect("write");
+    let output = env
+        .cmd()
+        .env("REQUESTS_CA_BUNDLE", &env.root_file)
+        .args(["stores", "--json", "--ca-file"])
+        .arg(&env.root_file)
+        .arg("--ca-file")
+        .arg(&bad)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let stores = report["stores"].as_array().expect("stores");
+    assert_eq!(stores[0]["store"], "system");
+    assert_eq!(stores[0]["from_environment"], true);
+    assert_eq!(stores[0]["files"][0], env.system_file.display().to_string());
+    assert_eq!(stores[0]["certificates"], 1);
+    assert_eq!(stores[1]["store"], "bundled");
+    assert!(stores[1]["certificates"].as_u64().is_some_and(|n| n > 100));
+    assert_eq!(stores[2]["certificates"], 1);
+    assert_eq!(stores[3]["certificates"], 0);
+    assert!(
+        stores[3]["failed"][0]
+            .as_str()
+            .is_some_and(|f| f.contains("bad.pem") && f.contains("PEM block 1")),
+        "{}",
+        stores[3]
+    );
+    // With --ca-file every client uses it; the assumptions are stated.
+    let clients = report["clients"].as_array().expect("clients");
+    assert_eq!(clients.len(), 6);
+    assert!(
+        report["assumptions"]
+            .as_str()
+            .is_some_and(|a| a.contains("Node 20"))
+    );
+
+    // Without --ca-file, the environment decides, and says so.
+    let output = env
+        .cmd()
+        .env("REQUESTS_CA_BUNDLE", &env.root_file)
+        .args(["stores", "--json"])
+        .output()
+        .expect("runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(
+        report["clients"][0]["store"],
+        format!("REQUESTS_CA_BUNDLE={}", env.root_file.display())
+    );
+}

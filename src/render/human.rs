@@ -404,3 +404,56 @@ pub fn write_demo(
     )?;
     out.flush()
 }
+
+/// The `certcheck stores` tables.
+pub fn write_stores(
+    report: &crate::report::StoresReport,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut stores = table(style);
+    stores.set_header(
+        ["Store", "Source", "Read from", "Certificates", "Failed"]
+            .into_iter()
+            .map(|h| bold(Cell::new(h), style)),
+    );
+    for store in &report.stores {
+        let mut read: Vec<String> = store
+            .files
+            .iter()
+            .map(|f| format!("file {f}"))
+            .chain(store.directories.iter().map(|d| format!("directory {d}")))
+            .collect();
+        if store.from_environment {
+            read.push("(set by SSL_CERT_FILE/SSL_CERT_DIR)".into());
+        }
+        let failed = if store.failed.is_empty() {
+            "0".to_string()
+        } else {
+            format!("{}\n{}", store.failed.len(), store.failed.join("\n"))
+        };
+        stores.add_row(vec![
+            Cell::new(store.store.as_str()),
+            Cell::new(&store.source),
+            Cell::new(read.join("\n")),
+            Cell::new(store.certificates),
+            Cell::new(failed),
+        ]);
+    }
+    writeln!(out, "{stores}")?;
+    let mut clients = table(style);
+    clients.set_header(
+        ["Client", "Store it uses, and why"]
+            .into_iter()
+            .map(|h| bold(Cell::new(h), style)),
+    );
+    for client in &report.clients {
+        clients.add_row(vec![
+            Cell::new(client.client.as_str()),
+            Cell::new(&client.store),
+        ]);
+    }
+    writeln!(out, "{clients}")?;
+    writeln!(out, "Client predictions assume: {}", report.assumptions)?;
+    out.flush()
+}

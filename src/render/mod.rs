@@ -52,3 +52,20 @@ pub fn render(
         Format::Human => human::write(report, style, verbose, out),
     }
 }
+
+/// Writes the `certcheck stores` report.
+pub fn render_stores(
+    report: &crate::report::StoresReport,
+    format: Format,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Json | Format::Jsonl => {
+            serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+            out.write_all(b"\n")?;
+            out.flush()
+        }
+        Format::Human => human::write_stores(report, style, out),
+    }
+}

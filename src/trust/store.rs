@@ -161,23 +161,61 @@ pub struct SystemStoreEnv {
     pub cert_dir: Option<PathBuf>,
 }
 
+/// Where the system store is read from, as rustls-native-certs decides it on Unix.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SystemSources {
+    /// The bundle file, if any.
+    pub file: Option<PathBuf>,
+    /// The hashed directories, if any.
+    pub dirs: Vec<PathBuf>,
+    /// `SSL_CERT_FILE`/`SSL_CERT_DIR` decided it (otherwise openssl-probe's search did).
+    pub from_env: bool,
+}
+
+/// The files and directories the system store comes from.
+pub fn system_sources(env: &SystemStoreEnv) -> SystemSources {
+    if env.cert_file.is_some() || env.cert_dir.is_some() {
+        return SystemSources {
+            file: env.cert_file.clone(),
+            dirs: env
+                .cert_dir
+                .as_ref()
+                .map(|d| std::env::split_paths(d).collect())
+                .unwrap_or_default(),
+            from_env: true,
+        };
+    }
+    let probe = openssl_probe::probe();
+    SystemSources {
+        file: probe.cert_file,
+        dirs: probe.cert_dir,
+        from_env: false,
+    }
+}
+
 /// Loads the platform store exactly as rustls-native-certs does (it reads the environment itself).
 pub fn load_system(env: &SystemStoreEnv) -> TrustStore {
-    let source = match (&env.cert_file, &env.cert_dir) {
-        (None, None) => {
-            let probe = openssl_probe_description();
-            format!("platform store ({probe})")
+    let sources = system_sources(env);
+    let source = if sources.from_env {
+        let mut parts = Vec::new();
+        if let Some(f) = &env.cert_file {
+            parts.push(format!("SSL_CERT_FILE={}", f.display()));
         }
-        (file, dir) => {
-            let mut parts = Vec::new();
-            if let Some(f) = file {
-                parts.push(format!("SSL_CERT_FILE={}", f.display()));
-            }
-            if let Some(d) = dir {
-                parts.push(format!("SSL_CERT_DIR={}", d.display()));
-            }
-            parts.join(" ")
+        if let Some(d) = &env.cert_dir {
+            parts.push(format!("SSL_CERT_DIR={}", d.display()));
         }
+        parts.join(" ")
+    } else {
+        let mut found: Vec<String> = sources
+            .file
+            .iter()
+            .chain(&sources.dirs)
+            .map(|p| p.display().to_string())
+            .collect();
+        if found.is_empty() {
+            found.push("nothing found".into());
+        }
+        format!("platform store ({})", found.join(", "))
     };
     let result = rustls_native_certs::load_native_certs();
     let ders = result
@@ -198,18 +236,8 @@ pub fn load_system(env: &SystemStoreEnv) -> TrustStore {
     store
 }
 
-fn openssl_probe_description() -> String {
-    let candidates = [
-        "/etc/ssl/certs/ca-certificates.crt",
-        "/etc/pki/tls/certs/ca-bundle.crt",
-        "/etc/ssl/cert.pem",
-        "/etc/ssl/certs",
-    ];
-    match candidates.iter().find(|p| Path::new(p).exists()) {
-        Some(path) => format!("found via openssl-probe, e.g. {path}"),
-        None => "openssl-probe locations".into(),
-    }
-}
+/// The version of webpki-roots compiled in (checked against Cargo.lock by a unit test).
+pub const WEBPKI_ROOTS_VERSION: &str = "1.0.10";
 
 /// The Mozilla root program as compiled into certcheck.
 pub fn load_bundled() -> TrustStore {
@@ -253,5 +281,18 @@ pub fn load_custom(path: &Path) -> TrustStore {
             anchors: Vec::new(),
             errors: vec![err.to_string()],
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn webpki_roots_version_matches_the_lock_file() {
+        let lock = include_str!("../../Cargo.lock");
+        let entry = format!(
+            "name = \"webpki-roots\"\nversion = \"{}\"",
+            super::WEBPKI_ROOTS_VERSION
+        );
+        assert!(lock.contains(&entry), "update WEBPKI_ROOTS_VERSION");
     }
 }
