@@ -410,6 +410,7 @@ fn run_case(inputs: &Inputs) -> Run {
         "limbo".into(),
         Source::File,
         None,
+        None,
         Vec::new(),
     );
     Run {
