@@ -5,6 +5,8 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, Shared};
 
 use crate::chain::file::load_path;
 use crate::chain::key::{certificate_public_half, load_key};
@@ -64,11 +66,26 @@ pub fn run(config: &Config, on_done: &mut dyn FnMut(&TargetReport)) -> anyhow::R
             results
         }
         Mode::Check | Mode::Demo | Mode::Stores => {
-            let stores = Arc::new(Stores::with_clients(
-                load_stores(config),
-                &config.env.clients,
-            ));
-            runtime()?.block_on(check_all(
+            // One target needs no worker pool: the stores load on a blocking thread meanwhile.
+            let runtime = if config.jobs.len() <= 1 {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .context("starting the async runtime")?
+            } else {
+                runtime()?
+            };
+            // The stores load on another thread while the first handshakes are under way.
+            let loading = {
+                let config = config.clone();
+                runtime.spawn_blocking(move || {
+                    Stores::with_clients(load_stores(&config), &config.env.clients)
+                })
+            };
+            let stores: SharedStores = async move { Arc::new(loading.await.unwrap_or_default()) }
+                .boxed()
+                .shared();
+            runtime.block_on(check_all(
                 config.jobs.clone(),
                 stores,
                 config.settings.clone(),
@@ -95,7 +112,7 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// completes; the returned results are in input order.
 pub async fn check_all(
     jobs: Vec<TlsJob>,
-    stores: Arc<Stores>,
+    stores: SharedStores,
     settings: Arc<Settings>,
     on_done: &mut dyn FnMut(&TargetReport),
 ) -> Vec<TargetReport> {
@@ -110,7 +127,7 @@ pub async fn check_all(
         let done_tx = done_tx.clone();
         let handle = tokio::spawn(async move {
             let _permit = limit.acquire_owned().await;
-            check_tls(&job, &stores, &settings).await
+            check_tls(&job, stores, &settings).await
         });
         // A second task turns a panic in the first into data instead of losing the result.
         tokio::spawn(async move {
@@ -169,8 +186,18 @@ fn failed_report(job: &TlsJob, error: ConnectionErrorReport) -> TargetReport {
     }
 }
 
+/// Stores that may still be loading: every check awaits them only once its handshake is done.
+pub type SharedStores = Shared<BoxFuture<'static, Arc<Stores>>>;
+
+/// Stores that are already loaded, as [`SharedStores`].
+pub fn ready_stores(stores: Stores) -> SharedStores {
+    futures_util::future::ready(Arc::new(stores))
+        .boxed()
+        .shared()
+}
+
 /// Connects to one target and diagnoses what it presented.
-pub async fn check_tls(job: &TlsJob, stores: &Stores, settings: &Settings) -> TargetReport {
+pub async fn check_tls(job: &TlsJob, stores: SharedStores, settings: &Settings) -> TargetReport {
     let (connect_host, connect_port) = match &job.connect_to {
         Some(to) => (to.host.clone(), to.port.unwrap_or(job.target.port)),
         None => (job.target.host.clone(), job.target.port),
@@ -194,6 +221,7 @@ pub async fn check_tls(job: &TlsJob, stores: &Stores, settings: &Settings) -> Ta
         }
     };
     let chain = parse_chain(&capture.captured.certificates);
+    let stores = stores.await;
     let mut report = evaluate_with_clients(
         &chain,
         &[],
@@ -360,17 +388,24 @@ pub fn load_client_setup(env: &ClientEnv, stores: &[TrustStore]) -> ClientSetup 
         index_of(StoreKind::Bundled),
         &custom,
     );
+    // The same file often backs several variables (REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS...):
+    // read each once.
+    let mut files: Vec<(std::path::PathBuf, TrustStore)> = Vec::new();
+    let mut file = |path: &std::path::Path| -> TrustStore {
+        if let Some((_, store)) = files.iter().find(|(p, _)| p == path) {
+            return store.clone();
+        }
+        let store = load_custom(path);
+        files.push((path.to_path_buf(), store.clone()));
+        store
+    };
     let extra_stores = extra
         .iter()
         .map(|spec| match spec {
-            ExtraStore::File(path) => {
-                let mut store = load_custom(path);
-                store.kind = StoreKind::Custom;
-                store
-            }
+            ExtraStore::File(path) => file(path),
             ExtraStore::BundledPlus(path) => {
                 let mut store = load_bundled();
-                let added = load_custom(path);
+                let added = file(path);
                 store.source = format!("{} + {}", store.source, path.display());
                 store.anchors.extend(added.anchors);
                 store.errors.extend(added.errors);

@@ -205,15 +205,18 @@ fn load_der(body: &[u8]) -> Result<LoadedFile, String> {
 }
 
 fn load_pem(body: &[u8]) -> LoadedFile {
-    let text = String::from_utf8_lossy(body);
     let mut loaded = LoadedFile::default();
-    let mut block: Option<(usize, usize, String, String)> = None; // (number, line, label, text)
+    // (number, first line, label, byte offset of the BEGIN line)
+    let mut block: Option<(usize, usize, String, usize)> = None;
     let mut number = 0;
-    for (line_no, raw_line) in text.lines().enumerate() {
-        let line = raw_line.trim_end_matches('\r').trim();
+    let mut offset = 0;
+    for (line_no, raw) in body.split(|b| *b == b'\n').enumerate() {
+        let line_start = offset;
+        offset += raw.len() + 1;
+        let line = raw.trim_ascii();
         if let Some(label) = line
-            .strip_prefix("-----BEGIN ")
-            .and_then(|l| l.strip_suffix("-----"))
+            .strip_prefix(b"-----BEGIN ")
+            .and_then(|l| l.strip_suffix(b"-----"))
         {
             if let Some((n, start, label, _)) = block.take() {
                 loaded.problems.push(EntryProblem {
@@ -223,19 +226,17 @@ fn load_pem(body: &[u8]) -> LoadedFile {
                 });
             }
             number += 1;
-            block = Some((number, line_no + 1, label.to_string(), format!("{line}\n")));
+            let label = String::from_utf8_lossy(label).into_owned();
+            block = Some((number, line_no + 1, label, line_start));
             continue;
         }
-        let Some((n, start, label, mut pem_text)) = block.take() else {
+        if !line.starts_with(b"-----END ") {
             continue;
-        };
-        pem_text.push_str(line);
-        pem_text.push('\n');
-        if line.starts_with("-----END ") {
+        }
+        if let Some((n, start, label, from)) = block.take() {
+            let to = offset.min(body.len());
             let position = format!("PEM block {n} (line {start})");
-            finish_block(&mut loaded, position, &label, &pem_text);
-        } else {
-            block = Some((n, start, label, pem_text));
+            finish_block(&mut loaded, position, &label, &body[from..to]);
         }
     }
     if let Some((n, start, label, _)) = block {
@@ -248,7 +249,21 @@ fn load_pem(body: &[u8]) -> LoadedFile {
     loaded
 }
 
-fn finish_block(loaded: &mut LoadedFile, position: String, label: &str, pem_text: &str) {
+/// Decodes one PEM section: certificates with rustls-pki-types (fast), other labels with `pem`.
+fn decode_block(label: &str, pem_bytes: &[u8]) -> Result<Vec<u8>, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    if label == "CERTIFICATE" {
+        return CertificateDer::from_pem_slice(pem_bytes)
+            .map(|der| der.as_ref().to_vec())
+            .map_err(|err| format!("the base64 body cannot be decoded ({err})"));
+    }
+    pem::parse(pem_bytes)
+        .map(pem::Pem::into_contents)
+        .map_err(|err| format!("the base64 body cannot be decoded ({err})"))
+}
+
+fn finish_block(loaded: &mut LoadedFile, position: String, label: &str, pem_text: &[u8]) {
     if label.contains("PRIVATE KEY") {
         loaded.problems.push(EntryProblem {
             position,
@@ -258,8 +273,8 @@ fn finish_block(loaded: &mut LoadedFile, position: String, label: &str, pem_text
         return;
     }
     if label == "PKCS7" || label == "CMS" || label == "PKCS #7 SIGNED DATA" {
-        match pem::parse(pem_text) {
-            Ok(block) => match load_pkcs7(block.contents(), &position) {
+        match decode_block(label, pem_text) {
+            Ok(der) => match load_pkcs7(&der, &position) {
                 Ok(certs) if certs.is_empty() => loaded.problems.push(EntryProblem {
                     position,
                     message: "the PKCS#7 structure holds no certificate".into(),
@@ -272,9 +287,9 @@ fn finish_block(loaded: &mut LoadedFile, position: String, label: &str, pem_text
                     private_key: false,
                 }),
             },
-            Err(err) => loaded.problems.push(EntryProblem {
+            Err(message) => loaded.problems.push(EntryProblem {
                 position,
-                message: format!("the base64 body cannot be decoded ({err})"),
+                message,
                 private_key: false,
             }),
         }
@@ -288,11 +303,15 @@ fn finish_block(loaded: &mut LoadedFile, position: String, label: &str, pem_text
         });
         return;
     }
-    match pem::parse(pem_text) {
-        Ok(block) => {
-            let der = block.into_contents();
+    match decode_block(label, pem_text) {
+        Ok(mut der) => {
             match x509_parser::parse_x509_certificate(&der) {
-                Ok(_) => loaded.certs.push(LoadedCert { der, position }),
+                Ok((rest, _)) => {
+                    // "TRUSTED CERTIFICATE" carries OpenSSL trust settings after the certificate.
+                    let used = der.len() - rest.len();
+                    der.truncate(used);
+                    loaded.certs.push(LoadedCert { der, position })
+                }
                 Err(x509_parser::nom::Err::Incomplete(_)) => loaded.problems.push(EntryProblem {
                     position,
                     message: "the certificate's DER is truncated".into(),
@@ -307,9 +326,9 @@ fn finish_block(loaded: &mut LoadedFile, position: String, label: &str, pem_text
                 }
             }
         }
-        Err(err) => loaded.problems.push(EntryProblem {
+        Err(message) => loaded.problems.push(EntryProblem {
             position,
-            message: format!("the base64 body cannot be decoded ({err})"),
+            message,
             private_key: false,
         }),
     }

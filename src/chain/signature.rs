@@ -5,6 +5,8 @@
 //! so that a 1024-bit RSA issuer gives a correct "valid, but weak" answer rather than a false
 //! "bad signature".
 
+use std::collections::HashMap;
+
 use ring::signature as ring_sig;
 use rustls::SignatureScheme;
 use x509_parser::oid_registry::{
@@ -40,8 +42,35 @@ pub enum SigCheck {
     Unsupported(String),
 }
 
-/// Checks whether `child_der` was signed by the key in `issuer_spki_der`.
+/// Results remembered by [`verify_cert_signature`]; the same checks recur across stores, checks
+/// and targets (every certificate of a fleet issued by the same intermediate).
+static CACHE: std::sync::OnceLock<std::sync::Mutex<SigCache>> = std::sync::OnceLock::new();
+
+/// (certificate DER, issuer SubjectPublicKeyInfo DER) → outcome.
+type SigCache = HashMap<(Vec<u8>, Vec<u8>), SigCheck>;
+
+/// At most this many results are remembered; beyond it the cache starts over.
+const CACHE_LIMIT: usize = 2048;
+
+/// Checks whether `child_der` was signed by the key in `issuer_spki_der` (remembered: the answer
+/// for the same bytes never changes).
 pub fn verify_cert_signature(child_der: &[u8], issuer_spki_der: &[u8]) -> SigCheck {
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (child_der.to_vec(), issuer_spki_der.to_vec());
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return hit;
+    }
+    let result = verify_uncached(child_der, issuer_spki_der);
+    if let Ok(mut cache) = cache.lock() {
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key, result.clone());
+    }
+    result
+}
+
+fn verify_uncached(child_der: &[u8], issuer_spki_der: &[u8]) -> SigCheck {
     let Ok((_, child)) = X509Certificate::from_der(child_der) else {
         return SigCheck::Unsupported("unparsable certificate".into());
     };

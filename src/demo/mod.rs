@@ -4,8 +4,6 @@
 pub mod pki;
 pub mod server;
 
-use std::sync::Arc;
-
 use time::Duration;
 
 use crate::cli::ConnectTo;
@@ -206,7 +204,7 @@ pub fn run(config: &Config, mut stores: Vec<TrustStore>) -> Result<DemoRun, Demo
     let runtime = crate::app::runtime()?;
     let results = runtime.block_on(crate::app::check_all(
         jobs,
-        Arc::new(crate::app::Stores::with_clients(
+        crate::app::ready_stores(crate::app::Stores::with_clients(
             stores,
             &config.env.clients,
         )),

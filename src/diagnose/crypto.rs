@@ -204,7 +204,7 @@ pub fn weak_keys(ctx: &Context<'_>) -> Vec<Finding> {
         if ctx.chain.parsed().any(|(_, c)| c.der == anchor.der) {
             continue;
         }
-        if let Some(weak) = key_is_weak(&anchor) {
+        if let Some(weak) = key_is_weak(anchor) {
             out.push(Finding::new(
                 FindingCode::WeakKey,
                 None,

@@ -25,21 +25,26 @@ pub fn disagreement(ctx: &Context<'_>, verdicts: &[StoreVerdict]) -> Vec<Finding
         names(&trusting),
         names(&refusing)
     );
-    let anchors: Vec<String> = trusting
-        .iter()
-        .filter_map(|i| verdicts[*i].anchor.clone())
-        .collect();
-    if let Some(anchor) = anchors.first() {
+    // The anchor of the first trusting store, and the refusing stores that lack it.
+    let reached = trusting.iter().find_map(|i| {
+        let anchor = ctx.paths.get(*i)?.anchor?;
+        ctx.stores.get(*i)?.anchors.get(anchor)
+    });
+    if let Some(anchor) = reached {
         let lacking: Vec<String> = refusing
             .iter()
             .filter(|i| {
                 ctx.stores
                     .get(**i)
-                    .is_some_and(|s| !s.anchors.iter().any(|a| a.subject() == *anchor))
+                    .is_some_and(|s| !s.holds(&anchor.subject_raw, &anchor.spki_der))
             })
             .map(|i| ctx.store_label(*i))
             .collect();
-        message.push_str(&format!("; the anchor {anchor} is in {}", names(&trusting)));
+        message.push_str(&format!(
+            "; the anchor {} is in {}",
+            anchor.subject(),
+            names(&trusting)
+        ));
         if !lacking.is_empty() {
             message.push_str(&format!(" but not in {}", lacking.join(", ")));
         }

@@ -62,12 +62,12 @@ fn expiring_soon(ctx: &Context<'_>) -> Vec<Finding> {
     for (store, path) in ctx.paths.iter().enumerate() {
         let presented = path.presented.iter().filter_map(|i| {
             let cert = ctx.chain.certs.get(*i)?.info()?;
-            Some((Some(*i), cert.clone()))
+            Some((Some(*i), cert))
         });
         let pooled = path
             .pool
             .iter()
-            .filter_map(|i| Some((None, ctx.pool.get(*i)?.clone())));
+            .filter_map(|i| Some((None, ctx.pool.get(*i)?)));
         let anchor = path
             .anchor
             .and_then(|a| anchor_info(ctx.stores.get(store)?, a))
@@ -84,7 +84,7 @@ fn expiring_soon(ctx: &Context<'_>) -> Vec<Finding> {
             continue;
         };
         let who = match index {
-            Some(i) => label(i, &cert),
+            Some(i) => label(i, cert),
             None => format!("the certificate {} (not presented)", cert.subject),
         };
         let mut finding = Finding::new(
@@ -118,7 +118,7 @@ pub fn anchor_dates(ctx: &Context<'_>) -> Vec<Finding> {
         let Some(anchor) = anchor_info(store, anchor_index) else {
             continue;
         };
-        let presented = presented_copy(ctx, &anchor);
+        let presented = presented_copy(ctx, anchor);
         let (code, what) = if anchor.not_after < ctx.now {
             (
                 FindingCode::Expired,

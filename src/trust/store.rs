@@ -45,6 +45,8 @@ pub struct Anchor {
     pub subject_raw: Vec<u8>,
     /// SubjectPublicKeyInfo as complete DER.
     pub spki_der: Vec<u8>,
+    /// The parsed certificate, computed on first use (most anchors are never looked at).
+    parsed: std::sync::OnceLock<Option<Box<crate::chain::CertInfo>>>,
 }
 
 impl Anchor {
@@ -54,7 +56,18 @@ impl Anchor {
             spki_der: wrap_sequence(anchor.subject_public_key_info.as_ref()),
             anchor,
             der,
+            parsed: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The parsed certificate, when the store has the whole certificate and it parses.
+    pub fn info(&self) -> Option<&crate::chain::CertInfo> {
+        self.parsed
+            .get_or_init(|| {
+                let der = self.der.as_ref()?;
+                crate::chain::parse_certificate(der).ok().map(Box::new)
+            })
+            .as_deref()
     }
 
     /// The subject as a readable distinguished name.
