@@ -29,7 +29,7 @@ fn main() -> std::process::ExitCode {
 
 fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let style = Style::detect(config.color);
-    let mut out = io::stdout().lock();
+    let mut out = io::BufWriter::new(io::stdout().lock());
     match config.mode {
         Mode::Check | Mode::Inspect(_) => {
             let progress = progress_bar(config);
@@ -49,7 +49,11 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
                 return Err(err.into());
             }
             render::render(&report, config.format, style, config.verbose, &mut out)?;
-            Ok(exit::for_report(&report))
+            out.flush()?;
+            let code = exit::for_report(&report);
+            // The process ends now: freeing a large report piece by piece is wasted time.
+            std::mem::forget(report);
+            Ok(code)
         }
         Mode::Stores => {
             let report = app::stores_report(config);

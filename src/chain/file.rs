@@ -206,6 +206,8 @@ fn load_der(body: &[u8]) -> Result<LoadedFile, String> {
 
 fn load_pem(body: &[u8]) -> LoadedFile {
     let mut loaded = LoadedFile::default();
+    // Blocks are found first and decoded afterwards, on every core for large bundles.
+    let mut blocks: Vec<(String, String, &[u8])> = Vec::new();
     // (number, first line, label, byte offset of the BEGIN line)
     let mut block: Option<(usize, usize, String, usize)> = None;
     let mut number = 0;
@@ -236,10 +238,38 @@ fn load_pem(body: &[u8]) -> LoadedFile {
         if let Some((n, start, label, from)) = block.take() {
             let to = offset.min(body.len());
             let position = format!("PEM block {n} (line {start})");
-            finish_block(&mut loaded, position, &label, &body[from..to]);
+            blocks.push((position, label, &body[from..to]));
         }
     }
-    if let Some((n, start, label, _)) = block {
+    let truncated = block;
+    let decode = |part: &[(String, String, &[u8])]| {
+        let mut out = LoadedFile::default();
+        for (position, label, text) in part {
+            finish_block(&mut out, position.clone(), label, text);
+        }
+        out
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parts: Vec<LoadedFile> = if blocks.len() < 256 || threads < 2 {
+        vec![decode(&blocks)]
+    } else {
+        let chunk = blocks.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = blocks
+                .chunks(chunk)
+                .map(|part| (part, scope.spawn(move || decode(part))))
+                .collect();
+            handles
+                .into_iter()
+                .map(|(part, handle)| handle.join().unwrap_or_else(|_| decode(part)))
+                .collect()
+        })
+    };
+    for part in parts {
+        loaded.certs.extend(part.certs);
+        loaded.problems.extend(part.problems);
+    }
+    if let Some((n, start, label, _)) = truncated {
         loaded.problems.push(EntryProblem {
             position: format!("PEM block {n} (line {start})"),
             message: format!("'{label}' block is truncated (no END line)"),
@@ -249,13 +279,24 @@ fn load_pem(body: &[u8]) -> LoadedFile {
     loaded
 }
 
-/// Decodes one PEM section: certificates with rustls-pki-types (fast), other labels with `pem`.
+/// Decodes one PEM section: certificates with the `base64` crate directly (certificates are
+/// public, so no constant-time decoder is needed and bundles of thousands decode fast), other
+/// labels with `pem`.
 fn decode_block(label: &str, pem_bytes: &[u8]) -> Result<Vec<u8>, String> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
+    use base64::Engine;
     if label == "CERTIFICATE" {
-        return CertificateDer::from_pem_slice(pem_bytes)
-            .map(|der| der.as_ref().to_vec())
+        let mut body = Vec::with_capacity(pem_bytes.len());
+        for line in pem_bytes.split(|b| *b == b'\n').map(<[u8]>::trim_ascii) {
+            if line.starts_with(b"-----") {
+                continue;
+            }
+            if line.contains(&b':') {
+                return Err("PEM headers are not supported in a certificate block".into());
+            }
+            body.extend_from_slice(line);
+        }
+        return base64::engine::general_purpose::STANDARD
+            .decode(&body)
             .map_err(|err| format!("the base64 body cannot be decoded ({err})"));
     }
     pem::parse(pem_bytes)
@@ -305,25 +346,27 @@ fn finish_block(loaded: &mut LoadedFile, position: String, label: &str, pem_text
     }
     match decode_block(label, pem_text) {
         Ok(mut der) => {
-            match x509_parser::parse_x509_certificate(&der) {
-                Ok((rest, _)) => {
+            // Only the DER envelope is checked here (a full parse follows in the chain stage,
+            // which reports a certificate that does not parse by its index).
+            match der_announced_len(&der) {
+                Some(len) if der.first() == Some(&0x30) && len <= der.len() => {
                     // "TRUSTED CERTIFICATE" carries OpenSSL trust settings after the certificate.
-                    let used = der.len() - rest.len();
-                    der.truncate(used);
+                    der.truncate(len);
                     loaded.certs.push(LoadedCert { der, position })
                 }
-                Err(x509_parser::nom::Err::Incomplete(_)) => loaded.problems.push(EntryProblem {
+                Some(len) if der.first() == Some(&0x30) => loaded.problems.push(EntryProblem {
                     position,
-                    message: "the certificate's DER is truncated".into(),
+                    message: format!(
+                        "the certificate's DER is truncated: it announces {len} bytes, the block holds {}",
+                        der.len()
+                    ),
                     private_key: false,
                 }),
-                Err(x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e)) => {
-                    loaded.problems.push(EntryProblem {
-                        position,
-                        message: format!("not a valid X.509 certificate ({e})"),
-                        private_key: false,
-                    })
-                }
+                _ => loaded.problems.push(EntryProblem {
+                    position,
+                    message: "not a DER certificate (it does not start with a SEQUENCE)".into(),
+                    private_key: false,
+                }),
             }
         }
         Err(message) => loaded.problems.push(EntryProblem {

@@ -109,7 +109,7 @@ pub struct CertInfo {
     pub sct_count: usize,
     /// Name constraints, when present.
     pub name_constraints: Option<NameConstraintsInfo>,
-    /// Every extension, in order.
+    /// The critical extensions, in order (the non-critical ones change no verdict).
     pub extensions: Vec<ExtensionInfo>,
     /// Subject equals issuer and the signature verifies with the certificate's own key.
     pub self_signed: bool,
@@ -203,10 +203,11 @@ impl Chain {
 
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        let _ = write!(out, "{b:02x}");
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
     }
     out
 }

@@ -24,24 +24,53 @@ const MAX_OVERFLOW_CERTS: usize = 256;
 
 /// Parses presented certificates in order, keeping unparsable ones as such and at most
 /// [`MAX_CHAIN_CERTS`] of them.
-pub fn parse_chain<D: AsRef<[u8]>>(ders: &[D]) -> Chain {
+pub fn parse_chain<D: AsRef<[u8]> + Sync>(ders: &[D]) -> Chain {
     parse_chain_limit(ders, MAX_CHAIN_CERTS)
 }
 
-/// As [`parse_chain`] with another bound (`inspect --each` reads whole bundles).
-pub fn parse_chain_limit<D: AsRef<[u8]>>(ders: &[D], limit: usize) -> Chain {
-    let certs = ders
-        .iter()
-        .take(limit)
-        .map(|der| match parse_certificate(der.as_ref()) {
-            Ok(info) => ChainCert::Parsed(Box::new(info)),
-            Err(error) => ChainCert::Unparsable {
-                der: der.as_ref().to_vec(),
-                sha256: sha256_hex(der.as_ref()),
-                error,
-            },
+/// As [`parse_chain`] with another bound (`inspect --each` reads whole bundles). Large inputs
+/// are parsed on every core.
+pub fn parse_chain_limit<D: AsRef<[u8]> + Sync>(ders: &[D], limit: usize) -> Chain {
+    let ders_in = &ders[..ders.len().min(limit)];
+    let parse_one = |der: &D| match parse_certificate(der.as_ref()) {
+        Ok(info) => ChainCert::Parsed(Box::new(info)),
+        Err(error) => ChainCert::Unparsable {
+            der: der.as_ref().to_vec(),
+            sha256: sha256_hex(der.as_ref()),
+            error,
+        },
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let certs = if ders_in.len() < 256 || threads < 2 {
+        ders_in.iter().map(parse_one).collect()
+    } else {
+        let chunk = ders_in.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = ders_in
+                .chunks(chunk)
+                .map(|part| {
+                    let handle =
+                        scope.spawn(move || part.iter().map(parse_one).collect::<Vec<_>>());
+                    (part, handle)
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|(part, handle)| {
+                    handle.join().unwrap_or_else(|_| {
+                        // Not expected; the certificates are reported, not dropped.
+                        part.iter()
+                            .map(|der| ChainCert::Unparsable {
+                                der: der.as_ref().to_vec(),
+                                sha256: sha256_hex(der.as_ref()),
+                                error: "the parser failed on this certificate".into(),
+                            })
+                            .collect()
+                    })
+                })
+                .collect()
         })
-        .collect();
+    };
     Chain {
         certs,
         truncated: ders.len().saturating_sub(limit),
@@ -118,12 +147,15 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, String> {
             ext.parsed_extension(),
             ParsedExtension::UnsupportedExtension { .. } | ParsedExtension::Unparsed
         );
-        info.extensions.push(ExtensionInfo {
-            oid: ext.oid.to_id_string(),
-            name: oid2sn(&ext.oid, oid_registry()).ok().map(str::to_string),
-            critical: ext.critical,
-            known,
-        });
+        // Only critical extensions matter to any check (a verifier may ignore the others).
+        if ext.critical {
+            info.extensions.push(ExtensionInfo {
+                oid: ext.oid.to_id_string(),
+                name: oid2sn(&ext.oid, oid_registry()).ok().map(str::to_string),
+                critical: true,
+                known,
+            });
+        }
         match ext.parsed_extension() {
             ParsedExtension::SubjectAlternativeName(san) => {
                 info.has_san = true;
