@@ -397,7 +397,10 @@ fn hostname_mismatch_explains_common_name_only_certificates() {
     let leaf = pki.leaf_with(spec);
     let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
     let env = TestEnv::new(&pki);
-    let report = run_json(&mut env.check(&format!("legacy.test:{}", server.addr.port()), &server), 1);
+    let report = run_json(
+        &mut env.check(&format!("legacy.test:{}", server.addr.port()), &server),
+        1,
+    );
     let finding = report.results[0].finding("hostname-mismatch");
     assert!(
         finding.message.contains(
@@ -438,7 +441,10 @@ fn internationalised_names_are_shown_in_both_forms() {
     let leaf = pki.leaf(&["www.xn--bcher-kva.test"]);
     let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
     let env = TestEnv::new(&pki);
-    let report = run_json(&mut env.check(&format!("bücher.test:{}", server.addr.port()), &server), 1);
+    let report = run_json(
+        &mut env.check(&format!("bücher.test:{}", server.addr.port()), &server),
+        1,
+    );
     let result = &report.results[0];
     assert_eq!(result.server_name.as_deref(), Some("xn--bcher-kva.test"));
     let finding = result.finding("hostname-mismatch");
