@@ -93,6 +93,10 @@ fn missing_intermediate_with_wrong_name() {
 fn valid_chain_sent_with_its_root() {
     let pki = Pki::new();
     let leaf = pki.leaf(&["ok.test"]);
-    let out = render(&pki, vec![leaf.der, pki.inter.der(), pki.root.der()], "ok.test");
+    let out = render(
+        &pki,
+        vec![leaf.der, pki.inter.der(), pki.root.der()],
+        "ok.test",
+    );
     settings_for_insta().bind(|| insta::assert_snapshot!(out));
 }
