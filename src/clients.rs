@@ -434,6 +434,9 @@ fn message(
         }
         Client::Curl => format!("(60) SSL certificate problem: {text}"),
         Client::Openssl => format!("verify error:num={number}:{text}"),
+        Client::Node if node_code == "UNABLE_TO_VERIFY_LEAF_SIGNATURE" => {
+            format!("{node_code}: unable to verify the first certificate")
+        }
         Client::Node => format!("{node_code}: {text}"),
         Client::Java => java_message(code),
     }
