@@ -26,9 +26,8 @@ start() { # K DIR
 }
 
 peak() { # label command...
-  local kb
-  kb=$( { /usr/bin/time -f '%M' "${@:2}" > /dev/null 2>/dev/null; } 2>&1 | tail -1)
-  printf '| %s | %s MiB |\n' "$1" "$(awk "BEGIN{printf \"%.1f\", $kb/1024}")" >> "$OUT/memory.md"
+  /usr/bin/time -o "$WORK/rss" -f '%M' "${@:2}" > /dev/null 2>&1 || true
+  awk -v label="$1" '{ printf "| %s | %.1f MiB |\n", label, $1 / 1024 }' "$WORK/rss" >> "$OUT/memory.md"
 }
 
 echo "| command | peak RSS |" > "$OUT/memory.md"

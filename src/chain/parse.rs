@@ -139,7 +139,8 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, String> {
         name_constraints: None,
         extensions: Vec::new(),
         self_signed: false,
-        version: tbs.version().0 + 1,
+        // x509-parser accepts any u32 here (valid ones are 0..=2), so no plain `+ 1`.
+        version: tbs.version().0.saturating_add(1),
     };
 
     for ext in tbs.extensions() {

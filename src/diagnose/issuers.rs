@@ -106,6 +106,40 @@ fn classify(ctx: &Context<'_>, store: usize) -> Option<Finding> {
         ));
     }
 
+    // The issuer is there, but already on the path: the chain goes round in a circle.
+    let looped = nodes.iter().find_map(|node| {
+        let (i, cert) = node_cert(ctx, *node)?;
+        (cert.subject_raw == last.issuer_raw).then_some((i, cert))
+    });
+    if let Some((i, issuer)) = looped {
+        return Some(Finding::new(
+            FindingCode::UnknownIssuer,
+            index,
+            scope,
+            format!(
+                "the chain loops: {} was issued by {}, which is already on the path, so it never reaches a root in {STORES}",
+                describe(index, last),
+                describe(i, issuer)
+            ),
+            "Serve the leaf and the intermediates up to a root the clients trust; remove the cross-issued certificates that form the loop.",
+        ));
+    }
+    // The issuer may be among the certificates beyond those analysed.
+    if ctx.chain.truncated > 0 {
+        return Some(Finding::new(
+            FindingCode::UnknownIssuer,
+            index,
+            scope,
+            format!(
+                "the issuer of {}, {}, is not among the first {} certificates certcheck analyses (the server sent {}), and no root in {STORES} is reached within them",
+                describe(index, last),
+                last.issuer,
+                ctx.chain.certs.len(),
+                ctx.chain.certs.len() + ctx.chain.truncated
+            ),
+            "Send only the leaf and the intermediates that lead to the root (usually 2 to 4 certificates).",
+        ));
+    }
     let key_id = last
         .authority_key_id
         .as_deref()

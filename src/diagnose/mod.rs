@@ -45,13 +45,16 @@ impl Deadlines {
         if at < self.now {
             return None;
         }
-        if let Some(days) = self
-            .fail_days
-            .filter(|d| at <= self.now + time::Duration::days(*d))
-        {
+        // A horizon past the end of the calendar covers every date.
+        let within = |days: i64| {
+            self.now
+                .checked_add(time::Duration::days(days))
+                .is_none_or(|horizon| at <= horizon)
+        };
+        if let Some(days) = self.fail_days.filter(|d| within(*d)) {
             return Some((Severity::Error, format!("within --fail-days {days}")));
         }
-        if self.warn_days > 0 && at <= self.now + time::Duration::days(self.warn_days) {
+        if self.warn_days > 0 && within(self.warn_days) {
             return Some((
                 Severity::Warning,
                 format!("within --warn-days {}", self.warn_days),

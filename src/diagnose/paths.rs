@@ -126,6 +126,7 @@ pub fn walk(chain: &Chain, pool: &[CertInfo], stop: impl Fn(&CertInfo) -> bool) 
         return Vec::new();
     };
     let mut nodes = vec![Node::Presented(0)];
+    let mut on_path: Vec<&[u8]> = vec![leaf.der.as_slice()];
     let mut current = leaf;
     while nodes.len() < MAX_CHAIN_CERTS {
         if current.self_signed || stop(current) {
@@ -136,6 +137,8 @@ pub fn walk(chain: &Chain, pool: &[CertInfo], stop: impl Fn(&CertInfo) -> bool) 
             .map(|(i, c)| (Node::Presented(i), c))
             .chain(pool.iter().enumerate().map(|(i, c)| (Node::Pool(i), c)))
             .filter(|(node, c)| !nodes.contains(node) && c.subject_raw == current.issuer_raw)
+            // The same certificate sent twice is one step, so a loop is walked round only once.
+            .filter(|(_, c)| !on_path.contains(&c.der.as_slice()))
             .collect();
         let next = candidates
             .iter()
@@ -145,6 +148,7 @@ pub fn walk(chain: &Chain, pool: &[CertInfo], stop: impl Fn(&CertInfo) -> bool) 
         match next {
             Some((node, cert)) => {
                 nodes.push(node);
+                on_path.push(cert.der.as_slice());
                 current = cert;
             }
             None => break,
