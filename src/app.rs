@@ -252,6 +252,7 @@ pub async fn check_tls(job: &TlsJob, stores: SharedStores, settings: &Settings) 
         cipher_suite: tls.cipher_suite,
         alpn: tls.alpn,
         ocsp_stapled: capture.captured.ocsp_response.is_some(),
+        client_certificate_requested: capture.captured.client_auth_requested,
     });
     report
 }

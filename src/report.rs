@@ -62,6 +62,9 @@ pub struct TlsReport {
     pub alpn: Option<String>,
     /// Whether the server stapled an OCSP response.
     pub ocsp_stapled: bool,
+    /// Whether the server asked for a client certificate (certcheck addition): clients without
+    /// one are refused after the handshake, whatever the chain.
+    pub client_certificate_requested: bool,
 }
 
 /// A public key, for people.

@@ -901,6 +901,13 @@ fn server_that_requires_a_client_certificate() {
                 run.stdout
             );
             assert!(matches!(run.code, Some(0) | Some(3)), "{}", run.stdout);
+            // The request is reported, so a user knows a client without a certificate fails.
+            assert_eq!(
+                result.tls.as_ref().map(|t| t.client_certificate_requested),
+                Some(true),
+                "{}",
+                run.stdout
+            );
         }
     }
 }

@@ -97,6 +97,9 @@ fn headline(result: &TargetReport) -> String {
         if tls.ocsp_stapled {
             parts.push("OCSP stapled".into());
         }
+        if tls.client_certificate_requested {
+            parts.push("asks for a client certificate".into());
+        }
     }
     parts.join(", ")
 }

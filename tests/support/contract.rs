@@ -57,6 +57,7 @@ pub struct Tls {
     pub cipher_suite: String,
     pub alpn: Option<String>,
     pub ocsp_stapled: bool,
+    pub client_certificate_requested: bool,
 }
 
 #[derive(Debug, Deserialize)]
