@@ -10,7 +10,7 @@ use futures_util::future::{BoxFuture, Shared};
 
 use crate::chain::file::load_path;
 use crate::chain::key::{certificate_public_half, load_key};
-use crate::chain::{CertInfo, Chain, parse_certificate, parse_chain, parse_chain_limit};
+use crate::chain::{CertInfo, Chain, parse_bundle, parse_certificate, parse_chain};
 use crate::clients::{ClientEnv, ClientStore, ExtraStore, choose_stores, predict};
 use crate::config::{Config, InspectOptions, Mode, Settings, TlsJob};
 use crate::connect::{ConnectRequest, connect, provider};
@@ -517,7 +517,7 @@ pub fn inspect_all(
                 .map(|problem| problem_finding(&target, problem))
                 .collect();
             let mut report = if options.each {
-                inspect_each(&ders, target.clone(), settings, extra)
+                inspect_each(ders, target.clone(), settings, extra)
             } else {
                 let chain = parse_chain(&ders);
                 if let (Some(Ok(key)), Some(leaf)) = (&key, chain.leaf()) {
@@ -597,12 +597,12 @@ fn problem_finding(target: &str, problem: &crate::chain::file::EntryProblem) -> 
 
 /// `inspect --each`: every certificate alone, no stores, no path.
 fn inspect_each(
-    ders: &[Vec<u8>],
+    ders: Vec<Vec<u8>>,
     target: String,
     settings: &Settings,
     extra: Vec<Finding>,
 ) -> TargetReport {
-    let chain = parse_chain_limit(ders, usize::MAX);
+    let chain = parse_bundle(ders);
     let mut findings = crate::diagnose::each::each(&chain, settings.deadlines());
     findings.extend(extra);
     findings.sort_by(|a, b| {

@@ -10,7 +10,7 @@ pub mod signature;
 
 use time::OffsetDateTime;
 
-pub use parse::{parse_certificate, parse_chain, parse_chain_limit};
+pub use parse::{parse_bundle, parse_certificate, parse_chain, parse_chain_limit};
 
 /// The most certificates analysed per chain; anything beyond is reported, not parsed.
 pub const MAX_CHAIN_CERTS: usize = 32;

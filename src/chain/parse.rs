@@ -28,6 +28,59 @@ pub fn parse_chain<D: AsRef<[u8]> + Sync>(ders: &[D]) -> Chain {
     parse_chain_limit(ders, MAX_CHAIN_CERTS)
 }
 
+/// Parses a whole bundle, every certificate, moving the DER into the model (`inspect --each`).
+/// Large inputs are parsed on every core.
+pub fn parse_bundle(ders: Vec<Vec<u8>>) -> Chain {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let certs = if ders.len() < 256 || threads < 2 {
+        ders.into_iter().map(parse_certificate_owned).collect()
+    } else {
+        let chunk = ders.len().div_ceil(threads);
+        let mut parts: Vec<Vec<Vec<u8>>> = Vec::new();
+        let mut rest = ders;
+        while rest.len() > chunk {
+            let tail = rest.split_off(chunk);
+            parts.push(rest);
+            rest = tail;
+        }
+        parts.push(rest);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .into_iter()
+                .map(|part| {
+                    let count = part.len();
+                    let handle = scope.spawn(move || {
+                        part.into_iter()
+                            .map(parse_certificate_owned)
+                            .collect::<Vec<_>>()
+                    });
+                    (count, handle)
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|(count, handle)| {
+                    handle.join().unwrap_or_else(|_| {
+                        // Not expected; the certificates are reported, not dropped.
+                        (0..count)
+                            .map(|_| ChainCert::Unparsable {
+                                der: Vec::new(),
+                                sha256: String::new(),
+                                error: "the parser failed on this certificate".into(),
+                            })
+                            .collect()
+                    })
+                })
+                .collect()
+        })
+    };
+    Chain {
+        certs,
+        truncated: 0,
+        overflow: Vec::new(),
+    }
+}
+
 /// As [`parse_chain`] with another bound (`inspect --each` reads whole bundles). Large inputs
 /// are parsed on every core.
 pub fn parse_chain_limit<D: AsRef<[u8]> + Sync>(ders: &[D], limit: usize) -> Chain {
@@ -85,6 +138,28 @@ pub fn parse_chain_limit<D: AsRef<[u8]> + Sync>(ders: &[D], limit: usize) -> Cha
 
 /// Parses one DER certificate; the error is a sentence saying what is wrong.
 pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, String> {
+    let mut info = parse_fields(der)?;
+    info.der = der.to_vec();
+    Ok(info)
+}
+
+/// As [`parse_certificate`], keeping `der` itself instead of a copy (large bundles).
+pub fn parse_certificate_owned(der: Vec<u8>) -> ChainCert {
+    match parse_fields(&der) {
+        Ok(mut info) => {
+            info.der = der;
+            ChainCert::Parsed(Box::new(info))
+        }
+        Err(error) => ChainCert::Unparsable {
+            sha256: sha256_hex(&der),
+            der,
+            error,
+        },
+    }
+}
+
+/// Every field but `der`, which the callers fill in.
+fn parse_fields(der: &[u8]) -> Result<CertInfo, String> {
     let (rest, cert) = X509Certificate::from_der(der).map_err(|err| match err {
         x509_parser::nom::Err::Incomplete(_) => "the DER data is truncated".to_string(),
         x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => {
@@ -100,7 +175,7 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, String> {
     let tbs = &cert.tbs_certificate;
 
     let mut info = CertInfo {
-        der: der.to_vec(),
+        der: Vec::new(),
         subject: name_string(tbs.subject()),
         issuer: name_string(tbs.issuer()),
         subject_raw: tbs.subject().as_raw().to_vec(),
