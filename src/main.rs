@@ -8,10 +8,6 @@ use certcheck::exit::{self, ExitCode};
 use certcheck::render::{self, Style};
 use certcheck::{app, demo};
 
-/// Parsing thousands of certificates is allocation-bound; mimalloc is markedly faster at it.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let config = match Config::from_cli(cli, Env::from_process()) {
