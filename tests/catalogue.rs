@@ -287,36 +287,10 @@ fn expired_anchor_in_the_store_makes_the_store_untrusted() {
 mod weak {
     //! Committed fixtures from `fixtures/make_weak.py`, valid around 2026-01-15.
 
-    use super::support::{TestEnv, run_json};
-    use certcheck::demo::server::TlsServer;
-    use std::path::PathBuf;
-
-    const AT: &str = "2026-01-15T00:00:00Z";
-
-    fn fixture(name: &str) -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/weak")
-            .join(name)
-    }
-
-    fn der(name: &str) -> Vec<u8> {
-        let text = std::fs::read(fixture(name)).expect("fixture");
-        pem::parse(text).expect("PEM").into_contents()
-    }
+    use super::support::check_fixture;
 
     fn check(chain: &[&str], key: &str, name: &str) -> super::support::contract::Report {
-        let server =
-            TlsServer::start(chain.iter().map(|c| der(c)).collect(), der(key)).expect("server");
-        let pki = super::support::Pki::new();
-        let env = TestEnv::new(&pki);
-        let mut cmd = assert_cmd::Command::cargo_bin("certcheck").expect("binary");
-        cmd.env("SSL_CERT_FILE", &env.system_file)
-            .env_remove("SSL_CERT_DIR")
-            .args(["--json", "--at", AT, "--ca-file"])
-            .arg(fixture("root.pem"))
-            .args(["--connect-to", &server.addr.to_string()])
-            .arg(format!("{name}:{}", server.addr.port()));
-        run_json(&mut cmd, 1)
+        check_fixture(chain, key, name, 1)
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use certcheck::demo::pki::{Authority, Spec};
 use certcheck::demo::server::TlsServer;
-use support::{Pki, TestEnv, at, days, run_json, serve};
+use support::{
+    FIXTURES_AT, Pki, TestEnv, at, check_fixture, days, fixture, fixture_der, run_json, serve,
+};
 
 const OPENSSL_CLIENTS: [&str; 4] = ["python-requests", "python-urllib", "openssl", "node"];
 
@@ -164,34 +166,6 @@ fn expired_root_in_the_store_java_accepts() {
     );
 }
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/weak")
-        .join(name)
-}
-
-fn fixture_der(name: &str) -> Vec<u8> {
-    let text = std::fs::read(fixture(name)).expect("fixture");
-    pem::parse(text).expect("PEM").into_contents()
-}
-
-/// Serves committed fixtures (valid around 2026-01-15) and checks them against their root.
-fn check_fixture(chain: &[&str], key: &str, name: &str, code: i32) -> support::contract::Report {
-    let server = TlsServer::start(
-        chain.iter().map(|c| fixture_der(c)).collect(),
-        fixture_der(key),
-    )
-    .expect("server");
-    let pki = Pki::new();
-    let env = TestEnv::new(&pki);
-    let mut cmd = env.cmd_at("2026-01-15T00:00:00Z");
-    cmd.args(["--json", "--ca-file"])
-        .arg(fixture("root.pem"))
-        .args(["--connect-to", &server.addr.to_string()])
-        .arg(target(name, &server));
-    run_json(&mut cmd, code)
-}
-
 #[test]
 fn sha1_leaf_under_a_custom_store_java_accepts() {
     let report = check_fixture(&["sha1-leaf.pem"], "sha1-leaf.key", "sha1.test", 1);
@@ -213,7 +187,7 @@ fn rsa_1024_leaf_node_and_java_accept() {
     // (same pipeline as a live target, minus the network).
     let pki = Pki::new();
     let env = TestEnv::new(&pki);
-    let mut cmd = env.cmd_at("2026-01-15T00:00:00Z");
+    let mut cmd = env.cmd_at(FIXTURES_AT);
     cmd.args(["inspect", "--json", "--host", "rsa1024.test", "--ca-file"])
         .arg(fixture("root.pem"))
         .arg(fixture("rsa1024-leaf.pem"));
@@ -238,7 +212,7 @@ fn bad_signature_under_an_rsa_issuer_is_curl_exit_35() {
     let server = TlsServer::start(vec![leaf], fixture_der("rsa-issued-leaf.key")).expect("server");
     let pki = Pki::new();
     let env = TestEnv::new(&pki);
-    let mut cmd = env.cmd_at("2026-01-15T00:00:00Z");
+    let mut cmd = env.cmd_at(FIXTURES_AT);
     cmd.args(["--json", "--ca-file"])
         .arg(fixture("root.pem"))
         .args(["--connect-to", &server.addr.to_string()])

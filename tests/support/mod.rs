@@ -135,3 +135,37 @@ pub fn run_json(cmd: &mut Command, code: i32) -> contract::Report {
 pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).expect("formats")
 }
+
+/// The instant the committed weak-crypto fixtures (`fixtures/make_weak.py`) are valid at.
+pub const FIXTURES_AT: &str = "2026-01-15T00:00:00Z";
+
+/// A committed fixture of `fixtures/weak/`.
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/weak")
+        .join(name)
+}
+
+/// The DER inside a committed PEM fixture.
+pub fn fixture_der(name: &str) -> Vec<u8> {
+    let text = std::fs::read(fixture(name)).expect("fixture");
+    pem::parse(text).expect("PEM").into_contents()
+}
+
+/// Serves committed fixtures and checks them against their root at [`FIXTURES_AT`], expecting
+/// exit `code`.
+pub fn check_fixture(chain: &[&str], key: &str, name: &str, code: i32) -> contract::Report {
+    let server = TlsServer::start(
+        chain.iter().map(|c| fixture_der(c)).collect(),
+        fixture_der(key),
+    )
+    .expect("server");
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let mut cmd = env.cmd_at(FIXTURES_AT);
+    cmd.args(["--json", "--ca-file"])
+        .arg(fixture("root.pem"))
+        .args(["--connect-to", &server.addr.to_string()])
+        .arg(format!("{name}:{}", server.addr.port()));
+    run_json(&mut cmd, code)
+}
