@@ -7,7 +7,7 @@
 mod support;
 
 use certcheck::demo::pki::Spec;
-use support::{Pki, TestEnv, at, days, run_json, serve};
+use support::{Pki, TestEnv, at, check_under_expired_root, days, run_json, serve};
 
 fn target(name: &str, server: &certcheck::demo::server::TlsServer) -> String {
     format!("{name}:{}", server.addr.port())
@@ -237,31 +237,7 @@ fn long_validity_follows_the_issuance_date() {
 
 #[test]
 fn expired_anchor_in_the_store_makes_the_store_untrusted() {
-    let pki = Pki::new();
-    let old_root = certcheck::demo::pki::Authority::root(
-        &Spec::ca("Expired Root", at()).valid(days(-4000), days(-2)),
-    )
-    .expect("root");
-    let inter = old_root
-        .intermediate(&Spec::ca("Inter Under Expired Root", at()))
-        .expect("inter");
-    let leaf = inter
-        .leaf(&Spec::leaf(&["anchor.test"], at()))
-        .expect("leaf");
-    let server = serve(vec![leaf.der.clone(), inter.der()], &leaf);
-    let env = TestEnv::new(&pki);
-    let ca = env.dir.path().join("old-root.pem");
-    std::fs::write(&ca, old_root.pem()).expect("write");
-    let mut cmd = env.cmd();
-    cmd.args([
-        "--json",
-        "--connect-to",
-        &server.addr.to_string(),
-        "--ca-file",
-    ])
-    .arg(&ca)
-    .arg(target("anchor.test", &server));
-    let report = run_json(&mut cmd, 1);
+    let (report, ca) = check_under_expired_root("anchor.test");
     let result = &report.results[0];
     let finding = result.finding("expired");
     assert_eq!(finding.certificate, None);

@@ -5,10 +5,11 @@ mod support;
 
 use std::path::PathBuf;
 
-use certcheck::demo::pki::{Authority, Spec};
+use certcheck::demo::pki::Spec;
 use certcheck::demo::server::TlsServer;
 use support::{
-    FIXTURES_AT, Pki, TestEnv, at, check_fixture, days, fixture, fixture_der, run_json, serve,
+    FIXTURES_AT, Pki, TestEnv, at, check_fixture, check_under_expired_root, fixture, fixture_der,
+    run_json, serve,
 };
 
 const OPENSSL_CLIENTS: [&str; 4] = ["python-requests", "python-urllib", "openssl", "node"];
@@ -125,29 +126,7 @@ fn intermediate_as_anchor_needs_partial_chain() {
 
 #[test]
 fn expired_root_in_the_store_java_accepts() {
-    let pki = Pki::new();
-    let old_root = Authority::root(&Spec::ca("Expired Root", at()).valid(days(-4000), days(-2)))
-        .expect("root");
-    let inter = old_root
-        .intermediate(&Spec::ca("Inter Under Expired Root", at()))
-        .expect("inter");
-    let leaf = inter
-        .leaf(&Spec::leaf(&["oldroot.test"], at()))
-        .expect("leaf");
-    let server = serve(vec![leaf.der.clone(), inter.der()], &leaf);
-    let env = TestEnv::new(&pki);
-    let ca = env.dir.path().join("old-root.pem");
-    std::fs::write(&ca, old_root.pem()).expect("write");
-    let mut cmd = env.cmd();
-    cmd.args([
-        "--json",
-        "--connect-to",
-        &server.addr.to_string(),
-        "--ca-file",
-    ])
-    .arg(&ca)
-    .arg(target("oldroot.test", &server));
-    let report = run_json(&mut cmd, 1);
+    let (report, _) = check_under_expired_root("oldroot.test");
     let result = &report.results[0];
     assert_eq!(accepted(result), ["java"]);
     assert_eq!(

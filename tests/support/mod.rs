@@ -169,3 +169,29 @@ pub fn check_fixture(chain: &[&str], key: &str, name: &str, code: i32) -> contra
         .arg(format!("{name}:{}", server.addr.port()));
     run_json(&mut cmd, code)
 }
+
+/// Serves `name` from a chain under a root that expired two days before [`AT`], with that root
+/// as the `--ca-file`; returns the report and the CA file's path.
+pub fn check_under_expired_root(name: &str) -> (contract::Report, PathBuf) {
+    let pki = Pki::new();
+    let old_root = Authority::root(&Spec::ca("Expired Root", at()).valid(days(-4000), days(-2)))
+        .expect("root");
+    let inter = old_root
+        .intermediate(&Spec::ca("Inter Under Expired Root", at()))
+        .expect("inter");
+    let leaf = inter.leaf(&Spec::leaf(&[name], at())).expect("leaf");
+    let server = serve(vec![leaf.der.clone(), inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let ca = env.dir.path().join("old-root.pem");
+    std::fs::write(&ca, old_root.pem()).expect("write");
+    let mut cmd = env.cmd();
+    cmd.args([
+        "--json",
+        "--connect-to",
+        &server.addr.to_string(),
+        "--ca-file",
+    ])
+    .arg(&ca)
+    .arg(format!("{name}:{}", server.addr.port()));
+    (run_json(&mut cmd, 1), ca)
+}
