@@ -2,15 +2,16 @@
 //!
 //! A failure on one target is data in its report; nothing here aborts the run or prints.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
 
-use crate::chain::file::load_path;
+use crate::chain::file::{load_path, load_path_with};
 use crate::chain::key::{certificate_public_half, load_key};
-use crate::chain::{CertInfo, Chain, parse_bundle, parse_certificate, parse_chain};
+use crate::chain::{CertInfo, Chain, parse_certificate, parse_chain, summarize_certificate};
 use crate::clients::{ClientEnv, ClientStore, ExtraStore, choose_stores, predict};
 use crate::config::{Config, InspectOptions, Mode, Settings, TlsJob};
 use crate::connect::{ConnectRequest, connect, provider};
@@ -18,8 +19,8 @@ use crate::diagnose::text::date;
 use crate::diagnose::{Context, diagnose};
 use crate::diagnose::{Finding, FindingCode, Scope};
 use crate::report::{
-    ConnectionErrorReport, Report, Source, TargetReport, TlsReport, chain_reports, days_until,
-    earliest_expiry, finding_reports, status, trust_reports,
+    ConnectionErrorReport, Report, Source, TargetReport, TlsReport, bundle_reports, chain_reports,
+    days_until, earliest_expiry, finding_reports, status, trust_reports,
 };
 use crate::target::Host;
 use crate::trust::store::{load_bundled, load_custom, load_system};
@@ -506,6 +507,10 @@ pub fn inspect_all(
             if let Some(Err(message)) = &key {
                 return file_failure(target, host, message.clone());
             }
+            if options.each {
+                // --each takes neither --host, --untrusted nor --key (clap refuses them).
+                return inspect_each(path, target, settings);
+            }
             let loaded = match load_path(path) {
                 Ok(loaded) => loaded,
                 Err(err) => return file_failure(target, host, err.to_string()),
@@ -516,9 +521,7 @@ pub fn inspect_all(
                 .iter()
                 .map(|problem| problem_finding(&target, problem))
                 .collect();
-            let mut report = if options.each {
-                inspect_each(ders, target.clone(), settings, extra)
-            } else {
+            let mut report = {
                 let chain = parse_chain(&ders);
                 if let (Some(Ok(key)), Some(leaf)) = (&key, chain.leaf()) {
                     extra.extend(key_check(key, leaf, options));
@@ -595,16 +598,37 @@ fn problem_finding(target: &str, problem: &crate::chain::file::EntryProblem) -> 
     }
 }
 
-/// `inspect --each`: every certificate alone, no stores, no path.
-fn inspect_each(
-    ders: Vec<Vec<u8>>,
-    target: String,
-    settings: &Settings,
-    extra: Vec<Finding>,
-) -> TargetReport {
-    let chain = parse_bundle(ders);
-    let mut findings = crate::diagnose::each::each(&chain, settings.deadlines());
-    findings.extend(extra);
+/// `inspect --each`: every certificate alone, no stores, no path. Each certificate is summarised
+/// on the thread that decoded it, so the DER of a large bundle is never held all at once.
+fn inspect_each(path: &Path, target: String, settings: &Settings) -> TargetReport {
+    let loaded = match load_path_with(path, &|cert| summarize_certificate(&cert.der)) {
+        Ok(loaded) => loaded,
+        Err(err) => return file_failure(target, None, err.to_string()),
+    };
+    let expires = loaded
+        .certs
+        .iter()
+        .filter_map(|cert| cert.summary().map(|s| s.not_after))
+        .min();
+    let any_cert = !loaded.certs.is_empty();
+    // Findings and entries for thousands of certificates are made on every core.
+    let deadlines = settings.deadlines();
+    let parts = crate::par::map_owned_parts(loaded.certs, |first, certs| {
+        let findings = crate::diagnose::each::each(&certs, first, deadlines);
+        (findings, bundle_reports(certs, first, settings.now))
+    });
+    let mut parts = parts.into_iter();
+    let (mut findings, mut chain) = parts.next().unwrap_or_default();
+    for (part_findings, part_chain) in parts {
+        findings.extend(part_findings);
+        chain.extend(part_chain);
+    }
+    findings.extend(
+        loaded
+            .problems
+            .iter()
+            .map(|problem| problem_finding(&target, problem)),
+    );
     findings.sort_by(|a, b| {
         b.severity.cmp(&a.severity).then(
             a.certificate
@@ -613,9 +637,7 @@ fn inspect_each(
         )
     });
     let findings = finding_reports(&[], &findings);
-    let chain_reports = chain_reports(&chain, settings.now);
-    let status = status(&[], &findings, None, !chain.is_empty());
-    let expires = earliest_expiry(&[], None, &chain);
+    let status = status(&[], &findings, None, any_cert);
     TargetReport {
         target,
         host: None,
@@ -628,7 +650,7 @@ fn inspect_each(
         days_remaining: expires.map(|at| days_until(at, settings.now)),
         connection_error: None,
         tls: None,
-        chain: chain_reports,
+        chain,
         trust: Vec::new(),
         findings,
         clients: Vec::new(),

@@ -13,6 +13,7 @@ pub mod connect;
 pub mod demo;
 pub mod diagnose;
 pub mod exit;
+pub mod par;
 pub mod render;
 pub mod report;
 pub mod target;

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::chain::{CertInfo, Chain, ChainCert};
+use crate::chain::{BundleCert, CertInfo, Chain, ChainCert, KeyInfo};
 use crate::diagnose::text::date;
 use crate::diagnose::{Diagnosis, Finding, FindingCode, Scope, Severity};
 use crate::trust::{StoreKind, TrustStore};
@@ -99,7 +99,8 @@ pub struct CertReport {
     pub ip_addresses: Vec<String>,
     /// basicConstraints cA.
     pub is_ca: bool,
-    /// Issued by itself (signature verified).
+    /// Issued by itself: subject = issuer and the signature verifies with its own key. Under
+    /// `inspect --each`, which builds no path, subject = issuer and matching key identifiers.
     pub self_signed: bool,
     /// The public key.
     pub key: KeyReport,
@@ -217,28 +218,81 @@ pub fn chain_reports(chain: &Chain, now: OffsetDateTime) -> Vec<CertReport> {
         .enumerate()
         .map(|(index, cert)| match cert {
             ChainCert::Parsed(info) => cert_report(index, info, now),
-            ChainCert::Unparsable { sha256, error, .. } => CertReport {
-                index,
-                subject: String::new(),
-                issuer: String::new(),
-                serial: String::new(),
-                not_before: String::new(),
-                not_after: String::new(),
-                days_remaining: 0,
-                dns_names: Vec::new(),
-                ip_addresses: Vec::new(),
-                is_ca: false,
-                self_signed: false,
-                key: KeyReport {
-                    algorithm: String::new(),
-                    bits: 0,
-                },
-                signature_algorithm: String::new(),
-                sha256: sha256.clone(),
-                parse_error: Some(error.clone()),
-            },
+            ChainCert::Unparsable { sha256, error, .. } => {
+                unparsable_report(index, sha256.clone(), error.clone())
+            }
         })
         .collect()
+}
+
+/// The chain entries of `inspect --each`, moving each summary into its entry; `certs` start at
+/// index `first`. `self_signed` is the summary's self-issued test there, as no signature is
+/// checked without a path.
+pub fn bundle_reports(
+    certs: Vec<BundleCert>,
+    first: usize,
+    now: OffsetDateTime,
+) -> Vec<CertReport> {
+    certs
+        .into_iter()
+        .zip(first..)
+        .map(|(cert, index)| match cert {
+            BundleCert::Parsed(summary) => {
+                let summary = *summary;
+                CertReport {
+                    index,
+                    days_remaining: days_until(summary.not_after, now),
+                    not_before: date(summary.not_before),
+                    not_after: date(summary.not_after),
+                    subject: summary.subject,
+                    issuer: summary.issuer,
+                    serial: summary.serial,
+                    dns_names: summary.dns_names,
+                    ip_addresses: summary.ip_addresses,
+                    is_ca: summary.is_ca,
+                    self_signed: summary.self_issued,
+                    key: key_report(&summary.key),
+                    signature_algorithm: summary.signature_algorithm,
+                    sha256: summary.sha256,
+                    parse_error: None,
+                }
+            }
+            BundleCert::Unparsable { sha256, error } => unparsable_report(index, sha256, error),
+        })
+        .collect()
+}
+
+fn unparsable_report(index: usize, sha256: String, error: String) -> CertReport {
+    CertReport {
+        index,
+        subject: String::new(),
+        issuer: String::new(),
+        serial: String::new(),
+        not_before: String::new(),
+        not_after: String::new(),
+        days_remaining: 0,
+        dns_names: Vec::new(),
+        ip_addresses: Vec::new(),
+        is_ca: false,
+        self_signed: false,
+        key: KeyReport {
+            algorithm: String::new(),
+            bits: 0,
+        },
+        signature_algorithm: String::new(),
+        sha256,
+        parse_error: Some(error),
+    }
+}
+
+fn key_report(key: &KeyInfo) -> KeyReport {
+    KeyReport {
+        algorithm: match &key.curve {
+            Some(_) => "EC".into(),
+            None => key.algorithm.clone(),
+        },
+        bits: key.bits,
+    }
 }
 
 fn cert_report(index: usize, info: &CertInfo, now: OffsetDateTime) -> CertReport {
@@ -254,13 +308,7 @@ fn cert_report(index: usize, info: &CertInfo, now: OffsetDateTime) -> CertReport
         ip_addresses: info.ip_addresses.clone(),
         is_ca: info.is_ca,
         self_signed: info.self_signed,
-        key: KeyReport {
-            algorithm: match &info.key.curve {
-                Some(_) => "EC".into(),
-                None => info.key.algorithm.clone(),
-            },
-            bits: info.key.bits,
-        },
+        key: key_report(&info.key),
         signature_algorithm: info.signature_algorithm.clone(),
         sha256: info.sha256.clone(),
         parse_error: None,

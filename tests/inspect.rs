@@ -207,6 +207,72 @@ fn each_evaluates_every_certificate_alone() {
 }
 
 #[test]
+fn each_keeps_file_order_through_a_large_bundle_with_broken_entries() {
+    // Enough certificates to be decoded and parsed on several threads.
+    let s = setup();
+    let old = s
+        .pki
+        .leaf_with(Spec::leaf(&["old.test"], at()).valid(days(-40), days(-2)));
+    let mut bundle = String::new();
+    let mut expected = Vec::new();
+    for i in 0..300 {
+        if i == 150 {
+            bundle
+                .push_str("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n");
+            bundle.push_str("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        }
+        let (der, subject) = match i % 3 {
+            0 => (s.pki.root.der().to_vec(), "root"),
+            1 => (s.leaf.der.clone(), "leaf"),
+            _ => (old.der.clone(), "old"),
+        };
+        bundle.push_str(&pem(&der));
+        expected.push(subject);
+    }
+    let path = write(s.env.dir.path(), "large.pem", bundle);
+    let mut cmd = s.env.cmd();
+    cmd.args(["inspect", "--each", "--json"]).arg(&path);
+    let report = run_json(&mut cmd, 1);
+    let result = &report.results[0];
+    assert_eq!(result.chain.len(), 300);
+    for (i, (cert, kind)) in result.chain.iter().zip(&expected).enumerate() {
+        assert_eq!(cert.index, i);
+        assert_eq!(cert.self_signed, *kind == "root", "certificate {i}");
+        let expired = result
+            .findings
+            .iter()
+            .any(|f| f.code == "expired" && f.certificate == Some(i));
+        assert_eq!(expired, *kind == "old", "certificate {i}");
+        if expired {
+            let finding = result
+                .findings
+                .iter()
+                .find(|f| f.code == "expired" && f.certificate == Some(i))
+                .map(|f| f.message.clone())
+                .unwrap_or_default();
+            assert!(
+                finding.starts_with(&format!("certificate {i} (CN=")),
+                "{finding}"
+            );
+        }
+    }
+    // The broken entries are the 151st and 152nd PEM blocks of the file.
+    let broken = result.finding("malformed-certificate");
+    assert!(
+        broken.message.contains("PEM block 151 (line "),
+        "{}",
+        broken.message
+    );
+    assert!(broken.message.contains("base64"), "{}", broken.message);
+    let key = result.finding("private-key-in-file");
+    assert!(
+        key.message.contains("PEM block 152 (line "),
+        "{}",
+        key.message
+    );
+}
+
+#[test]
 fn key_match_and_mismatch_for_ec_ed25519_and_rsa() {
     let s = setup();
     let dir = s.env.dir.path();

@@ -6,8 +6,8 @@
 use std::sync::OnceLock;
 
 use certcheck::app::evaluate;
-use certcheck::chain::file::load_bytes;
-use certcheck::chain::{CertInfo, parse_certificate, parse_chain, parse_chain_limit};
+use certcheck::chain::file::{load_bytes, load_bytes_with};
+use certcheck::chain::{CertInfo, parse_certificate, parse_chain, summarize_certificate};
 use certcheck::config::{Format, Settings};
 use certcheck::demo::pki::{Authority, Spec};
 use certcheck::render::{Style, render};
@@ -139,9 +139,20 @@ pub fn file_input(data: &[u8]) {
     if let Some(leaf) = ders.first() {
         results.push(evaluate_chain(std::slice::from_ref(leaf), &ders[1..]));
     }
-    // `inspect --each`: every certificate on its own.
-    let all = parse_chain_limit(&ders, usize::MAX);
-    let _ = certcheck::diagnose::each::each(&all, fixture().settings.deadlines());
+    // `inspect --each`: every certificate on its own, from a summary that must accept exactly
+    // the certificates the full parse accepts.
+    for der in &ders {
+        assert_eq!(
+            parse_certificate(der).is_ok(),
+            summarize_certificate(der).summary().is_some(),
+            "summary and full parse disagree"
+        );
+    }
+    if let Ok(bundle) = load_bytes_with(data, &|cert| summarize_certificate(&cert.der)) {
+        let settings = &fixture().settings;
+        let _ = certcheck::diagnose::each::each(&bundle.certs, 0, settings.deadlines());
+        let _ = certcheck::report::bundle_reports(bundle.certs, 0, settings.now);
+    }
     render_all(results);
 }
 

@@ -8,6 +8,9 @@ use std::path::Path;
 /// Files larger than this are refused rather than read into memory.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Files of at least this size are mapped rather than copied into memory.
+const MAP_FILE_BYTES: u64 = 1024 * 1024;
+
 /// A certificate found in a file, with where it was found.
 #[derive(Clone, Debug)]
 pub struct LoadedCert {
@@ -28,14 +31,30 @@ pub struct EntryProblem {
     pub private_key: bool,
 }
 
-/// What a file held.
-#[derive(Clone, Debug, Default)]
-pub struct LoadedFile {
+/// What a file held: `T` is what the caller made of each certificate (see [`load_path_with`]).
+#[derive(Clone, Debug)]
+pub struct Loaded<T> {
     /// Certificates in file order.
-    pub certs: Vec<LoadedCert>,
+    pub certs: Vec<T>,
     /// Entries that were skipped, with the reason.
     pub problems: Vec<EntryProblem>,
 }
+
+impl<T> Default for Loaded<T> {
+    fn default() -> Self {
+        Loaded {
+            certs: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+}
+
+/// What a file held, each certificate as DER with its position.
+pub type LoadedFile = Loaded<LoadedCert>;
+
+/// Turns a certificate into what the caller keeps. It runs on the thread that decoded the
+/// certificate, so a large bundle is decoded and digested on every core without keeping its DER.
+pub type MakeCert<'m, T> = dyn Fn(LoadedCert) -> T + Sync + 'm;
 
 /// The file as a whole could not be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -49,13 +68,21 @@ pub struct FileError {
 
 /// Reads `path` (`-` for standard input) and loads every certificate in it.
 pub fn load_path(path: &Path) -> Result<LoadedFile, FileError> {
-    if path.as_os_str() == "-" {
-        return load_stdin();
-    }
-    load_file(path)
+    load_path_with(path, &|cert| cert)
 }
 
-fn load_stdin() -> Result<LoadedFile, FileError> {
+/// As [`load_path`], handing each certificate to `make` as soon as it is decoded.
+pub fn load_path_with<T: Send>(
+    path: &Path,
+    make: &MakeCert<'_, T>,
+) -> Result<Loaded<T>, FileError> {
+    if path.as_os_str() == "-" {
+        return load_stdin(make);
+    }
+    load_file_with(path, make)
+}
+
+fn load_stdin<T: Send>(make: &MakeCert<'_, T>) -> Result<Loaded<T>, FileError> {
     use std::io::Read;
     let fail = |reason: String| FileError {
         path: "-".into(),
@@ -72,11 +99,15 @@ fn load_stdin() -> Result<LoadedFile, FileError> {
             "standard input holds more than {MAX_FILE_BYTES} bytes; certcheck reads certificate files of at most that size"
         )));
     }
-    load_bytes(&bytes).map_err(fail)
+    load_bytes_with(&bytes, make).map_err(fail)
 }
 
 /// Reads `path` and loads every certificate in it.
 pub fn load_file(path: &Path) -> Result<LoadedFile, FileError> {
+    load_file_with(path, &|cert| cert)
+}
+
+fn load_file_with<T: Send>(path: &Path, make: &MakeCert<'_, T>) -> Result<Loaded<T>, FileError> {
     let shown = path.display().to_string();
     let fail = |reason: String| FileError {
         path: shown.clone(),
@@ -93,8 +124,18 @@ pub fn load_file(path: &Path) -> Result<LoadedFile, FileError> {
             MAX_FILE_BYTES
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| fail(io_reason(&e)))?;
-    load_bytes(&bytes).map_err(fail)
+    let file = std::fs::File::open(path).map_err(|e| fail(io_reason(&e)))?;
+    if meta.len() >= MAP_FILE_BYTES {
+        // SAFETY: the mapping is only read. Another process truncating the file meanwhile
+        // would end certcheck with SIGBUS, a risk ripgrep takes for the same gain: a large
+        // bundle is read from the page cache with no copy.
+        if let Ok(map) = unsafe { memmap2::MmapOptions::new().populate().map(&file) } {
+            return load_bytes_with(&map, make).map_err(fail);
+        }
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(|e| fail(io_reason(&e)))?;
+    load_bytes_with(&bytes, make).map_err(fail)
 }
 
 fn io_reason(err: &std::io::Error) -> String {
@@ -107,18 +148,26 @@ fn io_reason(err: &std::io::Error) -> String {
 
 /// Loads certificates from file contents; `Err` is a sentence saying why nothing usable is there.
 pub fn load_bytes(bytes: &[u8]) -> Result<LoadedFile, String> {
+    load_bytes_with(bytes, &|cert| cert)
+}
+
+/// As [`load_bytes`], handing each certificate to `make` as soon as it is decoded.
+pub fn load_bytes_with<T: Send>(bytes: &[u8], make: &MakeCert<'_, T>) -> Result<Loaded<T>, String> {
     if bytes.is_empty() {
         return Err("is empty".into());
     }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let loaded = if contains(body, b"-----BEGIN ") {
-        load_pem(body)
+    let loaded = if memchr::memmem::find(body, b"-----BEGIN ").is_some() {
+        load_pem(body, make)
     } else if body.first() == Some(&0x30) {
         match load_der(body) {
-            Ok(loaded) => loaded,
+            Ok(loaded) => Loaded {
+                certs: loaded.certs.into_iter().map(make).collect(),
+                problems: loaded.problems,
+            },
             Err(der_error) => match load_pkcs7(body, "PKCS#7 (DER)") {
-                Ok(certs) if !certs.is_empty() => LoadedFile {
-                    certs,
+                Ok(certs) if !certs.is_empty() => Loaded {
+                    certs: certs.into_iter().map(make).collect(),
                     problems: Vec::new(),
                 },
                 _ => return Err(der_error),
@@ -143,10 +192,6 @@ pub fn load_bytes(bytes: &[u8]) -> Result<LoadedFile, String> {
         });
     }
     Ok(loaded)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// The total length (header included) a DER element announces, when the header is readable.
@@ -204,99 +249,126 @@ fn load_der(body: &[u8]) -> Result<LoadedFile, String> {
     }
 }
 
-fn load_pem(body: &[u8]) -> LoadedFile {
-    let mut loaded = LoadedFile::default();
+/// A PEM section found by the scan, not yet decoded.
+struct PemBlock<'a> {
+    /// 1-based block number and the line of its BEGIN.
+    number: usize,
+    line: usize,
+    label: std::borrow::Cow<'a, str>,
+    /// From the BEGIN line through the END line.
+    text: &'a [u8],
+}
+
+fn load_pem<T: Send>(body: &[u8], make: &MakeCert<'_, T>) -> Loaded<T> {
+    let (blocks, mut problems, truncated) = scan_pem(body);
     // Blocks are found first and decoded afterwards, on every core for large bundles.
-    let mut blocks: Vec<(String, String, &[u8])> = Vec::new();
-    // (number, first line, label, byte offset of the BEGIN line)
-    let mut block: Option<(usize, usize, String, usize)> = None;
-    let mut number = 0;
-    let mut offset = 0;
-    for (line_no, raw) in body.split(|b| *b == b'\n').enumerate() {
-        let line_start = offset;
-        offset += raw.len() + 1;
-        let line = raw.trim_ascii();
-        if let Some(label) = line
-            .strip_prefix(b"-----BEGIN ")
-            .and_then(|l| l.strip_suffix(b"-----"))
-        {
-            if let Some((n, start, label, _)) = block.take() {
-                loaded.problems.push(EntryProblem {
-                    position: format!("PEM block {n} (line {start})"),
-                    message: format!("'{label}' block has no END line"),
-                    private_key: false,
-                });
-            }
-            number += 1;
-            let label = String::from_utf8_lossy(label).into_owned();
-            block = Some((number, line_no + 1, label, line_start));
-            continue;
-        }
-        if !line.starts_with(b"-----END ") {
-            continue;
-        }
-        if let Some((n, start, label, from)) = block.take() {
-            let to = offset.min(body.len());
-            let position = format!("PEM block {n} (line {start})");
-            blocks.push((position, label, &body[from..to]));
-        }
-    }
-    let truncated = block;
-    let decode = |part: &[(String, String, &[u8])]| {
-        let mut out = LoadedFile::default();
-        for (position, label, text) in part {
-            finish_block(&mut out, position.clone(), label, text);
+    let decode = |part: &[PemBlock<'_>]| {
+        let mut out = Loaded {
+            certs: Vec::with_capacity(part.len()),
+            problems: Vec::new(),
+        };
+        let mut scratch = Vec::new();
+        for block in part {
+            let position = format!("PEM block {} (line {})", block.number, block.line);
+            let section = (&*block.label, block.text);
+            finish_block(&mut out, position, section, &mut scratch, make);
         }
         out
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let parts: Vec<LoadedFile> = if blocks.len() < 256 || threads < 2 {
-        vec![decode(&blocks)]
-    } else {
-        let chunk = blocks.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = blocks
-                .chunks(chunk)
-                .map(|part| (part, scope.spawn(move || decode(part))))
-                .collect();
-            handles
-                .into_iter()
-                .map(|(part, handle)| handle.join().unwrap_or_else(|_| decode(part)))
-                .collect()
-        })
-    };
+    let mut parts = crate::par::map_parts(&blocks, |_, part| decode(part)).into_iter();
+    let mut loaded = parts.next().unwrap_or_default();
+    loaded
+        .certs
+        .reserve(blocks.len().saturating_sub(loaded.certs.len()));
     for part in parts {
         loaded.certs.extend(part.certs);
         loaded.problems.extend(part.problems);
     }
-    if let Some((n, start, label, _)) = truncated {
+    problems.append(&mut loaded.problems);
+    loaded.problems = problems;
+    if let Some(block) = truncated {
         loaded.problems.push(EntryProblem {
-            position: format!("PEM block {n} (line {start})"),
-            message: format!("'{label}' block is truncated (no END line)"),
+            position: format!("PEM block {} (line {})", block.number, block.line),
+            message: format!("'{}' block is truncated (no END line)", block.label),
             private_key: false,
         });
     }
     loaded
 }
 
+/// Finds the PEM sections of `body`: the complete ones, the problems of BEGIN lines without an
+/// END, and a last section left open. Only lines that start with `-----` are looked at.
+fn scan_pem(body: &[u8]) -> (Vec<PemBlock<'_>>, Vec<EntryProblem>, Option<PemBlock<'_>>) {
+    let mut blocks = Vec::new();
+    let mut problems = Vec::new();
+    // The section under way and the offset of its BEGIN line.
+    let mut open: Option<(PemBlock<'_>, usize)> = None;
+    let mut number = 0;
+    // Newlines before `counted` are already in `line`.
+    let (mut line, mut counted) = (1, 0);
+    let dashes = memchr::memmem::Finder::new(b"-----");
+    let mut at = 0;
+    while let Some(found) = dashes.find(&body[at..]) {
+        let hit = at + found;
+        let line_start = memchr::memrchr(b'\n', &body[..hit]).map_or(0, |i| i + 1);
+        let line_end = memchr::memchr(b'\n', &body[hit..]).map_or(body.len(), |i| hit + i);
+        at = line_end;
+        if !body[line_start..hit].iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        line += memchr::memchr_iter(b'\n', &body[counted..line_start]).count();
+        counted = line_start;
+        let text = body[hit..line_end].trim_ascii_end();
+        if let Some(label) = text
+            .strip_prefix(b"-----BEGIN ")
+            .and_then(|l| l.strip_suffix(b"-----"))
+        {
+            if let Some((block, _)) = open.take() {
+                problems.push(EntryProblem {
+                    position: format!("PEM block {} (line {})", block.number, block.line),
+                    message: format!("'{}' block has no END line", block.label),
+                    private_key: false,
+                });
+            }
+            number += 1;
+            let block = PemBlock {
+                number,
+                line,
+                label: String::from_utf8_lossy(label),
+                text: &[],
+            };
+            open = Some((block, line_start));
+        } else if text.starts_with(b"-----END ")
+            && let Some((mut block, from)) = open.take()
+        {
+            block.text = &body[from..(line_end + 1).min(body.len())];
+            blocks.push(block);
+        }
+    }
+    (blocks, problems, open.map(|(block, _)| block))
+}
+
 /// Decodes one PEM section: certificates with the `base64` crate directly (certificates are
 /// public, so no constant-time decoder is needed and bundles of thousands decode fast), other
-/// labels with `pem`.
-fn decode_block(label: &str, pem_bytes: &[u8]) -> Result<Vec<u8>, String> {
+/// labels with `pem`. `scratch` is reused from block to block.
+fn decode_block(label: &str, pem_bytes: &[u8], scratch: &mut Vec<u8>) -> Result<Vec<u8>, String> {
     use base64::Engine;
     if label == "CERTIFICATE" {
-        let mut body = Vec::with_capacity(pem_bytes.len());
-        for line in pem_bytes.split(|b| *b == b'\n').map(<[u8]>::trim_ascii) {
+        scratch.clear();
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', pem_bytes).chain([pem_bytes.len()]) {
+            let line = pem_bytes[start..end].trim_ascii();
+            start = end + 1;
             if line.starts_with(b"-----") {
                 continue;
             }
-            if line.contains(&b':') {
+            if memchr::memchr(b':', line).is_some() {
                 return Err("PEM headers are not supported in a certificate block".into());
             }
-            body.extend_from_slice(line);
+            scratch.extend_from_slice(line);
         }
         return base64::engine::general_purpose::STANDARD
-            .decode(&body)
+            .decode(&scratch)
             .map_err(|err| format!("the base64 body cannot be decoded ({err})"));
     }
     pem::parse(pem_bytes)
@@ -304,7 +376,13 @@ fn decode_block(label: &str, pem_bytes: &[u8]) -> Result<Vec<u8>, String> {
         .map_err(|err| format!("the base64 body cannot be decoded ({err})"))
 }
 
-fn finish_block(loaded: &mut LoadedFile, position: String, label: &str, pem_text: &[u8]) {
+fn finish_block<T>(
+    loaded: &mut Loaded<T>,
+    position: String,
+    (label, pem_text): (&str, &[u8]),
+    scratch: &mut Vec<u8>,
+    make: &MakeCert<'_, T>,
+) {
     if label.contains("PRIVATE KEY") {
         loaded.problems.push(EntryProblem {
             position,
@@ -314,14 +392,14 @@ fn finish_block(loaded: &mut LoadedFile, position: String, label: &str, pem_text
         return;
     }
     if label == "PKCS7" || label == "CMS" || label == "PKCS #7 SIGNED DATA" {
-        match decode_block(label, pem_text) {
+        match decode_block(label, pem_text, scratch) {
             Ok(der) => match load_pkcs7(&der, &position) {
                 Ok(certs) if certs.is_empty() => loaded.problems.push(EntryProblem {
                     position,
                     message: "the PKCS#7 structure holds no certificate".into(),
                     private_key: false,
                 }),
-                Ok(certs) => loaded.certs.extend(certs),
+                Ok(certs) => loaded.certs.extend(certs.into_iter().map(make)),
                 Err(message) => loaded.problems.push(EntryProblem {
                     position,
                     message,
@@ -344,7 +422,7 @@ fn finish_block(loaded: &mut LoadedFile, position: String, label: &str, pem_text
         });
         return;
     }
-    match decode_block(label, pem_text) {
+    match decode_block(label, pem_text, scratch) {
         Ok(mut der) => {
             // Only the DER envelope is checked here (a full parse follows in the chain stage,
             // which reports a certificate that does not parse by its index).
@@ -352,7 +430,7 @@ fn finish_block(loaded: &mut LoadedFile, position: String, label: &str, pem_text
                 Some(len) if der.first() == Some(&0x30) && len <= der.len() => {
                     // "TRUSTED CERTIFICATE" carries OpenSSL trust settings after the certificate.
                     der.truncate(len);
-                    loaded.certs.push(LoadedCert { der, position })
+                    loaded.certs.push(make(LoadedCert { der, position }))
                 }
                 Some(len) if der.first() == Some(&0x30) => loaded.problems.push(EntryProblem {
                     position,

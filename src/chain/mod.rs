@@ -10,7 +10,7 @@ pub mod signature;
 
 use time::OffsetDateTime;
 
-pub use parse::{parse_bundle, parse_certificate, parse_chain, parse_chain_limit};
+pub use parse::{parse_certificate, parse_chain, summarize_certificate};
 
 /// The most certificates analysed per chain; anything beyond is reported, not parsed.
 pub const MAX_CHAIN_CERTS: usize = 32;
@@ -132,6 +132,63 @@ impl CertInfo {
     /// Critical extensions that x509-parser does not understand.
     pub fn unknown_critical_extensions(&self) -> impl Iterator<Item = &ExtensionInfo> {
         self.extensions.iter().filter(|e| e.critical && !e.known)
+    }
+}
+
+/// What `inspect --each` reports of one certificate taken alone. Cheaper to build than
+/// [`CertInfo`] and without the DER, so bundles of thousands stream through in little memory.
+#[derive(Clone, Debug)]
+pub struct CertSummary {
+    /// Distinguished name of the subject.
+    pub subject: String,
+    /// Distinguished name of the issuer.
+    pub issuer: String,
+    /// Serial number in lower-case hex.
+    pub serial: String,
+    /// notBefore.
+    pub not_before: OffsetDateTime,
+    /// notAfter.
+    pub not_after: OffsetDateTime,
+    /// DNS names from the subjectAltName extension.
+    pub dns_names: Vec<String>,
+    /// IP addresses from the subjectAltName extension.
+    pub ip_addresses: Vec<String>,
+    /// basicConstraints cA.
+    pub is_ca: bool,
+    /// Subject equals issuer and the key identifiers agree when both are present (what OpenSSL
+    /// calls self-signed). The signature is not checked: no path is built for a lone certificate.
+    pub self_issued: bool,
+    /// The subject public key.
+    pub key: KeyInfo,
+    /// Signature algorithm name, e.g. `sha256WithRSAEncryption`.
+    pub signature_algorithm: String,
+    /// Signature algorithm OID, dotted.
+    pub signature_algorithm_oid: String,
+    /// SHA-256 of the DER, lower-case hex.
+    pub sha256: String,
+}
+
+/// One certificate of a bundle: summarised, or the reason it could not be parsed.
+#[derive(Clone, Debug)]
+pub enum BundleCert {
+    /// Parsed successfully (boxed: bundles move thousands of these between threads).
+    Parsed(Box<CertSummary>),
+    /// x509-parser rejected it.
+    Unparsable {
+        /// SHA-256 of the DER.
+        sha256: String,
+        /// Why parsing failed.
+        error: String,
+    },
+}
+
+impl BundleCert {
+    /// The summary, if the certificate could be parsed.
+    pub fn summary(&self) -> Option<&CertSummary> {
+        match self {
+            BundleCert::Parsed(summary) => Some(summary),
+            BundleCert::Unparsable { .. } => None,
+        }
     }
 }
 

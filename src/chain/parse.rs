@@ -3,20 +3,26 @@
 use std::net::IpAddr;
 
 use x509_parser::der_parser::oid::Oid;
-use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
-use x509_parser::objects::{oid_registry, oid2sn};
+use x509_parser::extensions::{
+    AuthorityKeyIdentifier, BasicConstraints, DistributionPointName, GeneralName, KeyIdentifier,
+    ParsedExtension, SubjectAlternativeName,
+};
+use x509_parser::nom::Parser;
+use x509_parser::objects::{oid_registry, oid2abbrev, oid2sn};
 use x509_parser::oid_registry::{
     OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_NIST_EC_P521,
     OID_PKCS1_RSAENCRYPTION, OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS,
     OID_PKIX_ACCESS_DESCRIPTOR_OCSP, OID_SIG_ED448, OID_SIG_ED25519,
+    OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER, OID_X509_EXT_BASIC_CONSTRAINTS,
+    OID_X509_EXT_SUBJECT_ALT_NAME, OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
 };
-use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::prelude::{FromDer, X509Certificate, X509CertificateParser};
 use x509_parser::public_key::PublicKey;
 
 use super::signature::{SigCheck, verify_cert_signature};
 use super::{
-    CertInfo, Chain, ChainCert, ExtensionInfo, KeyInfo, MAX_CHAIN_CERTS, NameConstraintsInfo, hex,
-    sha256_hex,
+    BundleCert, CertInfo, CertSummary, Chain, ChainCert, ExtensionInfo, KeyInfo, MAX_CHAIN_CERTS,
+    NameConstraintsInfo, hex, sha256_hex,
 };
 
 /// At most this many certificates beyond the analysed ones are kept for path building.
@@ -24,112 +30,25 @@ const MAX_OVERFLOW_CERTS: usize = 256;
 
 /// Parses presented certificates in order, keeping unparsable ones as such and at most
 /// [`MAX_CHAIN_CERTS`] of them.
-pub fn parse_chain<D: AsRef<[u8]> + Sync>(ders: &[D]) -> Chain {
-    parse_chain_limit(ders, MAX_CHAIN_CERTS)
-}
-
-/// Parses a whole bundle, every certificate, moving the DER into the model (`inspect --each`).
-/// Large inputs are parsed on every core.
-pub fn parse_bundle(ders: Vec<Vec<u8>>) -> Chain {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let certs = if ders.len() < 256 || threads < 2 {
-        ders.into_iter().map(parse_certificate_owned).collect()
-    } else {
-        let chunk = ders.len().div_ceil(threads);
-        let mut parts: Vec<Vec<Vec<u8>>> = Vec::new();
-        let mut rest = ders;
-        while rest.len() > chunk {
-            let tail = rest.split_off(chunk);
-            parts.push(rest);
-            rest = tail;
-        }
-        parts.push(rest);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = parts
-                .into_iter()
-                .map(|part| {
-                    let count = part.len();
-                    let handle = scope.spawn(move || {
-                        part.into_iter()
-                            .map(parse_certificate_owned)
-                            .collect::<Vec<_>>()
-                    });
-                    (count, handle)
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|(count, handle)| {
-                    handle.join().unwrap_or_else(|_| {
-                        // Not expected; the certificates are reported, not dropped.
-                        (0..count)
-                            .map(|_| ChainCert::Unparsable {
-                                der: Vec::new(),
-                                sha256: String::new(),
-                                error: "the parser failed on this certificate".into(),
-                            })
-                            .collect()
-                    })
-                })
-                .collect()
+pub fn parse_chain<D: AsRef<[u8]>>(ders: &[D]) -> Chain {
+    let certs = ders
+        .iter()
+        .take(MAX_CHAIN_CERTS)
+        .map(|der| match parse_certificate(der.as_ref()) {
+            Ok(info) => ChainCert::Parsed(Box::new(info)),
+            Err(error) => ChainCert::Unparsable {
+                der: der.as_ref().to_vec(),
+                sha256: sha256_hex(der.as_ref()),
+                error,
+            },
         })
-    };
+        .collect();
     Chain {
         certs,
-        truncated: 0,
-        overflow: Vec::new(),
-    }
-}
-
-/// As [`parse_chain`] with another bound (`inspect --each` reads whole bundles). Large inputs
-/// are parsed on every core.
-pub fn parse_chain_limit<D: AsRef<[u8]> + Sync>(ders: &[D], limit: usize) -> Chain {
-    let ders_in = &ders[..ders.len().min(limit)];
-    let parse_one = |der: &D| match parse_certificate(der.as_ref()) {
-        Ok(info) => ChainCert::Parsed(Box::new(info)),
-        Err(error) => ChainCert::Unparsable {
-            der: der.as_ref().to_vec(),
-            sha256: sha256_hex(der.as_ref()),
-            error,
-        },
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let certs = if ders_in.len() < 256 || threads < 2 {
-        ders_in.iter().map(parse_one).collect()
-    } else {
-        let chunk = ders_in.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = ders_in
-                .chunks(chunk)
-                .map(|part| {
-                    let handle =
-                        scope.spawn(move || part.iter().map(parse_one).collect::<Vec<_>>());
-                    (part, handle)
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|(part, handle)| {
-                    handle.join().unwrap_or_else(|_| {
-                        // Not expected; the certificates are reported, not dropped.
-                        part.iter()
-                            .map(|der| ChainCert::Unparsable {
-                                der: der.as_ref().to_vec(),
-                                sha256: sha256_hex(der.as_ref()),
-                                error: "the parser failed on this certificate".into(),
-                            })
-                            .collect()
-                    })
-                })
-                .collect()
-        })
-    };
-    Chain {
-        certs,
-        truncated: ders.len().saturating_sub(limit),
+        truncated: ders.len().saturating_sub(MAX_CHAIN_CERTS),
         overflow: ders
             .iter()
-            .skip(limit)
+            .skip(MAX_CHAIN_CERTS)
             .take(MAX_OVERFLOW_CERTS)
             .map(|d| d.as_ref().to_vec())
             .collect(),
@@ -143,36 +62,99 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, String> {
     Ok(info)
 }
 
-/// As [`parse_certificate`], keeping `der` itself instead of a copy (large bundles).
-pub fn parse_certificate_owned(der: Vec<u8>) -> ChainCert {
-    match parse_fields(&der) {
-        Ok(mut info) => {
-            info.der = der;
-            ChainCert::Parsed(Box::new(info))
-        }
-        Err(error) => ChainCert::Unparsable {
-            sha256: sha256_hex(&der),
-            der,
-            error,
-        },
-    }
-}
-
-/// Every field but `der`, which the callers fill in.
-fn parse_fields(der: &[u8]) -> Result<CertInfo, String> {
-    let (rest, cert) = X509Certificate::from_der(der).map_err(|err| match err {
-        x509_parser::nom::Err::Incomplete(_) => "the DER data is truncated".to_string(),
-        x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => {
-            format!("not a valid X.509 certificate ({e})")
-        }
-    })?;
+/// x509-parser's parse of a whole DER certificate, with or without decoding every extension.
+fn parse_x509(der: &[u8], deep: bool) -> Result<X509Certificate<'_>, String> {
+    let (rest, cert) = X509CertificateParser::new()
+        .with_deep_parse_extensions(deep)
+        .parse(der)
+        .map_err(|err| match err {
+            x509_parser::nom::Err::Incomplete(_) => "the DER data is truncated".to_string(),
+            x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => {
+                format!("not a valid X.509 certificate ({e})")
+            }
+        })?;
     if !rest.is_empty() {
         return Err(format!(
             "{} bytes of trailing data after the certificate",
             rest.len()
         ));
     }
+    Ok(cert)
+}
+
+/// Summarises one DER certificate for `inspect --each`; only the extensions it reports are
+/// decoded, and the same certificates parse or fail as with [`parse_certificate`].
+pub fn summarize_certificate(der: &[u8]) -> BundleCert {
+    match summary_fields(der) {
+        Ok(summary) => BundleCert::Parsed(Box::new(summary)),
+        Err(error) => BundleCert::Unparsable {
+            sha256: sha256_hex(der),
+            error,
+        },
+    }
+}
+
+fn summary_fields(der: &[u8]) -> Result<CertSummary, String> {
+    let cert = parse_x509(der, false)?;
     let tbs = &cert.tbs_certificate;
+    let (signature_algorithm, signature_algorithm_oid) =
+        algorithm_names(&cert.signature_algorithm.algorithm);
+    let mut summary = CertSummary {
+        subject: name_string(tbs.subject()),
+        issuer: name_string(tbs.issuer()),
+        serial: hex(tbs.raw_serial()),
+        not_before: tbs.validity().not_before.to_datetime(),
+        not_after: tbs.validity().not_after.to_datetime(),
+        dns_names: Vec::new(),
+        ip_addresses: Vec::new(),
+        is_ca: false,
+        self_issued: false,
+        key: key_info(&cert),
+        signature_algorithm,
+        signature_algorithm_oid,
+        sha256: sha256_hex(der),
+    };
+    let (mut subject_key_id, mut authority_key_id) = (None, None);
+    // A value that does not decode is skipped, as the deep parse records it as a parse error.
+    for ext in tbs.extensions() {
+        if ext.oid == OID_X509_EXT_SUBJECT_ALT_NAME {
+            if let Ok((_, san)) = SubjectAlternativeName::from_der(ext.value) {
+                for name in &san.general_names {
+                    match name {
+                        GeneralName::DNSName(dns) => summary.dns_names.push(dns.to_string()),
+                        GeneralName::IPAddress(bytes) => {
+                            summary.ip_addresses.push(ip_string(bytes))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        } else if ext.oid == OID_X509_EXT_BASIC_CONSTRAINTS {
+            if let Ok((_, bc)) = BasicConstraints::from_der(ext.value) {
+                summary.is_ca = bc.ca;
+            }
+        } else if ext.oid == OID_X509_EXT_SUBJECT_KEY_IDENTIFIER {
+            subject_key_id = KeyIdentifier::from_der(ext.value).ok().map(|(_, k)| k.0);
+        } else if ext.oid == OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER {
+            authority_key_id = AuthorityKeyIdentifier::from_der(ext.value)
+                .ok()
+                .and_then(|(_, aki)| aki.key_identifier.map(|k| k.0));
+        }
+    }
+    summary.self_issued = tbs.subject().as_raw() == tbs.issuer().as_raw()
+        && match (authority_key_id, subject_key_id) {
+            (Some(aki), Some(ski)) => aki == ski,
+            _ => true,
+        };
+    Ok(summary)
+}
+
+/// Every field but `der`, which the callers fill in.
+fn parse_fields(der: &[u8]) -> Result<CertInfo, String> {
+    let cert = parse_x509(der, true)?;
+    let tbs = &cert.tbs_certificate;
+    let (signature_algorithm, signature_algorithm_oid) =
+        algorithm_names(&cert.signature_algorithm.algorithm);
 
     let mut info = CertInfo {
         der: Vec::new(),
@@ -200,8 +182,8 @@ fn parse_fields(der: &[u8]) -> Result<CertInfo, String> {
         path_len: None,
         key: key_info(&cert),
         spki_der: tbs.subject_pki.raw.to_vec(),
-        signature_algorithm: oid_name(&cert.signature_algorithm.algorithm),
-        signature_algorithm_oid: cert.signature_algorithm.algorithm.to_id_string(),
+        signature_algorithm,
+        signature_algorithm_oid,
         sha256: sha256_hex(der),
         key_usage: None,
         ext_key_usage: None,
@@ -335,6 +317,25 @@ fn parse_fields(der: &[u8]) -> Result<CertInfo, String> {
     Ok(info)
 }
 
+/// The name and dotted form of a signature algorithm's OID. A bundle repeats a handful of
+/// algorithms thousands of times and writing an OID out is slow, so each thread keeps the last few.
+fn algorithm_names(oid: &Oid<'_>) -> (String, String) {
+    thread_local! {
+        static SEEN: std::cell::RefCell<Vec<(Vec<u8>, String, String)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    SEEN.with_borrow_mut(|seen| {
+        if let Some((_, name, dotted)) = seen.iter().find(|(raw, _, _)| raw == oid.as_bytes()) {
+            return (name.clone(), dotted.clone());
+        }
+        let (name, dotted) = (oid_name(oid), oid.to_id_string());
+        if seen.len() < 8 {
+            seen.push((oid.as_bytes().to_vec(), name.clone(), dotted.clone()));
+        }
+        (name, dotted)
+    })
+}
+
 /// The registered short name of an OID, or its dotted form.
 pub fn oid_name(oid: &Oid<'_>) -> String {
     oid2sn(oid, oid_registry())
@@ -343,12 +344,50 @@ pub fn oid_name(oid: &Oid<'_>) -> String {
 }
 
 fn name_string(name: &x509_parser::x509::X509Name<'_>) -> String {
-    let text = name.to_string();
+    let text = plain_name_string(name).unwrap_or_else(|| name.to_string());
     if text.is_empty() {
         "(empty name)".to_string()
     } else {
         text
     }
+}
+
+/// x509-parser's rendering of a name (`CN=a, O=b`, `+` inside a multi-valued RDN) built in one
+/// string, for names whose attribute types have an abbreviation and whose values are text.
+/// `None` leaves anything else to x509-parser's own `Display`.
+fn plain_name_string(name: &x509_parser::x509::X509Name<'_>) -> Option<String> {
+    use x509_parser::der_parser::asn1_rs::Tag;
+    let mut out = String::with_capacity(name.as_raw().len());
+    for (i, rdn) in name.iter().enumerate() {
+        // An empty RDN is x509-parser's to write.
+        rdn.iter().next()?;
+        if i > 0 {
+            out.push_str(", ");
+        }
+        for (j, attr) in rdn.iter().enumerate() {
+            let value = attr.attr_value();
+            let text = match value.tag() {
+                Tag::NumericString
+                | Tag::VisibleString
+                | Tag::PrintableString
+                | Tag::GeneralString
+                | Tag::ObjectDescriptor
+                | Tag::GraphicString
+                | Tag::T61String
+                | Tag::VideotexString
+                | Tag::Utf8String
+                | Tag::Ia5String => std::str::from_utf8(value.data).ok()?,
+                _ => return None,
+            };
+            if j > 0 {
+                out.push_str(" + ");
+            }
+            out.push_str(oid2abbrev(attr.attr_type(), oid_registry()).ok()?);
+            out.push('=');
+            out.push_str(text);
+        }
+    }
+    Some(out)
 }
 
 /// Bit length of a big-endian RSA modulus, ignoring leading zero bytes.
@@ -457,5 +496,58 @@ fn general_name_string(name: &GeneralName<'_>) -> String {
         GeneralName::URI(uri) => format!("URI:{uri}"),
         GeneralName::DirectoryName(dn) => format!("DirName:{dn}"),
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use x509_parser::x509::X509Name;
+
+    fn der_name(content: &[u8]) -> Vec<u8> {
+        let mut der = vec![0x30, content.len() as u8];
+        der.extend_from_slice(content);
+        der
+    }
+
+    #[test]
+    fn names_read_as_x509_parser_writes_them() {
+        // Every Mozilla root's subject, as x509-parser's Display would write it.
+        for anchor in webpki_roots::TLS_SERVER_ROOTS {
+            let mut der = vec![0x30, 0x82];
+            der.extend_from_slice(&(anchor.subject.len() as u16).to_be_bytes());
+            der.extend_from_slice(&anchor.subject);
+            let (_, name) = X509Name::from_der(&der).unwrap();
+            assert_eq!(name_string(&name), name.to_string());
+        }
+        let multi = [
+            0x31, 0x14, 0x30, 0x08, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0C, 0x01, b'a', 0x30, 0x08,
+            0x06, 0x03, 0x55, 0x04, 0x0A, 0x0C, 0x01, b'b',
+        ];
+        let country = [
+            0x31, 0x0B, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x06, 0x13, 0x02, b'U', b'S',
+        ];
+        let unknown = [
+            0x31, 0x0A, 0x30, 0x08, 0x06, 0x03, 0x2A, 0x03, 0x04, 0x0C, 0x01, b'x',
+        ];
+        let bmp = [
+            0x31, 0x0B, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x03, 0x1E, 0x02, 0x00, b'a',
+        ];
+        let all = [&multi[..], &country, &unknown, &bmp].concat();
+        for content in [&multi[..], &country, &unknown, &bmp, &all, &[0x31, 0x00]] {
+            let der = der_name(content);
+            let (_, name) = X509Name::from_der(&der).unwrap();
+            let expected = name.to_string();
+            let expected = if expected.is_empty() {
+                "(empty name)".into()
+            } else {
+                expected
+            };
+            assert_eq!(name_string(&name), expected, "{content:02x?}");
+        }
+        assert_eq!(
+            name_string(&X509Name::from_der(&der_name(&all)).unwrap().1),
+            "CN=a + O=b, C=US, OID(1.2.3.4)=x, CN=a"
+        );
     }
 }

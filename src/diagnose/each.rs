@@ -2,23 +2,28 @@
 //! signature algorithm. For "which certificate in this bundle expires within N days".
 
 use super::crypto::weak_signature;
-use super::text::{date, label, relative};
+use super::text::{date, label_subject, relative};
 use super::{Deadlines, Finding, FindingCode, Scope};
-use crate::chain::Chain;
+use crate::chain::BundleCert;
 
-/// Findings for each certificate of `chain` taken alone.
-pub fn each(chain: &Chain, deadlines: Deadlines) -> Vec<Finding> {
+/// Findings for each certificate of a bundle taken alone; `certs` start at index `first`.
+pub fn each(certs: &[BundleCert], first: usize, deadlines: Deadlines) -> Vec<Finding> {
     let now = deadlines.now;
     let mut out = Vec::new();
-    for (index, cert) in chain.parsed() {
-        let who = label(index, cert);
+    let parsed = certs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, cert)| cert.summary().map(|summary| (first + i, summary)));
+    for (index, cert) in parsed {
+        let who = || label_subject(index, &cert.subject);
         if cert.not_after < now {
             out.push(Finding::new(
                 FindingCode::Expired,
                 Some(index),
                 Scope::AllStores,
                 format!(
-                    "{who} expired on {}, {}",
+                    "{} expired on {}, {}",
+                    who(),
                     date(cert.not_after),
                     relative(cert.not_after, now)
                 ),
@@ -30,7 +35,8 @@ pub fn each(chain: &Chain, deadlines: Deadlines) -> Vec<Finding> {
                 Some(index),
                 Scope::AllStores,
                 format!(
-                    "{who} is not valid until {}, {}",
+                    "{} is not valid until {}, {}",
+                    who(),
                     date(cert.not_before),
                     relative(cert.not_before, now)
                 ),
@@ -42,7 +48,8 @@ pub fn each(chain: &Chain, deadlines: Deadlines) -> Vec<Finding> {
                 Some(index),
                 Scope::AllStores,
                 format!(
-                    "{who} expires on {}, {} ({within})",
+                    "{} expires on {}, {} ({within})",
+                    who(),
                     date(cert.not_after),
                     relative(cert.not_after, now)
                 ),
@@ -61,17 +68,21 @@ pub fn each(chain: &Chain, deadlines: Deadlines) -> Vec<Finding> {
                 FindingCode::WeakKey,
                 Some(index),
                 Scope::AllStores,
-                format!("{who} has {weak}"),
+                format!("{} has {weak}", who()),
                 "Replace it with a certificate for an RSA key of at least 2048 bits or an EC P-256 key.",
             ));
         }
         let weak_signature = weak_signature(&cert.signature_algorithm_oid);
-        if let Some(weak) = weak_signature.filter(|_| !cert.self_signed) {
+        if let Some(weak) = weak_signature.filter(|_| !cert.self_issued) {
             out.push(Finding::new(
                 FindingCode::WeakSignatureAlgorithm,
                 Some(index),
                 Scope::AllStores,
-                format!("{who} is signed with {weak} ({})", cert.signature_algorithm),
+                format!(
+                    "{} is signed with {weak} ({})",
+                    who(),
+                    cert.signature_algorithm
+                ),
                 "Replace it with a certificate signed with SHA-256 or stronger.",
             ));
         }

@@ -8,14 +8,40 @@ use crate::chain::CertInfo;
 
 /// `certificate 1 (CN=Example Intermediate)`.
 pub fn label(index: usize, cert: &CertInfo) -> String {
-    format!("certificate {index} ({})", cert.subject)
+    label_subject(index, &cert.subject)
+}
+
+/// As [`label`], from the subject name alone.
+pub fn label_subject(index: usize, subject: &str) -> String {
+    format!("certificate {index} ({subject})")
 }
 
 /// RFC 3339 in UTC, e.g. `2026-10-01T00:00:00Z`.
 pub fn date(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| at.to_string())
+    let utc = at.to_offset(time::UtcOffset::UTC);
+    // Certificate times are whole seconds in years 0-9999: written digit by digit, as a general
+    // formatter is much of the cost of listing a bundle of thousands.
+    if utc.nanosecond() != 0 || !(0..=9999).contains(&utc.year()) {
+        return utc.format(&Rfc3339).unwrap_or_else(|_| at.to_string());
+    }
+    let year = utc.year().unsigned_abs();
+    let fields = [
+        (year / 100, ""),
+        (year % 100, ""),
+        (u32::from(u8::from(utc.month())), "-"),
+        (u32::from(utc.day()), "-"),
+        (u32::from(utc.hour()), "T"),
+        (u32::from(utc.minute()), ":"),
+        (u32::from(utc.second()), ":"),
+    ];
+    let mut out = String::with_capacity(20);
+    for (value, before) in fields {
+        out.push_str(before);
+        out.push(char::from(b'0' + (value / 10) as u8));
+        out.push(char::from(b'0' + (value % 10) as u8));
+    }
+    out.push('Z');
+    out
 }
 
 /// `58 days ago`, `in 3 days`, `today` style distance between `at` and `now`.
@@ -111,6 +137,26 @@ pub fn generic_hint(code: FindingCode) -> &'static str {
         }
         FindingCode::InterceptionSuspected => {
             "If this is your organisation's TLS-inspecting proxy, give clients its root (REQUESTS_CA_BUNDLE or truststore for Python, NODE_EXTRA_CA_CERTS for Node, a Java truststore); otherwise do not trust this connection."
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_match_the_rfc3339_formatter() {
+        for (unix, nanos) in [
+            (0, 0),
+            (1_790_000_000, 0),
+            (-62_135_596_800, 0),
+            (253_402_300_799, 0),
+            (1_790_000_000, 5_000),
+        ] {
+            let at = OffsetDateTime::from_unix_timestamp(unix).unwrap()
+                + time::Duration::nanoseconds(nanos);
+            assert_eq!(date(at), at.format(&Rfc3339).unwrap(), "{unix}");
         }
     }
 }
