@@ -613,10 +613,11 @@ fn inspect_each(path: &Path, target: String, settings: &Settings) -> TargetRepor
     let any_cert = !loaded.certs.is_empty();
     // Findings and entries for thousands of certificates are made on every core.
     let deadlines = settings.deadlines();
-    let parts = crate::par::map_owned_parts(loaded.certs, |first, certs| {
-        let findings = crate::diagnose::each::each(&certs, first, deadlines);
-        (findings, bundle_reports(certs, first, settings.now))
-    });
+    let parts =
+        crate::par::map_owned_parts(loaded.certs, crate::par::MANY_ITEMS, |first, certs| {
+            let findings = crate::diagnose::each::each(&certs, first, deadlines);
+            (findings, bundle_reports(certs, first, settings.now))
+        });
     let mut parts = parts.into_iter();
     let (mut findings, mut chain) = parts.next().unwrap_or_default();
     for (part_findings, part_chain) in parts {

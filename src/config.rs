@@ -122,9 +122,10 @@ impl Env {
         use std::io::IsTerminal;
         let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
         Env {
+            // As rustls-native-certs reads them: set but empty still counts.
             system_store: SystemStoreEnv {
-                cert_file: non_empty("SSL_CERT_FILE").map(PathBuf::from),
-                cert_dir: non_empty("SSL_CERT_DIR").map(PathBuf::from),
+                cert_file: std::env::var_os("SSL_CERT_FILE").map(PathBuf::from),
+                cert_dir: std::env::var_os("SSL_CERT_DIR").map(PathBuf::from),
             },
             no_color: non_empty("NO_COLOR").is_some(),
             clients: crate::clients::ClientEnv {

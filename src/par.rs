@@ -1,23 +1,28 @@
 //! Order-keeping work on every core, for inputs large enough to be worth a thread (bundles of
 //! thousands of certificates). Small inputs stay on the calling thread.
 
-/// Below this many items the work is not split.
-const MIN_ITEMS_TO_SPLIT: usize = 256;
+/// Below this many items the work is not split: a thread costs more than cheap items.
+pub const MANY_ITEMS: usize = 256;
 
-/// How many consecutive parts `len` items are cut into.
-fn part_len(len: usize) -> usize {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if len < MIN_ITEMS_TO_SPLIT || threads < 2 {
-        len.max(1)
-    } else {
-        len.div_ceil(threads)
+/// How long each of the consecutive parts `len` items are cut into, when fewer than `split_from`
+/// items are not worth a thread.
+fn part_len(len: usize, split_from: usize) -> usize {
+    if len < split_from.max(2) {
+        return len.max(1);
     }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    len.div_ceil(threads.max(1))
 }
 
 /// Runs `work` on consecutive parts of `items`, the first on the calling thread, and returns the
-/// results in order. `work` is told where its part starts in `items`.
-pub fn map_parts<T: Sync, R: Send>(items: &[T], work: impl Fn(usize, &[T]) -> R + Sync) -> Vec<R> {
-    let size = part_len(items.len());
+/// results in order; `split_from` items or more are spread over every core. `work` is told where
+/// its part starts in `items`.
+pub fn map_parts<T: Sync, R: Send>(
+    items: &[T],
+    split_from: usize,
+    work: impl Fn(usize, &[T]) -> R + Sync,
+) -> Vec<R> {
+    let size = part_len(items.len(), split_from);
     let mut parts = items.chunks(size).enumerate();
     let Some((_, first)) = parts.next() else {
         return vec![work(0, items)];
@@ -36,9 +41,10 @@ pub fn map_parts<T: Sync, R: Send>(items: &[T], work: impl Fn(usize, &[T]) -> R 
 /// As [`map_parts`], moving the items into `work`.
 pub fn map_owned_parts<T: Send, R: Send>(
     mut items: Vec<T>,
+    split_from: usize,
     work: impl Fn(usize, Vec<T>) -> R + Sync,
 ) -> Vec<R> {
-    let size = part_len(items.len());
+    let size = part_len(items.len(), split_from);
     let mut rest = Vec::new();
     while items.len() > size {
         let start = (items.len() - 1) / size * size;
@@ -72,7 +78,7 @@ mod tests {
     fn parts_keep_order_and_offsets() {
         for len in [0, 1, 255, 256, 1001] {
             let items: Vec<usize> = (0..len).collect();
-            let borrowed: Vec<usize> = map_parts(&items, |start, part| {
+            let borrowed: Vec<usize> = map_parts(&items, MANY_ITEMS, |start, part| {
                 part.iter()
                     .enumerate()
                     .map(|(i, v)| {
@@ -83,7 +89,7 @@ mod tests {
             })
             .concat();
             assert_eq!(borrowed, items);
-            let owned: Vec<usize> = map_owned_parts(items.clone(), |start, part| {
+            let owned: Vec<usize> = map_owned_parts(items.clone(), MANY_ITEMS, |start, part| {
                 assert!(part.first().is_none_or(|v| *v == start));
                 part
             })

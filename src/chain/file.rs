@@ -275,7 +275,8 @@ fn load_pem<T: Send>(body: &[u8], make: &MakeCert<'_, T>) -> Loaded<T> {
         }
         out
     };
-    let mut parts = crate::par::map_parts(&blocks, |_, part| decode(part)).into_iter();
+    let mut parts =
+        crate::par::map_parts(&blocks, crate::par::MANY_ITEMS, |_, part| decode(part)).into_iter();
     let mut loaded = parts.next().unwrap_or_default();
     loaded
         .certs
