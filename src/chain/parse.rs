@@ -119,15 +119,7 @@ fn summary_fields(der: &[u8]) -> Result<CertSummary, String> {
     for ext in tbs.extensions() {
         if ext.oid == OID_X509_EXT_SUBJECT_ALT_NAME {
             if let Ok((_, san)) = SubjectAlternativeName::from_der(ext.value) {
-                for name in &san.general_names {
-                    match name {
-                        GeneralName::DNSName(dns) => summary.dns_names.push(dns.to_string()),
-                        GeneralName::IPAddress(bytes) => {
-                            summary.ip_addresses.push(ip_string(bytes))
-                        }
-                        _ => {}
-                    }
-                }
+                san_names(&san, &mut summary.dns_names, &mut summary.ip_addresses);
             }
         } else if ext.oid == OID_X509_EXT_BASIC_CONSTRAINTS {
             if let Ok((_, bc)) = BasicConstraints::from_der(ext.value) {
@@ -217,13 +209,7 @@ fn parse_fields(der: &[u8]) -> Result<CertInfo, String> {
         match ext.parsed_extension() {
             ParsedExtension::SubjectAlternativeName(san) => {
                 info.has_san = true;
-                for name in &san.general_names {
-                    match name {
-                        GeneralName::DNSName(dns) => info.dns_names.push(dns.to_string()),
-                        GeneralName::IPAddress(bytes) => info.ip_addresses.push(ip_string(bytes)),
-                        _ => {}
-                    }
-                }
+                san_names(san, &mut info.dns_names, &mut info.ip_addresses);
             }
             ParsedExtension::BasicConstraints(bc) => {
                 info.has_basic_constraints = true;
@@ -459,6 +445,17 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
         algorithm,
         bits,
         curve: None,
+    }
+}
+
+/// The DNS names and IP addresses of a subjectAltName, in order.
+fn san_names(san: &SubjectAlternativeName<'_>, dns: &mut Vec<String>, ips: &mut Vec<String>) {
+    for name in &san.general_names {
+        match name {
+            GeneralName::DNSName(name) => dns.push(name.to_string()),
+            GeneralName::IPAddress(bytes) => ips.push(ip_string(bytes)),
+            _ => {}
+        }
     }
 }
 
