@@ -4,38 +4,37 @@
 /// Below this many items the work is not split: a thread costs more than cheap items.
 pub const MANY_ITEMS: usize = 256;
 
-/// How long each of the consecutive parts `len` items are cut into, when fewer than `split_from`
-/// items are not worth a thread.
-fn part_len(len: usize, split_from: usize) -> usize {
+/// Parts handed out per thread: enough that a thread slowed by the rest of the machine (or by
+/// costlier items) leaves its share to the others, few enough that a part's set-up is noise.
+const PARTS_PER_THREAD: usize = 3;
+
+/// The number of threads and the part length for `len` items; one thread and one part when
+/// fewer than `split_from` items are not worth a thread.
+fn plan(len: usize, split_from: usize) -> (usize, usize) {
     if len < split_from.max(2) {
-        return len.max(1);
+        return (1, len.max(1));
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    len.div_ceil(threads.max(1))
+    if threads < 2 {
+        return (1, len);
+    }
+    (threads, len.div_ceil(threads * PARTS_PER_THREAD))
 }
 
-/// Runs `work` on consecutive parts of `items`, the first on the calling thread, and returns the
-/// results in order; `split_from` items or more are spread over every core. `work` is told where
-/// its part starts in `items`.
+/// Runs `work` on consecutive parts of `items` and returns the results in order; `split_from`
+/// items or more are spread over every core, each thread taking the next part as it finishes
+/// one. `work` is told where its part starts in `items`.
 pub fn map_parts<T: Sync, R: Send>(
     items: &[T],
     split_from: usize,
     work: impl Fn(usize, &[T]) -> R + Sync,
 ) -> Vec<R> {
-    let size = part_len(items.len(), split_from);
-    let mut parts = items.chunks(size).enumerate();
-    let Some((_, first)) = parts.next() else {
+    let (threads, size) = plan(items.len(), split_from);
+    if threads == 1 {
         return vec![work(0, items)];
-    };
-    std::thread::scope(|scope| {
-        let work = &work;
-        let spawned: Vec<_> = parts
-            .map(|(i, part)| scope.spawn(move || work(i * size, part)))
-            .collect();
-        let mut out = vec![work(0, first)];
-        out.extend(spawned.into_iter().map(join));
-        out
-    })
+    }
+    let parts: Vec<&[T]> = items.chunks(size).collect();
+    run_queue(threads, parts.len(), |i| work(i * size, parts[i]))
 }
 
 /// As [`map_parts`], moving the items into `work`.
@@ -44,23 +43,54 @@ pub fn map_owned_parts<T: Send, R: Send>(
     split_from: usize,
     work: impl Fn(usize, Vec<T>) -> R + Sync,
 ) -> Vec<R> {
-    let size = part_len(items.len(), split_from);
-    let mut rest = Vec::new();
+    let (threads, size) = plan(items.len(), split_from);
+    if threads == 1 {
+        return vec![work(0, items)];
+    }
+    let mut parts = Vec::with_capacity(items.len().div_ceil(size));
     while items.len() > size {
         let start = (items.len() - 1) / size * size;
-        rest.push((start, items.split_off(start)));
+        parts.push(std::sync::Mutex::new(items.split_off(start)));
     }
-    rest.reverse();
-    std::thread::scope(|scope| {
-        let work = &work;
-        let spawned: Vec<_> = rest
-            .into_iter()
-            .map(|(start, part)| scope.spawn(move || work(start, part)))
-            .collect();
-        let mut out = vec![work(0, items)];
-        out.extend(spawned.into_iter().map(join));
-        out
+    parts.push(std::sync::Mutex::new(items));
+    parts.reverse();
+    run_queue(threads, parts.len(), |i| {
+        // Each part is taken exactly once, so its lock is never contended or poisoned.
+        let part = match parts[i].lock() {
+            Ok(mut part) => std::mem::take(&mut *part),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        };
+        work(i * size, part)
     })
+}
+
+/// Runs `job(0..count)` on `threads` threads (the calling one included), each taking the next
+/// index from a shared counter, and returns the results by index.
+fn run_queue<R: Send>(threads: usize, count: usize, job: impl Fn(usize) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let drain = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= count {
+                return done;
+            }
+            done.push((i, job(i)));
+        }
+    };
+    let mut done = std::thread::scope(|scope| {
+        let spawned: Vec<_> = (1..threads.min(count))
+            .map(|_| scope.spawn(drain))
+            .collect();
+        let mut done = drain();
+        for handle in spawned {
+            done.extend(join(handle));
+        }
+        done
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// A worker's result; a panic in a worker is a bug and carries on in the caller.

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::chain::{BundleCert, CertInfo, Chain, ChainCert, KeyInfo};
+use crate::chain::{BundleCert, CertInfo, Chain, ChainCert, Fingerprint, KeyInfo, Name};
 use crate::diagnose::text::date;
 use crate::diagnose::{Diagnosis, Finding, FindingCode, Scope, Severity};
 use crate::trust::{StoreKind, TrustStore};
@@ -71,7 +71,7 @@ pub struct TlsReport {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyReport {
     /// `RSA`, `EC`, `Ed25519`...
-    pub algorithm: String,
+    pub algorithm: Name,
     /// Key size in bits.
     pub bits: u32,
 }
@@ -105,11 +105,38 @@ pub struct CertReport {
     /// The public key.
     pub key: KeyReport,
     /// e.g. `sha256WithRSAEncryption`.
-    pub signature_algorithm: String,
+    pub signature_algorithm: Name,
     /// SHA-256 fingerprint of the DER, hex.
-    pub sha256: String,
+    pub sha256: Fingerprint,
     /// Why the certificate could not be parsed (certcheck addition; null when it parsed).
     pub parse_error: Option<String>,
+}
+
+/// A fingerprint is 64 lower-case hex digits in JSON.
+impl Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fingerprint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        let digit = |c: u8| char::from(c).to_digit(16);
+        let mut out = [0u8; 32];
+        if text.len() != 64 {
+            return Err(serde::de::Error::custom(
+                "a SHA-256 fingerprint has 64 hex digits",
+            ));
+        }
+        for (byte, pair) in out.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
+            match (digit(pair[0]), digit(pair[1])) {
+                (Some(high), Some(low)) => *byte = (high * 16 + low) as u8,
+                _ => return Err(serde::de::Error::custom("a fingerprint is written in hex")),
+            }
+        }
+        Ok(Fingerprint(out))
+    }
 }
 
 /// One store's verdict.
@@ -219,7 +246,7 @@ pub fn chain_reports(chain: &Chain, now: OffsetDateTime) -> Vec<CertReport> {
         .map(|(index, cert)| match cert {
             ChainCert::Parsed(info) => cert_report(index, info, now),
             ChainCert::Unparsable { sha256, error, .. } => {
-                unparsable_report(index, sha256.clone(), error.clone())
+                unparsable_report(index, *sha256, error.clone())
             }
         })
         .collect()
@@ -262,7 +289,7 @@ pub fn bundle_reports(
         .collect()
 }
 
-fn unparsable_report(index: usize, sha256: String, error: String) -> CertReport {
+fn unparsable_report(index: usize, sha256: Fingerprint, error: String) -> CertReport {
     CertReport {
         index,
         subject: String::new(),
@@ -276,10 +303,10 @@ fn unparsable_report(index: usize, sha256: String, error: String) -> CertReport 
         is_ca: false,
         self_signed: false,
         key: KeyReport {
-            algorithm: String::new(),
+            algorithm: Name::Borrowed(""),
             bits: 0,
         },
-        signature_algorithm: String::new(),
+        signature_algorithm: Name::Borrowed(""),
         sha256,
         parse_error: Some(error),
     }
@@ -288,7 +315,7 @@ fn unparsable_report(index: usize, sha256: String, error: String) -> CertReport 
 fn key_report(key: &KeyInfo) -> KeyReport {
     KeyReport {
         algorithm: match &key.curve {
-            Some(_) => "EC".into(),
+            Some(_) => Name::Borrowed("EC"),
             None => key.algorithm.clone(),
         },
         bits: key.bits,
@@ -310,7 +337,7 @@ fn cert_report(index: usize, info: &CertInfo, now: OffsetDateTime) -> CertReport
         self_signed: info.self_signed,
         key: key_report(&info.key),
         signature_algorithm: info.signature_algorithm.clone(),
-        sha256: info.sha256.clone(),
+        sha256: info.sha256,
         parse_error: None,
     }
 }

@@ -451,3 +451,35 @@ fn a_broken_block_in_a_bundle_is_named_and_the_rest_used() {
     );
     assert_eq!(report.results[0].chain.len(), 2);
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    // `certcheck inspect --each --json big.pem | head -1`: the closed pipe is not an error. Every
+    // certificate has expired by then, so each format writes far more than a pipe holds.
+    use std::io::Read;
+    let s = setup();
+    let bundle = pem(&s.leaf.der).repeat(400);
+    let path = write(s.env.dir.path(), "big.pem", bundle);
+    for format in ["--json", "--jsonl", "--verbose"] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("certcheck"))
+            .args(["--at", "2099-01-01T00:00:00Z", "inspect", "--each", format])
+            .arg(&path)
+            .env_remove("SSL_CERT_FILE")
+            .env_remove("SSL_CERT_DIR")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn certcheck");
+        let mut stdout = child.stdout.take().expect("stdout");
+        let mut first = [0u8; 64];
+        stdout.read_exact(&mut first).expect("some output");
+        drop(stdout);
+        let out = child.wait_with_output().expect("certcheck ends");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "",
+            "{format}: nothing on stderr"
+        );
+        assert!(out.status.success(), "{format}: {:?}", out.status);
+    }
+}

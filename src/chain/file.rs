@@ -16,8 +16,32 @@ const MAP_FILE_BYTES: u64 = 1024 * 1024;
 pub struct LoadedCert {
     /// The DER bytes.
     pub der: Vec<u8>,
-    /// Where it was, e.g. `PEM block 2 (line 31)` or `DER`.
-    pub position: String,
+    /// Where it was.
+    pub position: Position,
+}
+
+/// Where a certificate was found in its file. Kept as numbers and written only when a message
+/// needs it: `PEM block 2 (line 31)`, `DER`, `PKCS#7 (DER), certificate 3`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Position {
+    /// The PEM block's number and the line of its BEGIN; `None` in a DER file.
+    pub pem_block: Option<(usize, usize)>,
+    /// The certificate's place (from 1) inside a PKCS#7 structure.
+    pub pkcs7_member: Option<usize>,
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.pem_block, self.pkcs7_member) {
+            (Some((number, line)), _) => write!(f, "PEM block {number} (line {line})")?,
+            (None, Some(_)) => f.write_str("PKCS#7 (DER)")?,
+            (None, None) => f.write_str("DER")?,
+        }
+        match self.pkcs7_member {
+            Some(member) => write!(f, ", certificate {member}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Something in a file that is not a usable certificate, where it is and why.
@@ -165,7 +189,7 @@ pub fn load_bytes_with<T: Send>(bytes: &[u8], make: &MakeCert<'_, T>) -> Result<
                 certs: loaded.certs.into_iter().map(make).collect(),
                 problems: loaded.problems,
             },
-            Err(der_error) => match load_pkcs7(body, "PKCS#7 (DER)") {
+            Err(der_error) => match load_pkcs7(body, Position::default()) {
                 Ok(certs) if !certs.is_empty() => Loaded {
                     certs: certs.into_iter().map(make).collect(),
                     problems: Vec::new(),
@@ -225,7 +249,7 @@ fn load_der(body: &[u8]) -> Result<LoadedFile, String> {
             let mut loaded = LoadedFile::default();
             loaded.certs.push(LoadedCert {
                 der: body[..used].to_vec(),
-                position: "DER".into(),
+                position: Position::default(),
             });
             if !rest.is_empty() {
                 loaded.problems.push(EntryProblem {
@@ -269,7 +293,10 @@ fn load_pem<T: Send>(body: &[u8], make: &MakeCert<'_, T>) -> Loaded<T> {
         };
         let mut scratch = Vec::new();
         for block in part {
-            let position = format!("PEM block {} (line {})", block.number, block.line);
+            let position = Position {
+                pem_block: Some((block.number, block.line)),
+                pkcs7_member: None,
+            };
             let section = (&*block.label, block.text);
             finish_block(&mut out, position, section, &mut scratch, make);
         }
@@ -379,14 +406,14 @@ fn decode_block(label: &str, pem_bytes: &[u8], scratch: &mut Vec<u8>) -> Result<
 
 fn finish_block<T>(
     loaded: &mut Loaded<T>,
-    position: String,
+    position: Position,
     (label, pem_text): (&str, &[u8]),
     scratch: &mut Vec<u8>,
     make: &MakeCert<'_, T>,
 ) {
     if label.contains("PRIVATE KEY") {
         loaded.problems.push(EntryProblem {
-            position,
+            position: position.to_string(),
             message: format!("a {label} is ignored (certcheck never reads or prints key material)"),
             private_key: true,
         });
@@ -394,21 +421,21 @@ fn finish_block<T>(
     }
     if label == "PKCS7" || label == "CMS" || label == "PKCS #7 SIGNED DATA" {
         match decode_block(label, pem_text, scratch) {
-            Ok(der) => match load_pkcs7(&der, &position) {
+            Ok(der) => match load_pkcs7(&der, position) {
                 Ok(certs) if certs.is_empty() => loaded.problems.push(EntryProblem {
-                    position,
+                    position: position.to_string(),
                     message: "the PKCS#7 structure holds no certificate".into(),
                     private_key: false,
                 }),
                 Ok(certs) => loaded.certs.extend(certs.into_iter().map(make)),
                 Err(message) => loaded.problems.push(EntryProblem {
-                    position,
+                    position: position.to_string(),
                     message,
                     private_key: false,
                 }),
             },
             Err(message) => loaded.problems.push(EntryProblem {
-                position,
+                position: position.to_string(),
                 message,
                 private_key: false,
             }),
@@ -417,7 +444,7 @@ fn finish_block<T>(
     }
     if label != "CERTIFICATE" && label != "TRUSTED CERTIFICATE" && label != "X509 CERTIFICATE" {
         loaded.problems.push(EntryProblem {
-            position,
+            position: position.to_string(),
             message: format!("a '{label}' block is not a certificate and is ignored"),
             private_key: false,
         });
@@ -434,7 +461,7 @@ fn finish_block<T>(
                     loaded.certs.push(make(LoadedCert { der, position }))
                 }
                 Some(len) if der.first() == Some(&0x30) => loaded.problems.push(EntryProblem {
-                    position,
+                    position: position.to_string(),
                     message: format!(
                         "the certificate's DER is truncated: it announces {len} bytes, the block holds {}",
                         der.len()
@@ -442,14 +469,14 @@ fn finish_block<T>(
                     private_key: false,
                 }),
                 _ => loaded.problems.push(EntryProblem {
-                    position,
+                    position: position.to_string(),
                     message: "not a DER certificate (it does not start with a SEQUENCE)".into(),
                     private_key: false,
                 }),
             }
         }
         Err(message) => loaded.problems.push(EntryProblem {
-            position,
+            position: position.to_string(),
             message,
             private_key: false,
         }),
@@ -460,7 +487,7 @@ fn finish_block<T>(
 ///
 /// A SET OF has no order, so the leaf is the certificate that issued none of the others (an end
 /// entity when there is one), followed by its issuers in path order, then anything unrelated.
-fn load_pkcs7(der: &[u8], position: &str) -> Result<Vec<LoadedCert>, String> {
+fn load_pkcs7(der: &[u8], position: Position) -> Result<Vec<LoadedCert>, String> {
     use cms::cert::x509::der::{Decode, Encode};
     let info = cms::content_info::ContentInfo::from_der(der)
         .map_err(|e| format!("not a PKCS#7 structure ({e})"))?;
@@ -482,7 +509,10 @@ fn load_pkcs7(der: &[u8], position: &str) -> Result<Vec<LoadedCert>, String> {
         .enumerate()
         .map(|(i, der)| LoadedCert {
             der,
-            position: format!("{position}, certificate {}", i + 1),
+            position: Position {
+                pkcs7_member: Some(i + 1),
+                ..position
+            },
         })
         .collect())
 }

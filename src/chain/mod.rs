@@ -15,15 +15,40 @@ pub use parse::{parse_certificate, parse_chain, summarize_certificate};
 /// The most certificates analysed per chain; anything beyond is reported, not parsed.
 pub const MAX_CHAIN_CERTS: usize = 32;
 
+/// A name that is almost always one of a few known ones: those are not copied per certificate.
+pub type Name = std::borrow::Cow<'static, str>;
+
 /// The public key of a certificate, described for people.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyInfo {
     /// `RSA`, `EC`, `Ed25519`, `Ed448`, `DSA` or the OID of an unknown algorithm.
-    pub algorithm: String,
+    pub algorithm: Name,
     /// Key size in bits (0 when unknown).
     pub bits: u32,
     /// The named curve for EC keys (`P-256`, `P-384`, `P-521` or an OID).
-    pub curve: Option<String>,
+    pub curve: Option<Name>,
+}
+
+/// The SHA-256 of a certificate's DER; written as lower-case hex.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl Fingerprint {
+    /// The fingerprint of `der`.
+    pub fn of(der: &[u8]) -> Fingerprint {
+        let mut out = [0; 32];
+        out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, der).as_ref());
+        Fingerprint(out)
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut text = [0; 64];
+        write_hex(&self.0, &mut text);
+        // Only ASCII hex digits were written.
+        f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?)
+    }
 }
 
 /// A permitted or excluded subtree of a name-constraints extension, in text form.
@@ -86,11 +111,11 @@ pub struct CertInfo {
     /// Raw DER of the SubjectPublicKeyInfo.
     pub spki_der: Vec<u8>,
     /// Signature algorithm name, e.g. `sha256WithRSAEncryption`.
-    pub signature_algorithm: String,
+    pub signature_algorithm: Name,
     /// Signature algorithm OID, dotted.
     pub signature_algorithm_oid: String,
-    /// SHA-256 of the DER, lower-case hex.
-    pub sha256: String,
+    /// SHA-256 of the DER.
+    pub sha256: Fingerprint,
     /// keyUsage bits by name (`digitalSignature`, `keyCertSign`, ...), `None` without the extension.
     pub key_usage: Option<Vec<String>>,
     /// extendedKeyUsage purposes by name (`serverAuth`, or a dotted OID), `None` without the extension.
@@ -161,11 +186,11 @@ pub struct CertSummary {
     /// The subject public key.
     pub key: KeyInfo,
     /// Signature algorithm name, e.g. `sha256WithRSAEncryption`.
-    pub signature_algorithm: String,
-    /// Signature algorithm OID, dotted.
-    pub signature_algorithm_oid: String,
-    /// SHA-256 of the DER, lower-case hex.
-    pub sha256: String,
+    pub signature_algorithm: Name,
+    /// The weak hash the signature algorithm uses, if it is one (`SHA-1 with RSA`).
+    pub weak_signature: Option<&'static str>,
+    /// SHA-256 of the DER.
+    pub sha256: Fingerprint,
 }
 
 /// One certificate of a bundle: summarised, or the reason it could not be parsed.
@@ -176,7 +201,7 @@ pub enum BundleCert {
     /// x509-parser rejected it.
     Unparsable {
         /// SHA-256 of the DER.
-        sha256: String,
+        sha256: Fingerprint,
         /// Why parsing failed.
         error: String,
     },
@@ -202,7 +227,7 @@ pub enum ChainCert {
         /// The bytes as presented.
         der: Vec<u8>,
         /// SHA-256 of `der`.
-        sha256: String,
+        sha256: Fingerprint,
         /// Why parsing failed.
         error: String,
     },
@@ -260,13 +285,18 @@ impl Chain {
 
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
+    let mut out = vec![0; bytes.len() * 2];
+    write_hex(bytes, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the lower-case hex of `bytes` into the first `2 * bytes.len()` bytes of `out`.
+fn write_hex(bytes: &[u8], out: &mut [u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    for (b, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0x0f)];
     }
-    out
 }
 
 /// Colon-separated upper-case hex, the form OpenSSL prints key identifiers in.
@@ -276,9 +306,4 @@ pub fn colon_hex(hex: &str) -> String {
         .map(|pair| String::from_utf8_lossy(pair).to_uppercase())
         .collect::<Vec<_>>()
         .join(":")
-}
-
-/// SHA-256 of bytes in lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }

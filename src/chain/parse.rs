@@ -21,8 +21,8 @@ use x509_parser::public_key::PublicKey;
 
 use super::signature::{SigCheck, verify_cert_signature};
 use super::{
-    BundleCert, CertInfo, CertSummary, Chain, ChainCert, ExtensionInfo, KeyInfo, MAX_CHAIN_CERTS,
-    NameConstraintsInfo, hex, sha256_hex,
+    BundleCert, CertInfo, CertSummary, Chain, ChainCert, ExtensionInfo, Fingerprint, KeyInfo,
+    MAX_CHAIN_CERTS, Name, NameConstraintsInfo, hex,
 };
 
 /// At most this many certificates beyond the analysed ones are kept for path building.
@@ -38,7 +38,7 @@ pub fn parse_chain<D: AsRef<[u8]>>(ders: &[D]) -> Chain {
             Ok(info) => ChainCert::Parsed(Box::new(info)),
             Err(error) => ChainCert::Unparsable {
                 der: der.as_ref().to_vec(),
-                sha256: sha256_hex(der.as_ref()),
+                sha256: Fingerprint::of(der.as_ref()),
                 error,
             },
         })
@@ -88,7 +88,7 @@ pub fn summarize_certificate(der: &[u8]) -> BundleCert {
     match summary_fields(der) {
         Ok(summary) => BundleCert::Parsed(Box::new(summary)),
         Err(error) => BundleCert::Unparsable {
-            sha256: sha256_hex(der),
+            sha256: Fingerprint::of(der),
             error,
         },
     }
@@ -97,8 +97,10 @@ pub fn summarize_certificate(der: &[u8]) -> BundleCert {
 fn summary_fields(der: &[u8]) -> Result<CertSummary, String> {
     let cert = parse_x509(der, false)?;
     let tbs = &cert.tbs_certificate;
-    let (signature_algorithm, signature_algorithm_oid) =
-        algorithm_names(&cert.signature_algorithm.algorithm);
+    let (signature_algorithm, weak_signature) =
+        with_algorithm(&cert.signature_algorithm.algorithm, |a| {
+            (a.name.clone(), a.weak)
+        });
     let mut summary = CertSummary {
         subject: name_string(tbs.subject()),
         issuer: name_string(tbs.issuer()),
@@ -111,8 +113,8 @@ fn summary_fields(der: &[u8]) -> Result<CertSummary, String> {
         self_issued: false,
         key: key_info(&cert),
         signature_algorithm,
-        signature_algorithm_oid,
-        sha256: sha256_hex(der),
+        weak_signature,
+        sha256: Fingerprint::of(der),
     };
     let (mut subject_key_id, mut authority_key_id) = (None, None);
     // A value that does not decode is skipped, as the deep parse records it as a parse error.
@@ -176,7 +178,7 @@ fn parse_fields(der: &[u8]) -> Result<CertInfo, String> {
         spki_der: tbs.subject_pki.raw.to_vec(),
         signature_algorithm,
         signature_algorithm_oid,
-        sha256: sha256_hex(der),
+        sha256: Fingerprint::of(der),
         key_usage: None,
         ext_key_usage: None,
         subject_key_id: None,
@@ -303,23 +305,52 @@ fn parse_fields(der: &[u8]) -> Result<CertInfo, String> {
     Ok(info)
 }
 
-/// The name and dotted form of a signature algorithm's OID. A bundle repeats a handful of
+/// What certcheck says of a signature algorithm: its name, dotted OID and weak hash if any.
+#[derive(Clone)]
+struct Algorithm {
+    name: Name,
+    dotted: String,
+    weak: Option<&'static str>,
+}
+
+/// Calls `with` on what is known of a signature algorithm. A bundle repeats a handful of
 /// algorithms thousands of times and writing an OID out is slow, so each thread keeps the last few.
-fn algorithm_names(oid: &Oid<'_>) -> (String, String) {
+fn with_algorithm<R>(oid: &Oid<'_>, with: impl FnOnce(&Algorithm) -> R) -> R {
     thread_local! {
-        static SEEN: std::cell::RefCell<Vec<(Vec<u8>, String, String)>> =
+        static SEEN: std::cell::RefCell<Vec<(Vec<u8>, Algorithm)>> =
             const { std::cell::RefCell::new(Vec::new()) };
     }
     SEEN.with_borrow_mut(|seen| {
-        if let Some((_, name, dotted)) = seen.iter().find(|(raw, _, _)| raw == oid.as_bytes()) {
-            return (name.clone(), dotted.clone());
+        if let Some((_, known)) = seen.iter().find(|(raw, _)| raw == oid.as_bytes()) {
+            return with(known);
         }
-        let (name, dotted) = (oid_name(oid), oid.to_id_string());
+        let dotted = oid.to_id_string();
+        let algorithm = Algorithm {
+            name: static_oid_name(oid),
+            weak: super::signature::weak_signature(&dotted),
+            dotted,
+        };
+        let out = with(&algorithm);
         if seen.len() < 8 {
-            seen.push((oid.as_bytes().to_vec(), name.clone(), dotted.clone()));
+            seen.push((oid.as_bytes().to_vec(), algorithm));
         }
-        (name, dotted)
+        out
     })
+}
+
+/// The name and dotted form of a signature algorithm's OID.
+fn algorithm_names(oid: &Oid<'_>) -> (Name, String) {
+    with_algorithm(oid, |a| (a.name.clone(), a.dotted.clone()))
+}
+
+/// As [`oid_name`], without a copy of a registered name.
+fn static_oid_name(oid: &Oid<'_>) -> Name {
+    // The registry is keyed by OIDs that live for the whole program.
+    let owned = oid.to_owned();
+    oid_registry().get(&owned).map_or_else(
+        || owned.to_id_string().into(),
+        |entry| Name::Borrowed(entry.sn()),
+    )
 }
 
 /// The registered short name of an OID, or its dotted form.
@@ -406,15 +437,18 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
             .as_ref()
             .and_then(|p| p.as_oid().ok());
         let (curve, bits) = match curve_oid {
-            Some(oid) if oid == OID_EC_P256 => ("P-256".to_string(), 256),
-            Some(oid) if oid == OID_NIST_EC_P384 => ("P-384".to_string(), 384),
-            Some(oid) if oid == OID_NIST_EC_P521 => ("P-521".to_string(), 521),
+            Some(oid) if oid == OID_EC_P256 => (Name::Borrowed("P-256"), 256),
+            Some(oid) if oid == OID_NIST_EC_P384 => (Name::Borrowed("P-384"), 384),
+            Some(oid) if oid == OID_NIST_EC_P521 => (Name::Borrowed("P-521"), 521),
             Some(oid) => {
                 // Uncompressed point: 0x04 || X || Y, so the field size is half the rest.
                 let len = spki.subject_public_key.data.len();
-                (oid_name(&oid), (len.saturating_sub(1) / 2 * 8) as u32)
+                (
+                    static_oid_name(&oid),
+                    (len.saturating_sub(1) / 2 * 8) as u32,
+                )
             }
-            None => ("unknown curve".to_string(), 0),
+            None => (Name::Borrowed("unknown curve"), 0),
         };
         return KeyInfo {
             algorithm: "EC".into(),
@@ -438,8 +472,8 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
     }
     let bits = spki.parsed().map(|k| k.key_size() as u32).unwrap_or(0);
     let algorithm = match spki.parsed() {
-        Ok(PublicKey::DSA(_)) => "DSA".to_string(),
-        _ => oid_name(alg),
+        Ok(PublicKey::DSA(_)) => Name::Borrowed("DSA"),
+        _ => static_oid_name(alg),
     };
     KeyInfo {
         algorithm,

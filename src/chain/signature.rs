@@ -31,6 +31,25 @@ pub fn algorithm_supported(oid: &str) -> bool {
     SUPPORTED_SIGNATURES.contains(&oid)
 }
 
+/// Signature algorithms whose hash is broken, by OID, with the name people know them by.
+const WEAK_SIGNATURES: [(&str, &str); 7] = [
+    ("1.2.840.113549.1.1.2", "MD2 with RSA"),
+    ("1.2.840.113549.1.1.4", "MD5 with RSA"),
+    ("1.3.14.3.2.3", "MD5 with RSA"),
+    ("1.2.840.113549.1.1.5", "SHA-1 with RSA"),
+    ("1.3.14.3.2.29", "SHA-1 with RSA"),
+    ("1.2.840.10045.4.1", "ECDSA with SHA-1"),
+    ("1.2.840.10040.4.3", "DSA with SHA-1"),
+];
+
+/// The weak hash name of a signature algorithm OID, if it is one.
+pub fn weak_signature(oid: &str) -> Option<&'static str> {
+    WEAK_SIGNATURES
+        .iter()
+        .find(|(o, _)| *o == oid)
+        .map(|(_, name)| *name)
+}
+
 /// The outcome of one signature check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SigCheck {

@@ -4,26 +4,7 @@ use super::paths::anchor_info;
 use super::text::label;
 use super::{Context, Finding, FindingCode, STORES, Scope};
 use crate::chain::CertInfo;
-use crate::chain::signature::{SigCheck, verify_cert_signature};
-
-/// Signature algorithms whose hash is broken, by OID, with the name people know them by.
-const WEAK_SIGNATURES: [(&str, &str); 7] = [
-    ("1.2.840.113549.1.1.2", "MD2 with RSA"),
-    ("1.2.840.113549.1.1.4", "MD5 with RSA"),
-    ("1.3.14.3.2.3", "MD5 with RSA"),
-    ("1.2.840.113549.1.1.5", "SHA-1 with RSA"),
-    ("1.3.14.3.2.29", "SHA-1 with RSA"),
-    ("1.2.840.10045.4.1", "ECDSA with SHA-1"),
-    ("1.2.840.10040.4.3", "DSA with SHA-1"),
-];
-
-/// The weak hash name of a signature algorithm OID, if it is one.
-pub fn weak_signature(oid: &str) -> Option<&'static str> {
-    WEAK_SIGNATURES
-        .iter()
-        .find(|(o, _)| *o == oid)
-        .map(|(_, name)| *name)
-}
+use crate::chain::signature::{SigCheck, verify_cert_signature, weak_signature};
 
 /// A candidate issuer: where it is, its name and key.
 struct Candidate<'a> {
@@ -157,7 +138,7 @@ pub fn weak_signature_algorithms(ctx: &Context<'_>) -> Vec<Finding> {
 }
 
 fn key_is_weak(cert: &CertInfo) -> Option<String> {
-    match cert.key.algorithm.as_str() {
+    match &*cert.key.algorithm {
         "RSA" if cert.key.bits < 2048 => Some(format!("an RSA key of {} bits", cert.key.bits)),
         "EC" if cert.key.bits < 256 => Some(format!(
             "an EC key on {} ({} bits)",

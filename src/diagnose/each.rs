@@ -1,7 +1,6 @@
 //! `inspect --each`: every certificate on its own, with no path building: dates, key size and
 //! signature algorithm. For "which certificate in this bundle expires within N days".
 
-use super::crypto::weak_signature;
 use super::text::{date, label_subject, relative};
 use super::{Deadlines, Finding, FindingCode, Scope};
 use crate::chain::BundleCert;
@@ -58,7 +57,7 @@ pub fn each(certs: &[BundleCert], first: usize, deadlines: Deadlines) -> Vec<Fin
             finding.severity = severity;
             out.push(finding);
         }
-        let weak_key = match cert.key.algorithm.as_str() {
+        let weak_key = match &*cert.key.algorithm {
             "RSA" if cert.key.bits < 2048 => Some(format!("an RSA key of {} bits", cert.key.bits)),
             "EC" if cert.key.bits < 256 => Some(format!("an EC key of {} bits", cert.key.bits)),
             _ => None,
@@ -72,8 +71,7 @@ pub fn each(certs: &[BundleCert], first: usize, deadlines: Deadlines) -> Vec<Fin
                 "Replace it with a certificate for an RSA key of at least 2048 bits or an EC P-256 key.",
             ));
         }
-        let weak_signature = weak_signature(&cert.signature_algorithm_oid);
-        if let Some(weak) = weak_signature.filter(|_| !cert.self_issued) {
+        if let Some(weak) = cert.weak_signature.filter(|_| !cert.self_issued) {
             out.push(Finding::new(
                 FindingCode::WeakSignatureAlgorithm,
                 Some(index),

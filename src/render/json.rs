@@ -6,14 +6,19 @@ use crate::report::Report;
 
 /// Writes the report as pretty-printed JSON followed by a newline.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
-    out.write_all(b"\n")?;
+    // The serializer writes a few bytes at a time: a buffer it can reach without dynamic dispatch
+    // makes writing the megabytes of a large bundle's document several times faster.
+    let mut buffered = io::BufWriter::with_capacity(1 << 16, &mut *out);
+    serde_json::to_writer_pretty(&mut buffered, report).map_err(io::Error::from)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()?;
+    drop(buffered);
     out.flush()
 }
 
 /// Writes one result as a single line of JSON (`--jsonl`).
 pub fn write_line(result: &crate::report::TargetReport, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, result).map_err(io::Error::other)?;
+    serde_json::to_writer(&mut *out, result).map_err(io::Error::from)?;
     out.write_all(b"\n")?;
     out.flush()
 }

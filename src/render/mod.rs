@@ -62,7 +62,7 @@ pub fn render_stores(
 ) -> io::Result<()> {
     match format {
         Format::Json | Format::Jsonl => {
-            serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+            serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
             out.write_all(b"\n")?;
             out.flush()
         }
