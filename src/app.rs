@@ -611,19 +611,15 @@ fn inspect_each(path: &Path, target: String, settings: &Settings) -> TargetRepor
         .filter_map(|cert| cert.summary().map(|s| s.not_after))
         .min();
     let any_cert = !loaded.certs.is_empty();
-    // Findings and entries for thousands of certificates are made on every core.
+    // Findings for thousands of certificates are made on every core; the entries are moves
+    // into one list, cheaper on one thread than as parts joined afterwards.
     let deadlines = settings.deadlines();
-    let parts =
-        crate::par::map_owned_parts(loaded.certs, crate::par::MANY_ITEMS, |first, certs| {
-            let findings = crate::diagnose::each::each(&certs, first, deadlines);
-            (findings, bundle_reports(certs, first, settings.now))
-        });
-    let mut parts = parts.into_iter();
-    let (mut findings, mut chain) = parts.next().unwrap_or_default();
-    for (part_findings, part_chain) in parts {
-        findings.extend(part_findings);
-        chain.extend(part_chain);
-    }
+    let mut findings =
+        crate::par::map_parts(&loaded.certs, crate::par::MANY_ITEMS, |first, part| {
+            crate::diagnose::each::each(part, first, deadlines)
+        })
+        .concat();
+    let chain = bundle_reports(loaded.certs, settings.now);
     findings.extend(
         loaded
             .problems

@@ -37,33 +37,6 @@ pub fn map_parts<T: Sync, R: Send>(
     run_queue(threads, parts.len(), |i| work(i * size, parts[i]))
 }
 
-/// As [`map_parts`], moving the items into `work`.
-pub fn map_owned_parts<T: Send, R: Send>(
-    mut items: Vec<T>,
-    split_from: usize,
-    work: impl Fn(usize, Vec<T>) -> R + Sync,
-) -> Vec<R> {
-    let (threads, size) = plan(items.len(), split_from);
-    if threads == 1 {
-        return vec![work(0, items)];
-    }
-    let mut parts = Vec::with_capacity(items.len().div_ceil(size));
-    while items.len() > size {
-        let start = (items.len() - 1) / size * size;
-        parts.push(std::sync::Mutex::new(items.split_off(start)));
-    }
-    parts.push(std::sync::Mutex::new(items));
-    parts.reverse();
-    run_queue(threads, parts.len(), |i| {
-        // Each part is taken exactly once, so its lock is never contended or poisoned.
-        let part = match parts[i].lock() {
-            Ok(mut part) => std::mem::take(&mut *part),
-            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
-        };
-        work(i * size, part)
-    })
-}
-
 /// Runs `job(0..count)` on `threads` threads (the calling one included), each taking the next
 /// index from a shared counter, and returns the results by index.
 fn run_queue<R: Send>(threads: usize, count: usize, job: impl Fn(usize) -> R + Sync) -> Vec<R> {
@@ -119,12 +92,6 @@ mod tests {
             })
             .concat();
             assert_eq!(borrowed, items);
-            let owned: Vec<usize> = map_owned_parts(items.clone(), MANY_ITEMS, |start, part| {
-                assert!(part.first().is_none_or(|v| *v == start));
-                part
-            })
-            .concat();
-            assert_eq!(owned, items);
         }
     }
 }

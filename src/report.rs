@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::chain::{BundleCert, CertInfo, Chain, ChainCert, Fingerprint, KeyInfo, Name};
-use crate::diagnose::text::date;
+use crate::diagnose::text::{date, write_date};
 use crate::diagnose::{Diagnosis, Finding, FindingCode, Scope, Severity};
 use crate::trust::{StoreKind, TrustStore};
 
@@ -88,9 +88,9 @@ pub struct CertReport {
     /// Serial number, hex.
     pub serial: String,
     /// notBefore, RFC 3339.
-    pub not_before: String,
+    pub not_before: CertDate,
     /// notAfter, RFC 3339.
-    pub not_after: String,
+    pub not_after: CertDate,
     /// Whole days until notAfter, negative once expired.
     pub days_remaining: i64,
     /// subjectAltName DNS names.
@@ -110,6 +110,39 @@ pub struct CertReport {
     pub sha256: Fingerprint,
     /// Why the certificate could not be parsed (certcheck addition; null when it parsed).
     pub parse_error: Option<String>,
+}
+
+/// A certificate's notBefore or notAfter, written as RFC 3339 (`2026-10-01T00:00:00Z`) and empty
+/// for a certificate that could not be parsed. Kept as a time until the report is written, as a
+/// bundle of thousands is mostly shown in part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CertDate(pub Option<OffsetDateTime>);
+
+impl std::fmt::Display for CertDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(at) => write_date(at, f),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Serialize for CertDate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for CertDate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        if text.is_empty() {
+            return Ok(CertDate(None));
+        }
+        OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+            .map(|at| CertDate(Some(at)))
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// A fingerprint is 64 lower-case hex digits in JSON.
@@ -252,25 +285,20 @@ pub fn chain_reports(chain: &Chain, now: OffsetDateTime) -> Vec<CertReport> {
         .collect()
 }
 
-/// The chain entries of `inspect --each`, moving each summary into its entry; `certs` start at
-/// index `first`. `self_signed` is the summary's self-issued test there, as no signature is
+/// The chain entries of `inspect --each`, moving each summary into its entry. `self_signed` is the summary's self-issued test there, as no signature is
 /// checked without a path.
-pub fn bundle_reports(
-    certs: Vec<BundleCert>,
-    first: usize,
-    now: OffsetDateTime,
-) -> Vec<CertReport> {
+pub fn bundle_reports(certs: Vec<BundleCert>, now: OffsetDateTime) -> Vec<CertReport> {
     certs
         .into_iter()
-        .zip(first..)
-        .map(|(cert, index)| match cert {
+        .enumerate()
+        .map(|(index, cert)| match cert {
             BundleCert::Parsed(summary) => {
                 let summary = *summary;
                 CertReport {
                     index,
                     days_remaining: days_until(summary.not_after, now),
-                    not_before: date(summary.not_before),
-                    not_after: date(summary.not_after),
+                    not_before: CertDate(Some(summary.not_before)),
+                    not_after: CertDate(Some(summary.not_after)),
                     subject: summary.subject,
                     issuer: summary.issuer,
                     serial: summary.serial,
@@ -295,8 +323,8 @@ fn unparsable_report(index: usize, sha256: Fingerprint, error: String) -> CertRe
         subject: String::new(),
         issuer: String::new(),
         serial: String::new(),
-        not_before: String::new(),
-        not_after: String::new(),
+        not_before: CertDate(None),
+        not_after: CertDate(None),
         days_remaining: 0,
         dns_names: Vec::new(),
         ip_addresses: Vec::new(),
@@ -328,8 +356,8 @@ fn cert_report(index: usize, info: &CertInfo, now: OffsetDateTime) -> CertReport
         subject: info.subject.clone(),
         issuer: info.issuer.clone(),
         serial: info.serial.clone(),
-        not_before: date(info.not_before),
-        not_after: date(info.not_after),
+        not_before: CertDate(Some(info.not_before)),
+        not_after: CertDate(Some(info.not_after)),
         days_remaining: info.days_remaining(now),
         dns_names: info.dns_names.clone(),
         ip_addresses: info.ip_addresses.clone(),

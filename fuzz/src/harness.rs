@@ -151,7 +151,7 @@ pub fn file_input(data: &[u8]) {
     if let Ok(bundle) = load_bytes_with(data, &|cert| summarize_certificate(&cert.der)) {
         let settings = &fixture().settings;
         let _ = certcheck::diagnose::each::each(&bundle.certs, 0, settings.deadlines());
-        let _ = certcheck::report::bundle_reports(bundle.certs, 0, settings.now);
+        let _ = certcheck::report::bundle_reports(bundle.certs, settings.now);
     }
     render_all(results);
 }

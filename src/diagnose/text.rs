@@ -18,11 +18,22 @@ pub fn label_subject(index: usize, subject: &str) -> String {
 
 /// RFC 3339 in UTC, e.g. `2026-10-01T00:00:00Z`.
 pub fn date(at: OffsetDateTime) -> String {
+    let mut out = String::with_capacity(20);
+    // Writing into a String cannot fail.
+    let _ = write_date(at, &mut out);
+    out
+}
+
+/// Writes what [`date`] returns without building a string.
+pub fn write_date(at: OffsetDateTime, out: &mut impl std::fmt::Write) -> std::fmt::Result {
     let utc = at.to_offset(time::UtcOffset::UTC);
     // Certificate times are whole seconds in years 0-9999: written digit by digit, as a general
     // formatter is much of the cost of listing a bundle of thousands.
     if utc.nanosecond() != 0 || !(0..=9999).contains(&utc.year()) {
-        return utc.format(&Rfc3339).unwrap_or_else(|_| at.to_string());
+        return match utc.format(&Rfc3339) {
+            Ok(text) => out.write_str(&text),
+            Err(_) => write!(out, "{at}"),
+        };
     }
     let year = utc.year().unsigned_abs();
     let fields = [
@@ -34,14 +45,12 @@ pub fn date(at: OffsetDateTime) -> String {
         (u32::from(utc.minute()), ":"),
         (u32::from(utc.second()), ":"),
     ];
-    let mut out = String::with_capacity(20);
     for (value, before) in fields {
-        out.push_str(before);
-        out.push(char::from(b'0' + (value / 10) as u8));
-        out.push(char::from(b'0' + (value % 10) as u8));
+        out.write_str(before)?;
+        out.write_char(char::from(b'0' + (value / 10) as u8))?;
+        out.write_char(char::from(b'0' + (value % 10) as u8))?;
     }
-    out.push('Z');
-    out
+    out.write_char('Z')
 }
 
 /// `58 days ago`, `in 3 days`, `today` style distance between `at` and `now`.
