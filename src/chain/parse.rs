@@ -409,7 +409,11 @@ fn plain_name_string(name: &x509_parser::x509::X509Name<'_>) -> Option<String> {
 
 /// Bit length of a big-endian RSA modulus, ignoring leading zero bytes.
 pub(crate) fn modulus_bits(modulus: &[u8]) -> u32 {
-    let trimmed: Vec<u8> = modulus.iter().copied().skip_while(|b| *b == 0).collect();
+    let start = modulus
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(modulus.len());
+    let trimmed = &modulus[start..];
     match trimmed.first() {
         Some(first) => (trimmed.len() as u32 - 1) * 8 + (8 - first.leading_zeros()),
         None => 0,
