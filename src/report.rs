@@ -509,3 +509,36 @@ pub struct ClientStoreSummary {
     /// Which store and why (the environment variables that decided it).
     pub store: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_fingerprints_are_strings_in_json_and_read_back() {
+        let at = time::macros::datetime!(2026-10-01 12:30:05 UTC);
+        let fingerprint = Fingerprint([0xab; 32]);
+        let parsed = unparsable_report(0, fingerprint, "bad".into());
+        let dated = CertReport {
+            not_before: CertDate(Some(at)),
+            not_after: CertDate(Some(at)),
+            ..parsed.clone()
+        };
+        let json = serde_json::to_value(&dated).expect("serialises");
+        assert_eq!(json["not_before"], "2026-10-01T12:30:05Z");
+        assert_eq!(json["sha256"], "ab".repeat(32));
+        assert_eq!(
+            serde_json::to_value(&parsed).expect("serialises")["not_after"],
+            ""
+        );
+        for report in [dated, parsed] {
+            let text = serde_json::to_string(&report).expect("serialises");
+            let back: CertReport = serde_json::from_str(&text).expect("reads back");
+            assert_eq!(back, report);
+        }
+        let short = serde_json::from_str::<Fingerprint>("\"abcd\"");
+        assert!(short.is_err());
+        let not_hex = serde_json::from_str::<Fingerprint>(&format!("\"{}\"", "zz".repeat(32)));
+        assert!(not_hex.is_err());
+    }
+}

@@ -570,6 +570,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn positions_read_as_before() {
+        let pem = Position {
+            pem_block: Some((2, 31)),
+            pkcs7_member: None,
+        };
+        assert_eq!(pem.to_string(), "PEM block 2 (line 31)");
+        let member = Position {
+            pkcs7_member: Some(3),
+            ..pem
+        };
+        assert_eq!(member.to_string(), "PEM block 2 (line 31), certificate 3");
+        assert_eq!(Position::default().to_string(), "DER");
+        let der_member = Position {
+            pem_block: None,
+            pkcs7_member: Some(1),
+        };
+        assert_eq!(der_member.to_string(), "PKCS#7 (DER), certificate 1");
+    }
+
+    #[test]
     fn rejects_empty_garbage_and_certificate_free_pem() {
         assert_eq!(load_bytes(b"").unwrap_err(), "is empty");
         assert!(
