@@ -148,7 +148,7 @@ impl<'de> Deserialize<'de> for CertDate {
 /// A fingerprint is 64 lower-case hex digits in JSON.
 impl Serialize for Fingerprint {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        self.with_hex(|hex| serializer.serialize_str(hex))
     }
 }
 

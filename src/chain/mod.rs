@@ -42,12 +42,19 @@ impl Fingerprint {
     }
 }
 
-impl std::fmt::Display for Fingerprint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Fingerprint {
+    /// Calls `with` on the lower-case hex, written on the stack.
+    pub fn with_hex<R>(&self, with: impl FnOnce(&str) -> R) -> R {
         let mut text = [0; 64];
         write_hex(&self.0, &mut text);
         // Only ASCII hex digits were written.
-        f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?)
+        with(std::str::from_utf8(&text).unwrap_or_default())
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.with_hex(|hex| f.write_str(hex))
     }
 }
 

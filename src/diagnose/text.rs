@@ -58,6 +58,8 @@ pub fn relative(at: OffsetDateTime, now: OffsetDateTime) -> String {
     let days = (at - now).whole_days();
     let hours = (at - now).whole_hours();
     match days {
+        0 if hours == 1 => "in 1 hour".into(),
+        0 if hours == -1 => "1 hour ago".into(),
         0 if hours > 0 => format!("in {hours} hours"),
         0 if hours < 0 => format!("{} hours ago", -hours),
         0 if at < now => "less than an hour ago".into(),
@@ -153,6 +155,26 @@ pub fn generic_hint(code: FindingCode) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_times_read_as_english() {
+        let now = time::macros::datetime!(2026-11-28 12:00 UTC);
+        let cases = [
+            (time::Duration::minutes(-90), "1 hour ago"),
+            (time::Duration::minutes(90), "in 1 hour"),
+            (time::Duration::hours(-5), "5 hours ago"),
+            (time::Duration::hours(5), "in 5 hours"),
+            (time::Duration::minutes(-10), "less than an hour ago"),
+            (time::Duration::minutes(10), "in less than an hour"),
+            (time::Duration::hours(30), "in 1 day"),
+            (time::Duration::hours(-30), "1 day ago"),
+            (time::Duration::days(-58), "58 days ago"),
+            (time::Duration::days(3), "in 3 days"),
+        ];
+        for (offset, text) in cases {
+            assert_eq!(relative(now + offset, now), text, "{offset}");
+        }
+    }
 
     #[test]
     fn dates_match_the_rfc3339_formatter() {
