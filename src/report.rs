@@ -292,26 +292,23 @@ pub fn bundle_reports(certs: Vec<BundleCert>, now: OffsetDateTime) -> Vec<CertRe
         .into_iter()
         .enumerate()
         .map(|(index, cert)| match cert {
-            BundleCert::Parsed(summary) => {
-                let summary = *summary;
-                CertReport {
-                    index,
-                    days_remaining: days_until(summary.not_after, now),
-                    not_before: CertDate(Some(summary.not_before)),
-                    not_after: CertDate(Some(summary.not_after)),
-                    subject: summary.subject,
-                    issuer: summary.issuer,
-                    serial: summary.serial,
-                    dns_names: summary.dns_names,
-                    ip_addresses: summary.ip_addresses,
-                    is_ca: summary.is_ca,
-                    self_signed: summary.self_issued,
-                    key: key_report(&summary.key),
-                    signature_algorithm: summary.signature_algorithm,
-                    sha256: summary.sha256,
-                    parse_error: None,
-                }
-            }
+            BundleCert::Parsed(summary) => CertReport {
+                index,
+                days_remaining: days_until(summary.not_after, now),
+                not_before: CertDate(Some(summary.not_before)),
+                not_after: CertDate(Some(summary.not_after)),
+                subject: summary.subject,
+                issuer: summary.issuer,
+                serial: summary.serial,
+                dns_names: summary.dns_names,
+                ip_addresses: summary.ip_addresses,
+                is_ca: summary.is_ca,
+                self_signed: summary.self_issued,
+                key: key_report(&summary.key),
+                signature_algorithm: summary.signature_algorithm,
+                sha256: summary.sha256,
+                parse_error: None,
+            },
             BundleCert::Unparsable { sha256, error } => unparsable_report(index, sha256, error),
         })
         .collect()

@@ -201,10 +201,13 @@ pub struct CertSummary {
 }
 
 /// One certificate of a bundle: summarised, or the reason it could not be parsed.
+// Not boxed: thousands of these sit side by side, and a list of them the size of the report's
+// entries becomes that list in place (`report::bundle_reports`) instead of being copied.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum BundleCert {
-    /// Parsed successfully (boxed: bundles move thousands of these between threads).
-    Parsed(Box<CertSummary>),
+    /// Parsed successfully.
+    Parsed(CertSummary),
     /// x509-parser rejected it.
     Unparsable {
         /// SHA-256 of the DER.

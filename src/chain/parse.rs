@@ -86,7 +86,7 @@ fn parse_x509(der: &[u8], deep: bool) -> Result<X509Certificate<'_>, String> {
 /// decoded, and the same certificates parse or fail as with [`parse_certificate`].
 pub fn summarize_certificate(der: &[u8]) -> BundleCert {
     match summary_fields(der) {
-        Ok(summary) => BundleCert::Parsed(Box::new(summary)),
+        Ok(summary) => BundleCert::Parsed(summary),
         Err(error) => BundleCert::Unparsable {
             sha256: Fingerprint::of(der),
             error,
