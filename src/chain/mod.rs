@@ -40,9 +40,7 @@ impl Fingerprint {
         out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, der).as_ref());
         Fingerprint(out)
     }
-}
 
-impl Fingerprint {
     /// Calls `with` on the lower-case hex, written on the stack.
     pub fn with_hex<R>(&self, with: impl FnOnce(&str) -> R) -> R {
         let mut text = [0; 64];
