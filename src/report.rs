@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::chain::{BundleCert, CertInfo, Chain, ChainCert, Fingerprint, KeyInfo, Name};
+use crate::chain::{AlgorithmName, BundleCert, CertInfo, Chain, ChainCert, Fingerprint, KeyInfo};
 use crate::diagnose::text::{date, write_date};
 use crate::diagnose::{Diagnosis, Finding, FindingCode, Scope, Severity};
 use crate::trust::{StoreKind, TrustStore};
@@ -71,7 +71,7 @@ pub struct TlsReport {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyReport {
     /// `RSA`, `EC`, `Ed25519`...
-    pub algorithm: Name,
+    pub algorithm: AlgorithmName,
     /// Key size in bits.
     pub bits: u32,
 }
@@ -105,7 +105,7 @@ pub struct CertReport {
     /// The public key.
     pub key: KeyReport,
     /// e.g. `sha256WithRSAEncryption`.
-    pub signature_algorithm: Name,
+    pub signature_algorithm: AlgorithmName,
     /// SHA-256 fingerprint of the DER, hex.
     pub sha256: Fingerprint,
     /// Why the certificate could not be parsed (certcheck addition; null when it parsed).
@@ -328,10 +328,10 @@ fn unparsable_report(index: usize, sha256: Fingerprint, error: String) -> CertRe
         is_ca: false,
         self_signed: false,
         key: KeyReport {
-            algorithm: Name::Borrowed(""),
+            algorithm: AlgorithmName::Borrowed(""),
             bits: 0,
         },
-        signature_algorithm: Name::Borrowed(""),
+        signature_algorithm: AlgorithmName::Borrowed(""),
         sha256,
         parse_error: Some(error),
     }
@@ -340,7 +340,7 @@ fn unparsable_report(index: usize, sha256: Fingerprint, error: String) -> CertRe
 fn key_report(key: &KeyInfo) -> KeyReport {
     KeyReport {
         algorithm: match &key.curve {
-            Some(_) => Name::Borrowed("EC"),
+            Some(_) => AlgorithmName::Borrowed("EC"),
             None => key.algorithm.clone(),
         },
         bits: key.bits,

@@ -15,18 +15,19 @@ pub use parse::{parse_certificate, parse_chain, summarize_certificate};
 /// The most certificates analysed per chain; anything beyond is reported, not parsed.
 pub const MAX_CHAIN_CERTS: usize = 32;
 
-/// A name that is almost always one of a few known ones: those are not copied per certificate.
-pub type Name = std::borrow::Cow<'static, str>;
+/// The name of an algorithm or curve: almost always one of a few registered ones, which are not
+/// copied per certificate.
+pub type AlgorithmName = std::borrow::Cow<'static, str>;
 
 /// The public key of a certificate, described for people.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyInfo {
     /// `RSA`, `EC`, `Ed25519`, `Ed448`, `DSA` or the OID of an unknown algorithm.
-    pub algorithm: Name,
+    pub algorithm: AlgorithmName,
     /// Key size in bits (0 when unknown).
     pub bits: u32,
     /// The named curve for EC keys (`P-256`, `P-384`, `P-521` or an OID).
-    pub curve: Option<Name>,
+    pub curve: Option<AlgorithmName>,
 }
 
 /// The SHA-256 of a certificate's DER; written as lower-case hex.
@@ -116,7 +117,7 @@ pub struct CertInfo {
     /// Raw DER of the SubjectPublicKeyInfo.
     pub spki_der: Vec<u8>,
     /// Signature algorithm name, e.g. `sha256WithRSAEncryption`.
-    pub signature_algorithm: Name,
+    pub signature_algorithm: AlgorithmName,
     /// Signature algorithm OID, dotted.
     pub signature_algorithm_oid: String,
     /// SHA-256 of the DER.
@@ -191,7 +192,7 @@ pub struct CertSummary {
     /// The subject public key.
     pub key: KeyInfo,
     /// Signature algorithm name, e.g. `sha256WithRSAEncryption`.
-    pub signature_algorithm: Name,
+    pub signature_algorithm: AlgorithmName,
     /// The weak hash the signature algorithm uses, if it is one (`SHA-1 with RSA`).
     pub weak_signature: Option<&'static str>,
     /// SHA-256 of the DER.

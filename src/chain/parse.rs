@@ -21,8 +21,8 @@ use x509_parser::public_key::PublicKey;
 
 use super::signature::{SigCheck, verify_cert_signature};
 use super::{
-    BundleCert, CertInfo, CertSummary, Chain, ChainCert, ExtensionInfo, Fingerprint, KeyInfo,
-    MAX_CHAIN_CERTS, Name, NameConstraintsInfo, hex,
+    AlgorithmName, BundleCert, CertInfo, CertSummary, Chain, ChainCert, ExtensionInfo, Fingerprint,
+    KeyInfo, MAX_CHAIN_CERTS, NameConstraintsInfo, hex,
 };
 
 /// At most this many certificates beyond the analysed ones are kept for path building.
@@ -308,7 +308,7 @@ fn parse_fields(der: &[u8]) -> Result<CertInfo, String> {
 /// What certcheck says of a signature algorithm: its name, dotted OID and weak hash if any.
 #[derive(Clone)]
 struct Algorithm {
-    name: Name,
+    name: AlgorithmName,
     dotted: String,
     weak: Option<&'static str>,
 }
@@ -339,17 +339,17 @@ fn with_algorithm<R>(oid: &Oid<'_>, with: impl FnOnce(&Algorithm) -> R) -> R {
 }
 
 /// The name and dotted form of a signature algorithm's OID.
-fn algorithm_names(oid: &Oid<'_>) -> (Name, String) {
+fn algorithm_names(oid: &Oid<'_>) -> (AlgorithmName, String) {
     with_algorithm(oid, |a| (a.name.clone(), a.dotted.clone()))
 }
 
 /// As [`oid_name`], without a copy of a registered name.
-fn static_oid_name(oid: &Oid<'_>) -> Name {
+fn static_oid_name(oid: &Oid<'_>) -> AlgorithmName {
     // The registry is keyed by OIDs that live for the whole program.
     let owned = oid.to_owned();
     oid_registry().get(&owned).map_or_else(
         || owned.to_id_string().into(),
-        |entry| Name::Borrowed(entry.sn()),
+        |entry| AlgorithmName::Borrowed(entry.sn()),
     )
 }
 
@@ -441,9 +441,9 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
             .as_ref()
             .and_then(|p| p.as_oid().ok());
         let (curve, bits) = match curve_oid {
-            Some(oid) if oid == OID_EC_P256 => (Name::Borrowed("P-256"), 256),
-            Some(oid) if oid == OID_NIST_EC_P384 => (Name::Borrowed("P-384"), 384),
-            Some(oid) if oid == OID_NIST_EC_P521 => (Name::Borrowed("P-521"), 521),
+            Some(oid) if oid == OID_EC_P256 => (AlgorithmName::Borrowed("P-256"), 256),
+            Some(oid) if oid == OID_NIST_EC_P384 => (AlgorithmName::Borrowed("P-384"), 384),
+            Some(oid) if oid == OID_NIST_EC_P521 => (AlgorithmName::Borrowed("P-521"), 521),
             Some(oid) => {
                 // Uncompressed point: 0x04 || X || Y, so the field size is half the rest.
                 let len = spki.subject_public_key.data.len();
@@ -452,7 +452,7 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
                     (len.saturating_sub(1) / 2 * 8) as u32,
                 )
             }
-            None => (Name::Borrowed("unknown curve"), 0),
+            None => (AlgorithmName::Borrowed("unknown curve"), 0),
         };
         return KeyInfo {
             algorithm: "EC".into(),
@@ -476,7 +476,7 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
     }
     let bits = spki.parsed().map(|k| k.key_size() as u32).unwrap_or(0);
     let algorithm = match spki.parsed() {
-        Ok(PublicKey::DSA(_)) => Name::Borrowed("DSA"),
+        Ok(PublicKey::DSA(_)) => AlgorithmName::Borrowed("DSA"),
         _ => static_oid_name(alg),
     };
     KeyInfo {
