@@ -611,8 +611,8 @@ fn inspect_each(path: &Path, target: String, settings: &Settings) -> TargetRepor
         .filter_map(|cert| cert.summary().map(|s| s.not_after))
         .min();
     let any_cert = !loaded.certs.is_empty();
-    // Findings for thousands of certificates are made on every core; the entries are moves
-    // into one list, cheaper on one thread than as parts joined afterwards.
+    // Findings for thousands of certificates are made on every core; the entries then take the
+    // place of the summaries in the same list.
     let deadlines = settings.deadlines();
     let mut findings =
         crate::par::map_parts(&loaded.certs, crate::par::MANY_ITEMS, |first, part| {

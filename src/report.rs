@@ -285,8 +285,9 @@ pub fn chain_reports(chain: &Chain, now: OffsetDateTime) -> Vec<CertReport> {
         .collect()
 }
 
-/// The chain entries of `inspect --each`, moving each summary into its entry. `self_signed` is the summary's self-issued test there, as no signature is
-/// checked without a path.
+/// The chain entries of `inspect --each`, moving each summary into its entry (an entry is the size
+/// of a summary, so the list is reused in place). `self_signed` is the summary's self-issued test
+/// there, as no signature is checked without a path.
 pub fn bundle_reports(certs: Vec<BundleCert>, now: OffsetDateTime) -> Vec<CertReport> {
     certs
         .into_iter()
