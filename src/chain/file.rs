@@ -376,9 +376,9 @@ fn scan_pem(body: &[u8]) -> (Vec<PemBlock<'_>>, Vec<EntryProblem>, Option<PemBlo
     (blocks, problems, open.map(|(block, _)| block))
 }
 
-/// Decodes one PEM section: certificates with the `base64` crate directly (certificates are
-/// public, so no constant-time decoder is needed and bundles of thousands decode fast), other
-/// labels with `pem`. `scratch` is reused from block to block.
+/// Decodes one PEM section: certificates with base64-simd directly (certificates are public, so
+/// no constant-time decoder is needed and bundles of thousands decode fast), other labels with
+/// `pem`. `scratch` is reused from block to block.
 fn decode_block(label: &str, pem_bytes: &[u8], scratch: &mut Vec<u8>) -> Result<Vec<u8>, String> {
     use base64::Engine;
     if label == "CERTIFICATE" {
@@ -395,9 +395,15 @@ fn decode_block(label: &str, pem_bytes: &[u8], scratch: &mut Vec<u8>) -> Result<
             }
             scratch.extend_from_slice(line);
         }
-        return base64::engine::general_purpose::STANDARD
-            .decode(&scratch)
-            .map_err(|err| format!("the base64 body cannot be decoded ({err})"));
+        // base64-simd decodes about four times faster; the `base64` crate, which accepts and
+        // refuses exactly the same text, says where a bad body goes wrong.
+        return base64_simd::STANDARD.decode_to_vec(&scratch).map_err(|_| {
+            let err = base64::engine::general_purpose::STANDARD
+                .decode(&scratch)
+                .err()
+                .map_or_else(|| "not canonical base64".to_string(), |e| e.to_string());
+            format!("the base64 body cannot be decoded ({err})")
+        });
     }
     pem::parse(pem_bytes)
         .map(pem::Pem::into_contents)
@@ -587,6 +593,61 @@ mod tests {
             pkcs7_member: Some(1),
         };
         assert_eq!(der_member.to_string(), "PKCS#7 (DER), certificate 1");
+    }
+
+    /// The fast decoder must accept and refuse exactly what the `base64` crate does, and a
+    /// refused body is explained by the `base64` crate's error (which symbol, which offset).
+    #[test]
+    fn both_base64_decoders_agree_on_every_body() {
+        use base64::Engine;
+        let strict = base64::engine::general_purpose::STANDARD;
+        // A small deterministic generator: the same bodies on every run.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= -_\r";
+        let mut scratch = Vec::new();
+        let (mut accepted, mut refused) = (0, 0);
+        for round in 0..20_000 {
+            let len = (next() % 40) as usize;
+            let mut text = strict.encode((0..len).map(|_| next() as u8).collect::<Vec<_>>());
+            // Most bodies get one or two characters changed, removed or added.
+            for _ in 0..(round % 3) {
+                let at = (next() as usize) % (text.len() + 1);
+                let c = char::from(alphabet[(next() as usize) % alphabet.len()]);
+                match next() % 3 {
+                    0 if at < text.len() => {
+                        text.remove(at);
+                    }
+                    1 if at < text.len() => text.replace_range(at..=at, &c.to_string()),
+                    _ => text.insert(at, c),
+                }
+            }
+            let pem = format!("-----BEGIN CERTIFICATE-----\n{text}\n-----END CERTIFICATE-----\n");
+            // One line: only the whitespace at its ends is not part of the body.
+            let body = text.trim_ascii();
+            let got = decode_block("CERTIFICATE", pem.as_bytes(), &mut scratch);
+            match strict.decode(body) {
+                Ok(want) => {
+                    assert_eq!(got.as_deref(), Ok(&want[..]), "{text:?}");
+                    accepted += 1;
+                }
+                Err(want) => {
+                    let message = got.expect_err(&text);
+                    assert_eq!(
+                        message,
+                        format!("the base64 body cannot be decoded ({want})"),
+                        "{text:?}"
+                    );
+                    refused += 1;
+                }
+            }
+        }
+        assert!(accepted > 5_000 && refused > 5_000, "{accepted} {refused}");
     }
 
     #[test]
