@@ -142,16 +142,17 @@ fn write_target(result: &TargetReport, style: Style, out: &mut dyn Write) -> io:
                 .map(|h| bold(Cell::new(h), style)),
         );
         // A whole bundle (`inspect --each`) shows the certificates with findings, not thousands of rows.
-        let referenced: std::collections::HashSet<usize> = result
-            .findings
-            .iter()
-            .filter_map(|f| f.certificate)
-            .collect();
+        let mut referenced = vec![false; result.chain.len()];
+        for index in result.findings.iter().filter_map(|f| f.certificate) {
+            if let Some(slot) = referenced.get_mut(index) {
+                *slot = true;
+            }
+        }
         let large = result.chain.len() > LARGE_CHAIN;
         let mut hidden = 0;
         for cert in &result.chain {
-            if large && (!referenced.contains(&cert.index) || chain.row_count() >= LARGE_CHAIN_ROWS)
-            {
+            let shown = referenced.get(cert.index).copied().unwrap_or(false);
+            if large && (!shown || chain.row_count() >= LARGE_CHAIN_ROWS) {
                 hidden += 1;
                 continue;
             }
