@@ -612,11 +612,12 @@ mod tests {
         let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= -_\r";
         let mut scratch = Vec::new();
         let (mut accepted, mut refused) = (0, 0);
-        for round in 0..20_000 {
-            let len = (next() % 40) as usize;
+        for round in 0..9_000 {
+            // Short bodies, and bodies of certificate size that go through the SIMD kernels.
+            let len = (next() % [40, 400, 2_000][round % 3]) as usize;
             let mut text = strict.encode((0..len).map(|_| next() as u8).collect::<Vec<_>>());
             // Most bodies get one or two characters changed, removed or added.
-            for _ in 0..(round % 3) {
+            for _ in 0..(round / 3 % 3) {
                 let at = (next() as usize) % (text.len() + 1);
                 let c = char::from(alphabet[(next() as usize) % alphabet.len()]);
                 match next() % 3 {
@@ -647,7 +648,7 @@ mod tests {
                 }
             }
         }
-        assert!(accepted > 5_000 && refused > 5_000, "{accepted} {refused}");
+        assert!(accepted > 2_500 && refused > 2_500, "{accepted} {refused}");
     }
 
     #[test]
