@@ -7,11 +7,7 @@
 mod support;
 
 use certcheck::demo::pki::Spec;
-use support::{Pki, TestEnv, at, check_under_expired_root, days, run_json, serve};
-
-fn target(name: &str, server: &certcheck::demo::server::TlsServer) -> String {
-    format!("{name}:{}", server.addr.port())
-}
+use support::{Pki, TestEnv, at, check_under_expired_root, days, run_json, serve, target};
 
 #[test]
 fn bad_signature_names_certificate_and_issuer() {

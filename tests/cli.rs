@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use certcheck::demo::pki::Spec;
 use predicates::prelude::*;
-use support::{Pki, TestEnv, at, days, run_json, serve};
+use support::{Pki, TestEnv, at, days, run_json, serve, target};
 
 #[test]
 fn exit_0_when_trusted() {
@@ -214,15 +214,7 @@ fn exit_3_for_an_unreadable_ca_file() {
     let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
     let env = TestEnv::new(&pki);
     let missing = env.dir.path().join("missing.pem");
-    let mut cmd = env.cmd();
-    cmd.args([
-        "--json",
-        "--connect-to",
-        &server.addr.to_string(),
-        "--ca-file",
-    ])
-    .arg(&missing)
-    .arg(format!("ca.test:{}", server.addr.port()));
+    let mut cmd = env.check_with_ca(&target("ca.test", &server), &server, &missing);
     let report = run_json(&mut cmd, 3);
     let result = &report.results[0];
     let error = result.connection_error.as_ref().expect("error");
@@ -249,15 +241,7 @@ fn ca_file_with_a_bad_entry_reports_its_position_and_uses_the_rest() {
         pki.root.pem()
     );
     std::fs::write(&bundle, text).expect("write");
-    let mut cmd = env.cmd();
-    cmd.args([
-        "--json",
-        "--connect-to",
-        &server.addr.to_string(),
-        "--ca-file",
-    ])
-    .arg(&bundle)
-    .arg(format!("mixed.test:{}", server.addr.port()));
+    let mut cmd = env.check_with_ca(&target("mixed.test", &server), &server, &bundle);
     let report = run_json(&mut cmd, 0);
     let custom = report.results[0].store("custom");
     assert!(custom.trusted);

@@ -9,14 +9,10 @@ use certcheck::demo::pki::Spec;
 use certcheck::demo::server::TlsServer;
 use support::{
     FIXTURES_AT, Pki, TestEnv, at, check_fixture, check_under_expired_root, fixture, fixture_der,
-    run_json, serve,
+    run_json, serve, target,
 };
 
 const OPENSSL_CLIENTS: [&str; 4] = ["python-requests", "python-urllib", "openssl", "node"];
-
-fn target(name: &str, server: &TlsServer) -> String {
-    format!("{name}:{}", server.addr.port())
-}
 
 fn accepted(result: &support::contract::TargetResult) -> Vec<&str> {
     result
@@ -95,15 +91,7 @@ fn intermediate_as_anchor_needs_partial_chain() {
     let env = TestEnv::new(&pki);
     let inter_only = env.dir.path().join("inter.pem");
     std::fs::write(&inter_only, pki.inter.pem()).expect("write");
-    let mut cmd = env.cmd();
-    cmd.args([
-        "--json",
-        "--connect-to",
-        &server.addr.to_string(),
-        "--ca-file",
-    ])
-    .arg(&inter_only)
-    .arg(target("partial.test", &server));
+    let mut cmd = env.check_with_ca(&target("partial.test", &server), &server, &inter_only);
     // rustls-webpki accepts an intermediate anchor: the primary verdict is trusted.
     let report = run_json(&mut cmd, 0);
     let result = &report.results[0];

@@ -11,7 +11,7 @@ mod support;
 use certcheck::demo::pki::{Authority, Leaf, Spec};
 use certcheck::demo::server::TlsServer;
 use ring::digest;
-use support::{Pki, TestEnv, at, days, run_json};
+use support::{Pki, TestEnv, at, days, run_json, target};
 use time::OffsetDateTime;
 use x509_cert::Certificate;
 use x509_cert::der::asn1::{BitString, GeneralizedTime, Null, ObjectIdentifier, OctetString};
@@ -24,10 +24,6 @@ use x509_ocsp::{
 };
 
 const SHA1: &str = "1.3.14.3.2.26";
-
-fn target(name: &str, server: &TlsServer) -> String {
-    format!("{name}:{}", server.addr.port())
-}
 
 fn time(t: OffsetDateTime) -> OcspGeneralizedTime {
     let secs = u64::try_from(t.unix_timestamp()).expect("after 1970");

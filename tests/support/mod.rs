@@ -6,7 +6,7 @@
 
 pub mod contract;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use certcheck::demo::pki::{Authority, Leaf, Spec};
@@ -107,15 +107,25 @@ impl TestEnv {
 
     /// `cmd()` plus `--ca-file root.pem --json`, checking `target` via `--connect-to addr`.
     pub fn check(&self, target: &str, server: &TlsServer) -> Command {
+        self.check_with_ca(target, server, &self.root_file)
+    }
+
+    /// As [`TestEnv::check`] with another `--ca-file`.
+    pub fn check_with_ca(&self, target: &str, server: &TlsServer, ca_file: &Path) -> Command {
         let mut cmd = self.cmd();
         cmd.arg("--json")
             .arg("--ca-file")
-            .arg(&self.root_file)
+            .arg(ca_file)
             .arg("--connect-to")
             .arg(server.addr.to_string())
             .arg(target);
         cmd
     }
+}
+
+/// `name:port` for a server on 127.0.0.1 reached with `--connect-to`.
+pub fn target(name: &str, server: &TlsServer) -> String {
+    format!("{name}:{}", server.addr.port())
 }
 
 /// Runs `cmd`, expects `code`, and parses stdout as the JSON contract.
@@ -184,14 +194,6 @@ pub fn check_under_expired_root(name: &str) -> (contract::Report, PathBuf) {
     let env = TestEnv::new(&pki);
     let ca = env.dir.path().join("old-root.pem");
     std::fs::write(&ca, old_root.pem()).expect("write");
-    let mut cmd = env.cmd();
-    cmd.args([
-        "--json",
-        "--connect-to",
-        &server.addr.to_string(),
-        "--ca-file",
-    ])
-    .arg(&ca)
-    .arg(format!("{name}:{}", server.addr.port()));
+    let mut cmd = env.check_with_ca(&target(name, &server), &server, &ca);
     (run_json(&mut cmd, 1), ca)
 }
