@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::target::{Host, Target};
+use crate::target::{ConnectTo, Host, Target, parse_connect_to};
 
 /// Tells you exactly why a TLS certificate would or would not cause an SSL error.
 ///
@@ -136,15 +136,6 @@ pub struct InspectArgs {
     pub key: Option<PathBuf>,
 }
 
-/// `--connect-to` value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConnectTo {
-    /// Address or host name to connect to.
-    pub host: Host,
-    /// Port, when given.
-    pub port: Option<u16>,
-}
-
 fn parse_target(s: &str) -> Result<Target, String> {
     s.parse::<Target>().map_err(|e| e.to_string())
 }
@@ -168,46 +159,6 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// Parses `ADDR[:PORT]`: an IP address, `[IPv6]:port`, `host` or `host:port`.
-pub fn parse_connect_to(s: &str) -> Result<ConnectTo, String> {
-    let text = s.trim();
-    if let Ok(ip) = text.parse::<std::net::IpAddr>() {
-        return Ok(ConnectTo {
-            host: Host::Ip(ip),
-            port: None,
-        });
-    }
-    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
-        let (inside, after) = rest
-            .split_once(']')
-            .ok_or_else(|| format!("'{s}': missing ']' after the IPv6 address"))?;
-        let port = match after.strip_prefix(':') {
-            Some(p) => Some(p),
-            None if after.is_empty() => None,
-            None => return Err(format!("'{s}': expected [IPv6]:PORT")),
-        };
-        (inside, port)
-    } else {
-        match text.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (text, None),
-        }
-    };
-    let port = match port {
-        Some(p) => Some(
-            p.parse::<u16>()
-                .ok()
-                .filter(|p| *p != 0)
-                .ok_or_else(|| format!("'{s}': the port must be a number from 1 to 65535"))?,
-        ),
-        None => None,
-    };
-    Ok(ConnectTo {
-        host: Host::parse(host).map_err(|e| e.to_string())?,
-        port,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,20 +167,6 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn connect_to_forms() {
-        let c = parse_connect_to("127.0.0.1:8443").unwrap();
-        assert_eq!(c.port, Some(8443));
-        let c = parse_connect_to("[::1]:8443").unwrap();
-        assert_eq!(c.host, Host::Ip("::1".parse().unwrap()));
-        let c = parse_connect_to("::1").unwrap();
-        assert_eq!(c.port, None);
-        let c = parse_connect_to("backend.internal").unwrap();
-        assert_eq!(c.host, Host::Dns("backend.internal".into()));
-        assert!(parse_connect_to("host:99999").is_err());
-        assert!(parse_connect_to("[::1").is_err());
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::cli::{Cli, Command, ConnectTo};
-use crate::target::{Host, Target};
+use crate::cli::{Cli, Command};
+use crate::target::{ConnectTo, Host, Target};
 use crate::trust::store::SystemStoreEnv;
 
 /// Output format.
@@ -92,13 +92,40 @@ pub fn validation_instant(at: OffsetDateTime) -> OffsetDateTime {
 
 impl Settings {
     /// The instant and expiry thresholds the diagnosis uses.
-    pub fn deadlines(&self) -> crate::diagnose::Deadlines {
-        crate::diagnose::Deadlines {
+    pub fn deadlines(&self) -> Deadlines {
+        Deadlines {
             now: self.now,
             warn_days: self.warn_days,
             fail_days: self.fail_days,
         }
     }
+}
+
+/// The instant of validation and the expiry thresholds: all that evaluating a chain takes from
+/// the configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deadlines {
+    /// `--at` or the clock, read once here.
+    pub now: OffsetDateTime,
+    /// `--warn-days`: an expiry this close is a warning.
+    pub warn_days: i64,
+    /// `--fail-days`: an expiry this close is an error.
+    pub fail_days: Option<i64>,
+}
+
+/// The environment that decides which store each client uses, as read from the process.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientEnv {
+    /// `REQUESTS_CA_BUNDLE`.
+    pub requests_ca_bundle: Option<PathBuf>,
+    /// `CURL_CA_BUNDLE`.
+    pub curl_ca_bundle: Option<PathBuf>,
+    /// `NODE_EXTRA_CA_CERTS`.
+    pub node_extra_ca_certs: Option<PathBuf>,
+    /// `SSL_CERT_FILE` / `SSL_CERT_DIR` are set.
+    pub ssl_cert_env: bool,
+    /// Java's `cacerts`, when one was found.
+    pub java_cacerts: Option<PathBuf>,
 }
 
 /// The environment certcheck reads, captured so tests can pass their own.
@@ -107,7 +134,7 @@ pub struct Env {
     /// `SSL_CERT_FILE`/`SSL_CERT_DIR` (informational: rustls-native-certs reads them itself).
     pub system_store: SystemStoreEnv,
     /// What decides each client profile's store.
-    pub clients: crate::clients::ClientEnv,
+    pub clients: ClientEnv,
     /// stderr is a terminal (for the progress bar).
     pub stderr_is_terminal: bool,
     /// `NO_COLOR` is set and not empty.
@@ -128,7 +155,7 @@ impl Env {
                 cert_dir: std::env::var_os("SSL_CERT_DIR").map(PathBuf::from),
             },
             no_color: non_empty("NO_COLOR").is_some(),
-            clients: crate::clients::ClientEnv {
+            clients: ClientEnv {
                 requests_ca_bundle: non_empty("REQUESTS_CA_BUNDLE").map(PathBuf::from),
                 curl_ca_bundle: non_empty("CURL_CA_BUNDLE").map(PathBuf::from),
                 node_extra_ca_certs: non_empty("NODE_EXTRA_CA_CERTS").map(PathBuf::from),
@@ -265,19 +292,14 @@ fn read_targets_file(
         std::fs::read_to_string(path)
             .map_err(|e| ConfigError::TargetsFile(format!("{name}: cannot be read ({e})")))?
     };
-    let lines = crate::target::parse_targets_file(&name, &text, |addr| {
-        crate::cli::parse_connect_to(addr).map(|_| ())
-    })
-    .map_err(|e| ConfigError::TargetsFile(e.to_string()))?;
+    let lines = crate::target::parse_targets_file(&name, &text)
+        .map_err(|e| ConfigError::TargetsFile(e.to_string()))?;
     Ok(lines
         .into_iter()
         .map(|line| TlsJob {
             target: line.target,
             sni: line.sni.or_else(|| defaults.sni.clone()),
-            connect_to: line
-                .connect_to
-                .and_then(|c| crate::cli::parse_connect_to(&c).ok())
-                .or_else(|| defaults.connect_to.clone()),
+            connect_to: line.connect_to.or_else(|| defaults.connect_to.clone()),
         })
         .collect())
 }

@@ -6,7 +6,7 @@ use certcheck::cli::Cli;
 use certcheck::config::{Config, Env, Format, Mode};
 use certcheck::exit::{self, ExitCode};
 use certcheck::render::{self, Style};
-use certcheck::{app, demo};
+use certcheck::{demo, run as modes};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -34,7 +34,7 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
         Mode::Check | Mode::Inspect(_) => {
             let progress = progress_bar(config);
             let mut stream_error = None;
-            let report = app::run(config, &mut |result| {
+            let report = modes::run(config, &mut |result| {
                 if let Some(bar) = &progress {
                     bar.inc(1);
                 }
@@ -56,12 +56,12 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
             Ok(code)
         }
         Mode::Stores => {
-            let report = app::stores_report(config);
+            let report = modes::stores::stores_report(config);
             render::render_stores(&report, config.format, style, &mut out)?;
             Ok(ExitCode::Ok)
         }
         Mode::Demo => {
-            let run = demo::run(config, app::load_stores(config))?;
+            let run = demo::run(config, modes::load_stores(config))?;
             render::render(&run.report, config.format, style, true, &mut out)?;
             if config.format == Format::Human {
                 render::human::write_demo(&run.outcomes, style, &mut out)?;

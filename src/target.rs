@@ -170,6 +170,55 @@ impl FromStr for Target {
     }
 }
 
+/// `--connect-to` value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectTo {
+    /// Address or host name to connect to.
+    pub host: Host,
+    /// Port, when given.
+    pub port: Option<u16>,
+}
+
+/// Parses `ADDR[:PORT]`: an IP address, `[IPv6]:port`, `host` or `host:port`.
+pub fn parse_connect_to(s: &str) -> Result<ConnectTo, String> {
+    let text = s.trim();
+    if let Ok(ip) = text.parse::<std::net::IpAddr>() {
+        return Ok(ConnectTo {
+            host: Host::Ip(ip),
+            port: None,
+        });
+    }
+    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+        let (inside, after) = rest
+            .split_once(']')
+            .ok_or_else(|| format!("'{s}': missing ']' after the IPv6 address"))?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => Some(p),
+            None if after.is_empty() => None,
+            None => return Err(format!("'{s}': expected [IPv6]:PORT")),
+        };
+        (inside, port)
+    } else {
+        match text.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (text, None),
+        }
+    };
+    let port = match port {
+        Some(p) => Some(
+            p.parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| format!("'{s}': the port must be a number from 1 to 65535"))?,
+        ),
+        None => None,
+    };
+    Ok(ConnectTo {
+        host: Host::parse(host).map_err(|e| e.to_string())?,
+        port,
+    })
+}
+
 /// One line of a `--targets-file`: a target with its own `--sni` and `--connect-to`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TargetLine {
@@ -177,8 +226,8 @@ pub struct TargetLine {
     pub target: Target,
     /// `--sni NAME` on the line.
     pub sni: Option<Host>,
-    /// `--connect-to ADDR[:PORT]` on the line, unparsed (the CLI's parser checks it).
-    pub connect_to: Option<String>,
+    /// `--connect-to ADDR[:PORT]` on the line.
+    pub connect_to: Option<ConnectTo>,
 }
 
 /// A malformed line of a targets file; a usage error (exit 2).
@@ -198,7 +247,6 @@ pub struct TargetsFileError {
 pub fn parse_targets_file(
     source_name: &str,
     text: &str,
-    parse_connect_to: impl Fn(&str) -> Result<(), String>,
 ) -> Result<Vec<TargetLine>, TargetsFileError> {
     let mut out = Vec::new();
     for (number, raw) in text.lines().enumerate() {
@@ -241,8 +289,7 @@ pub fn parse_targets_file(
                 }
                 "--connect-to" => {
                     let addr = value()?;
-                    parse_connect_to(&addr).map_err(fail)?;
-                    entry.connect_to = Some(addr);
+                    entry.connect_to = Some(parse_connect_to(&addr).map_err(fail)?);
                 }
                 other => {
                     return Err(fail(format!(
@@ -263,20 +310,39 @@ mod tests {
 
     #[test]
     fn targets_file_lines() {
-        let ok = |_: &str| Ok(());
         let text = "# fleet\n\nexample.com\napi.example.com:8443 --sni api.example.com  # trailing\nhttps://x.test --connect-to=127.0.0.1:9 --sni=y.test\n";
-        let lines = parse_targets_file("t", text, ok).unwrap();
+        let lines = parse_targets_file("t", text).unwrap();
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[1].sni, Some(Host::Dns("api.example.com".into())));
-        assert_eq!(lines[2].connect_to.as_deref(), Some("127.0.0.1:9"));
+        assert_eq!(
+            lines[2].connect_to,
+            Some(ConnectTo {
+                host: Host::Ip(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+                port: Some(9)
+            })
+        );
         assert_eq!(lines[2].sni, Some(Host::Dns("y.test".into())));
-        let err = parse_targets_file("t", "a.test\nb.test:notaport\n", ok).unwrap_err();
+        let err = parse_targets_file("t", "a.test\nb.test:notaport\n").unwrap_err();
         assert_eq!(err.line, 2);
         assert!(err.to_string().starts_with("t line 2: invalid target"));
-        let err = parse_targets_file("t", "a.test --bogus\n", ok).unwrap_err();
+        let err = parse_targets_file("t", "a.test --bogus\n").unwrap_err();
         assert!(err.to_string().contains("unexpected '--bogus'"));
-        let err = parse_targets_file("t", "a.test --sni\n", ok).unwrap_err();
+        let err = parse_targets_file("t", "a.test --sni\n").unwrap_err();
         assert!(err.to_string().contains("--sni needs a value"));
+    }
+
+    #[test]
+    fn connect_to_forms() {
+        let c = parse_connect_to("127.0.0.1:8443").unwrap();
+        assert_eq!(c.port, Some(8443));
+        let c = parse_connect_to("[::1]:8443").unwrap();
+        assert_eq!(c.host, Host::Ip("::1".parse().unwrap()));
+        let c = parse_connect_to("::1").unwrap();
+        assert_eq!(c.port, None);
+        let c = parse_connect_to("backend.internal").unwrap();
+        assert_eq!(c.host, Host::Dns("backend.internal".into()));
+        assert!(parse_connect_to("host:99999").is_err());
+        assert!(parse_connect_to("[::1").is_err());
     }
 
     fn parse(s: &str) -> Target {

@@ -12,10 +12,10 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use certcheck::app::evaluate;
 use certcheck::chain::parse_chain;
 use certcheck::config::Settings;
-use certcheck::report::{Source, TargetReport};
+use certcheck::evaluate::{Evidence, Stores, evaluate};
+use certcheck::report::{Origin, TargetReport};
 use certcheck::target::Host;
 use certcheck::trust::{StoreKind, TrustStore};
 use rcgen::{
@@ -517,18 +517,13 @@ fn certcheck_verdict(case: &Case) -> TargetReport {
         concurrency: 1,
     };
     let host = Host::parse(&case.host).expect("host");
+    let chain = parse_chain(&case.presented);
+    let evidence =
+        Evidence::new(Origin::file("generated", Some(&host)), &chain).with_name(Some(&host));
     evaluate(
-        &parse_chain(&case.presented),
-        &[],
-        &[],
-        Some(&host),
-        &[store],
-        &settings,
-        "generated".into(),
-        Source::File,
-        None,
-        None,
-        Vec::new(),
+        &evidence,
+        &Stores::without_clients(vec![store]),
+        &settings.deadlines(),
     )
 }
 

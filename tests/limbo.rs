@@ -31,11 +31,11 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use certcheck::app::evaluate;
-use certcheck::chain::{CertInfo, parse_certificate, parse_chain};
+use certcheck::chain::parse_chain;
 use certcheck::config::Settings;
 use certcheck::diagnose::{FindingCode as C, Severity};
-use certcheck::report::{Source, Status, TargetReport};
+use certcheck::evaluate::{Evidence, Pool, Stores, evaluate};
+use certcheck::report::{Origin, Status, TargetReport};
 use certcheck::target::Host;
 use certcheck::trust::{StoreKind, TrustStore};
 use flate2::read::GzDecoder;
@@ -373,16 +373,8 @@ struct Run {
 /// The `inspect` pipeline for one case.
 fn run_case(inputs: &Inputs) -> Run {
     let chain = parse_chain(std::slice::from_ref(&inputs.peer));
-    let mut pool: Vec<CertInfo> = Vec::new();
-    let mut pool_der: Vec<Vec<u8>> = Vec::new();
-    // `pool` and `pool_der` must stay index-aligned: keep the parsable ones in both.
-    for der in &inputs.intermediates {
-        if let Ok(info) = parse_certificate(der) {
-            pool.push(info);
-            pool_der.push(der.clone());
-        }
-    }
-    let unparsable_pool = inputs.intermediates.len() - pool.len();
+    let pool = Pool::from_ders(inputs.intermediates.iter().cloned());
+    let unparsable_pool = inputs.intermediates.len() - pool.infos.len();
     let store = TrustStore::from_ders(
         StoreKind::Custom,
         "limbo trusted_certs".into(),
@@ -400,18 +392,13 @@ fn run_case(inputs: &Inputs) -> Run {
         timeout: Duration::from_secs(10),
         concurrency: 1,
     };
+    let evidence = Evidence::new(Origin::file("limbo", inputs.name.as_ref()), &chain)
+        .with_name(inputs.name.as_ref())
+        .with_pool(&pool);
     let report = evaluate(
-        &chain,
-        &pool,
-        &pool_der,
-        inputs.name.as_ref(),
-        std::slice::from_ref(&store),
-        &settings,
-        "limbo".into(),
-        Source::File,
-        None,
-        None,
-        Vec::new(),
+        &evidence,
+        &Stores::without_clients(vec![store]),
+        &settings.deadlines(),
     );
     Run {
         report,

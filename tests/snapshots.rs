@@ -4,12 +4,12 @@
 
 mod support;
 
-use certcheck::app::evaluate;
 use certcheck::chain::parse_chain;
 use certcheck::config::Settings;
 use certcheck::demo::pki::Spec;
+use certcheck::evaluate::{Evidence, Stores, evaluate};
 use certcheck::render::{Style, human};
-use certcheck::report::{Report, Source};
+use certcheck::report::{Origin, Report, Source};
 use certcheck::target::Host;
 use certcheck::trust::{StoreKind, TrustStore};
 use support::{AT, Pki, at, days};
@@ -32,18 +32,20 @@ fn render(pki: &Pki, chain: Vec<Vec<u8>>, name: &str) -> String {
     )];
     let chain = parse_chain(&chain);
     let host = Host::Dns(name.into());
+    let origin = Origin {
+        target: format!("{name}:443"),
+        host: None,
+        port: None,
+        server_name: Some(host.to_string()),
+        address: None,
+        source: Source::Tls,
+        tls: None,
+    };
+    let evidence = Evidence::new(origin, &chain).with_name(Some(&host));
     let result = evaluate(
-        &chain,
-        &[],
-        &[],
-        Some(&host),
-        &stores,
-        &settings(),
-        format!("{name}:443"),
-        Source::Tls,
-        None,
-        None,
-        Vec::new(),
+        &evidence,
+        &Stores::without_clients(stores),
+        &settings().deadlines(),
     );
     let report = Report {
         version: "test".into(),

@@ -5,13 +5,13 @@
 
 use std::sync::OnceLock;
 
-use certcheck::app::evaluate;
 use certcheck::chain::file::{load_bytes, load_bytes_with};
-use certcheck::chain::{CertInfo, parse_certificate, parse_chain, summarize_certificate};
+use certcheck::chain::{parse_certificate, parse_chain, summarize_certificate};
 use certcheck::config::{Format, Settings};
 use certcheck::demo::pki::{Authority, Spec};
+use certcheck::evaluate::{Evidence, Pool, Stores, evaluate};
 use certcheck::render::{Style, render};
-use certcheck::report::{Report, Source, TargetReport};
+use certcheck::report::{Origin, Report, TargetReport};
 use certcheck::target::Host;
 use certcheck::trust::{StoreKind, TrustStore};
 use time::OffsetDateTime;
@@ -22,7 +22,7 @@ pub const NAME: &str = "fuzz.test";
 /// A fixed PKI and the settings every evaluation uses, generated once per process.
 pub struct Fixture {
     /// The custom store: the generated root.
-    pub stores: Vec<TrustStore>,
+    pub stores: Stores,
     /// Validation at a fixed instant.
     pub settings: Settings,
     /// A valid leaf for [`NAME`], issued by `inter`.
@@ -48,11 +48,11 @@ pub fn fixture() -> &'static Fixture {
             .intermediate(&Spec::ca("Fuzz Intermediate CA", now))
             .expect("intermediate");
         let leaf = inter.leaf(&Spec::leaf(&[NAME], now)).expect("leaf");
-        let stores = vec![TrustStore::from_ders(
+        let stores = Stores::without_clients(vec![TrustStore::from_ders(
             StoreKind::Custom,
             "fuzz root".into(),
             vec![(root.der(), "fuzz root".into())],
-        )];
+        )]);
         Fixture {
             stores,
             settings: Settings {
@@ -73,29 +73,12 @@ pub fn fixture() -> &'static Fixture {
 pub fn evaluate_chain(ders: &[Vec<u8>], pool: &[Vec<u8>]) -> TargetReport {
     let f = fixture();
     let chain = parse_chain(ders);
-    let pool_infos: Vec<CertInfo> = pool
-        .iter()
-        .filter_map(|der| parse_certificate(der).ok())
-        .collect();
-    let pool_ders: Vec<Vec<u8>> = pool
-        .iter()
-        .filter(|der| parse_certificate(der).is_ok())
-        .cloned()
-        .collect();
+    let pool = Pool::from_ders(pool.iter().cloned());
     let name = Host::Dns(NAME.into());
-    evaluate(
-        &chain,
-        &pool_infos,
-        &pool_ders,
-        Some(&name),
-        &f.stores,
-        &f.settings,
-        "fuzz".into(),
-        Source::File,
-        None,
-        None,
-        Vec::new(),
-    )
+    let evidence = Evidence::new(Origin::file("fuzz", Some(&name)), &chain)
+        .with_name(Some(&name))
+        .with_pool(&pool);
+    evaluate(&evidence, &f.stores, &f.settings.deadlines())
 }
 
 /// Renders the results as JSON and as human tables (with and without colour).

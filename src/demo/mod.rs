@@ -6,12 +6,11 @@ pub mod server;
 
 use time::Duration;
 
-use crate::cli::ConnectTo;
 use crate::config::{Config, TlsJob};
 use crate::diagnose::FindingCode;
 use crate::diagnose::text::date;
 use crate::report::{Report, Status, TargetReport};
-use crate::target::{Host, Target};
+use crate::target::{ConnectTo, Host, Target};
 use crate::trust::{StoreKind, TrustStore};
 use pki::{Authority, Leaf, Spec};
 use server::TlsServer;
@@ -25,18 +24,7 @@ pub enum Expected {
     Finding(FindingCode, usize),
 }
 
-/// One case and whether it got its expected diagnosis.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CaseOutcome {
-    /// Short name.
-    pub name: &'static str,
-    /// What it must get, in words.
-    pub expected: String,
-    /// What it got, in words.
-    pub got: String,
-    /// Whether they agree.
-    pub passed: bool,
-}
+pub use crate::report::CaseOutcome;
 
 /// The demo's report and outcomes.
 pub struct DemoRun {
@@ -149,11 +137,8 @@ fn describe(expected: Expected) -> String {
 }
 
 fn judge(expected: Expected, result: &TargetReport) -> (String, bool) {
-    let primary = crate::report::primary_kind(&result.trust);
     let codes: Vec<String> = result
-        .findings
-        .iter()
-        .filter(|f| f.stores.as_ref().is_none_or(|s| s.contains(&primary)))
+        .primary_findings()
         .map(|f| match f.certificate {
             Some(i) => format!("{} on certificate {i}", f.code),
             None => f.code.to_string(),
@@ -201,10 +186,10 @@ pub fn run(config: &Config, mut stores: Vec<TrustStore>) -> Result<DemoRun, Demo
         });
         servers.push(server);
     }
-    let runtime = crate::app::runtime()?;
-    let results = runtime.block_on(crate::app::check_all(
+    let runtime = crate::run::runtime()?;
+    let results = runtime.block_on(crate::run::live::check_all(
         jobs,
-        crate::app::ready_stores(crate::app::Stores::with_clients(
+        crate::run::live::ready_stores(crate::evaluate::Stores::with_clients(
             stores,
             &config.env.clients,
         )),

@@ -41,7 +41,8 @@ pub fn each(certs: &[BundleCert], first: usize, deadlines: Deadlines) -> Vec<Fin
                 ),
                 "Check the clock; otherwise the certificate is not usable before that date.",
             ));
-        } else if let Some((severity, within)) = deadlines.expiry_severity(cert.not_after) {
+        } else if let Some((severity, within)) = super::expiry_severity(&deadlines, cert.not_after)
+        {
             let mut finding = Finding::new(
                 FindingCode::ExpiringSoon,
                 Some(index),

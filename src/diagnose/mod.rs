@@ -9,6 +9,7 @@ mod constraints;
 mod crypto;
 pub mod each;
 pub mod finding;
+pub mod input;
 mod issuers;
 pub mod names;
 pub mod paths;
@@ -21,47 +22,38 @@ mod validity;
 use time::OffsetDateTime;
 
 pub use finding::{Finding, FindingCode, Scope, Severity};
-pub use paths::StorePath;
+pub use names::dns_matches;
+pub use paths::{StorePath, anchor_info};
 
 use crate::chain::{CertInfo, Chain, ChainCert};
 use crate::target::Host;
 use crate::trust::{TrustResult, TrustStore};
 
-/// The instant of validation and the expiry thresholds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Deadlines {
-    /// `--at` or the clock, read once by the config.
-    pub now: OffsetDateTime,
-    /// `--warn-days`: an expiry this close is a warning.
-    pub warn_days: i64,
-    /// `--fail-days`: an expiry this close is an error.
-    pub fail_days: Option<i64>,
-}
+pub use crate::config::Deadlines;
 
-impl Deadlines {
-    /// Whether an expiry at `at` falls within `--fail-days` (then an error) or `--warn-days`,
-    /// and the flag that says so; `None` when neither.
-    pub fn expiry_severity(&self, at: OffsetDateTime) -> Option<(Severity, String)> {
-        if at < self.now {
-            return None;
-        }
-        // A horizon past the end of the calendar covers every date.
-        let within = |days: i64| {
-            self.now
-                .checked_add(time::Duration::days(days))
-                .is_none_or(|horizon| at <= horizon)
-        };
-        if let Some(days) = self.fail_days.filter(|d| within(*d)) {
-            return Some((Severity::Error, format!("within --fail-days {days}")));
-        }
-        if self.warn_days > 0 && within(self.warn_days) {
-            return Some((
-                Severity::Warning,
-                format!("within --warn-days {}", self.warn_days),
-            ));
-        }
-        None
+/// Whether an expiry at `at` falls within `--fail-days` (then an error) or `--warn-days`, and the
+/// flag that says so; `None` when neither.
+pub fn expiry_severity(deadlines: &Deadlines, at: OffsetDateTime) -> Option<(Severity, String)> {
+    if at < deadlines.now {
+        return None;
     }
+    // A horizon past the end of the calendar covers every date.
+    let within = |days: i64| {
+        deadlines
+            .now
+            .checked_add(time::Duration::days(days))
+            .is_none_or(|horizon| at <= horizon)
+    };
+    if let Some(days) = deadlines.fail_days.filter(|d| within(*d)) {
+        return Some((Severity::Error, format!("within --fail-days {days}")));
+    }
+    if deadlines.warn_days > 0 && within(deadlines.warn_days) {
+        return Some((
+            Severity::Warning,
+            format!("within --warn-days {}", deadlines.warn_days),
+        ));
+    }
+    None
 }
 
 /// Everything a check may look at. No sockets, no clock: `now` is given.
@@ -191,6 +183,7 @@ pub const CHECKS: &[Check] = &[
     shape::unneeded_root,
     shape::long_validity,
     revocation::stapled,
+    stores::unusable,
 ];
 
 /// The verdict of one store after diagnosis.

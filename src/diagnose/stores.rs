@@ -1,7 +1,30 @@
 //! `trust-store-disagreement`: which stores trust the chain, which do not, and the anchor that makes
-//! the difference.
+//! the difference; and the stores that could not be loaded, which validated nothing.
 
 use super::{Context, Finding, FindingCode, Scope, StoreVerdict};
+
+/// One error finding per store that failed to load and holds nothing, so that a store is never
+/// untrusted (or silently absent) without a finding that says why.
+pub fn unusable(ctx: &Context<'_>) -> Vec<Finding> {
+    ctx.stores
+        .iter()
+        .enumerate()
+        .filter(|(_, store)| store.unusable())
+        .map(|(index, store)| {
+            Finding::new(
+                FindingCode::VerificationFailed,
+                None,
+                Scope::Stores(vec![index]),
+                format!(
+                    "store {} could not be loaded, so it validated nothing: {}",
+                    ctx.store_label(index),
+                    store.errors.join("; ")
+                ),
+                "Fix the store's file or directory (the error names it); until then clients that use this store fail.",
+            )
+        })
+        .collect()
+}
 
 /// One info finding when the stores disagree.
 pub fn disagreement(ctx: &Context<'_>, verdicts: &[StoreVerdict]) -> Vec<Finding> {

@@ -80,7 +80,8 @@ fn expiring_soon(ctx: &Context<'_>) -> Vec<Finding> {
         let Some((index, cert)) = earliest else {
             continue;
         };
-        let Some((severity, within)) = ctx.deadlines().expiry_severity(cert.not_after) else {
+        let Some((severity, within)) = super::expiry_severity(&ctx.deadlines(), cert.not_after)
+        else {
             continue;
         };
         let who = match index {

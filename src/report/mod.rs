@@ -1,13 +1,22 @@
-//! The serde model that *is* the JSON contract. No formatting happens here: every field, sentence
-//! and status is computed before rendering.
+//! The serde model that *is* the JSON contract: every type the JSON (and the human tables) are
+//! written from. No formatting happens here or later: every field, sentence and status is
+//! computed before rendering, by [`build`].
+
+pub mod build;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::chain::{AlgorithmName, BundleCert, CertInfo, Chain, ChainCert, Fingerprint, KeyInfo};
-use crate::diagnose::text::{date, write_date};
-use crate::diagnose::{Diagnosis, Finding, FindingCode, Scope, Severity};
-use crate::trust::{StoreKind, TrustStore};
+use crate::chain::{AlgorithmName, Fingerprint};
+use crate::clients::Client;
+use crate::diagnose::text::write_date;
+use crate::diagnose::{FindingCode, Severity};
+use crate::trust::StoreKind;
+
+pub use build::{
+    Origin, bundle_reports, chain_reports, days_until, earliest_expiry, finding_reports,
+    primary_kind, primary_trusted, status, trust_reports,
+};
 
 /// The whole run.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -45,10 +54,51 @@ pub enum Status {
 /// A failure to obtain or evaluate the certificates.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionErrorReport {
-    /// `dns`, `refused`, `timeout`, `not-tls`, `tls-alert`, `io` or `file`.
-    pub code: String,
+    /// What kind of failure.
+    pub code: ErrorCode,
     /// A sentence.
     pub message: String,
+}
+
+/// The contract's `connection_error.code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// The host name did not resolve.
+    Dns,
+    /// The TCP connection was refused.
+    Refused,
+    /// `--timeout` elapsed.
+    Timeout,
+    /// The peer does not speak TLS.
+    NotTls,
+    /// The handshake failed with a TLS alert or incompatibility.
+    TlsAlert,
+    /// Any other I/O failure, including an internal error while checking.
+    Io,
+    /// A file (input, `--untrusted`, `--key`, `--ca-file`, a store) could not be used.
+    File,
+}
+
+impl ErrorCode {
+    /// The contract string, e.g. `not-tls`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Dns => "dns",
+            ErrorCode::Refused => "refused",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::NotTls => "not-tls",
+            ErrorCode::TlsAlert => "tls-alert",
+            ErrorCode::Io => "io",
+            ErrorCode::File => "file",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The negotiated session.
@@ -251,220 +301,35 @@ pub struct TargetReport {
     /// Every finding, most severe first.
     pub findings: Vec<FindingReport>,
     /// What each client profile would do with this chain (empty when nothing was evaluated).
-    pub clients: Vec<crate::clients::ClientPrediction>,
+    pub clients: Vec<ClientPrediction>,
 }
 
-/// The stores that decide `status`: the `custom` ones when present, otherwise `system`.
-pub fn primary_kind(trust: &[TrustReport]) -> StoreKind {
-    if trust.iter().any(|t| t.store == StoreKind::Custom) {
-        StoreKind::Custom
-    } else {
-        StoreKind::System
-    }
+/// The prediction for one client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientPrediction {
+    /// The client profile.
+    pub client: Client,
+    /// Which store it would use and why.
+    pub store: String,
+    /// Whether it would complete the handshake.
+    pub accepted: bool,
+    /// What it would print, in its own words; null when accepted.
+    pub error: Option<String>,
+    /// What to change on the client side (never disabling verification); null when none.
+    pub hint: Option<String>,
 }
 
-/// Whether every primary store trusts the chain (false when there is none).
-pub fn primary_trusted(trust: &[TrustReport]) -> bool {
-    let primary = primary_kind(trust);
-    let mut entries = trust.iter().filter(|t| t.store == primary).peekable();
-    entries.peek().is_some() && entries.all(|t| t.trusted)
-}
-
-/// Builds the chain entries.
-pub fn chain_reports(chain: &Chain, now: OffsetDateTime) -> Vec<CertReport> {
-    chain
-        .certs
-        .iter()
-        .enumerate()
-        .map(|(index, cert)| match cert {
-            ChainCert::Parsed(info) => cert_report(index, info, now),
-            ChainCert::Unparsable { sha256, error, .. } => {
-                unparsable_report(index, *sha256, error.clone())
-            }
-        })
-        .collect()
-}
-
-/// The chain entries of `inspect --each`, moving each summary into its entry (an entry is the size
-/// of a summary, so the list is reused in place). `self_signed` is the summary's self-issued test
-/// there, as no signature is checked without a path.
-pub fn bundle_reports(certs: Vec<BundleCert>, now: OffsetDateTime) -> Vec<CertReport> {
-    certs
-        .into_iter()
-        .enumerate()
-        .map(|(index, cert)| match cert {
-            BundleCert::Parsed(summary) => CertReport {
-                index,
-                days_remaining: days_until(summary.not_after, now),
-                not_before: CertDate(Some(summary.not_before)),
-                not_after: CertDate(Some(summary.not_after)),
-                subject: summary.subject,
-                issuer: summary.issuer,
-                serial: summary.serial,
-                dns_names: summary.dns_names,
-                ip_addresses: summary.ip_addresses,
-                is_ca: summary.is_ca,
-                self_signed: summary.self_issued,
-                key: key_report(&summary.key),
-                signature_algorithm: summary.signature_algorithm,
-                sha256: summary.sha256,
-                parse_error: None,
-            },
-            BundleCert::Unparsable { sha256, error } => unparsable_report(index, sha256, error),
-        })
-        .collect()
-}
-
-fn unparsable_report(index: usize, sha256: Fingerprint, error: String) -> CertReport {
-    CertReport {
-        index,
-        subject: String::new(),
-        issuer: String::new(),
-        serial: String::new(),
-        not_before: CertDate(None),
-        not_after: CertDate(None),
-        days_remaining: 0,
-        dns_names: Vec::new(),
-        ip_addresses: Vec::new(),
-        is_ca: false,
-        self_signed: false,
-        key: KeyReport {
-            algorithm: AlgorithmName::Borrowed(""),
-            bits: 0,
-        },
-        signature_algorithm: AlgorithmName::Borrowed(""),
-        sha256,
-        parse_error: Some(error),
-    }
-}
-
-fn key_report(key: &KeyInfo) -> KeyReport {
-    KeyReport {
-        algorithm: match &key.curve {
-            Some(_) => AlgorithmName::Borrowed("EC"),
-            None => key.algorithm.clone(),
-        },
-        bits: key.bits,
-    }
-}
-
-fn cert_report(index: usize, info: &CertInfo, now: OffsetDateTime) -> CertReport {
-    CertReport {
-        index,
-        subject: info.subject.clone(),
-        issuer: info.issuer.clone(),
-        serial: info.serial.clone(),
-        not_before: CertDate(Some(info.not_before)),
-        not_after: CertDate(Some(info.not_after)),
-        days_remaining: info.days_remaining(now),
-        dns_names: info.dns_names.clone(),
-        ip_addresses: info.ip_addresses.clone(),
-        is_ca: info.is_ca,
-        self_signed: info.self_signed,
-        key: key_report(&info.key),
-        signature_algorithm: info.signature_algorithm.clone(),
-        sha256: info.sha256,
-        parse_error: None,
-    }
-}
-
-/// Builds the trust entries from the stores and the diagnosis.
-pub fn trust_reports(stores: &[TrustStore], diagnosis: &Diagnosis) -> Vec<TrustReport> {
-    stores
-        .iter()
-        .zip(&diagnosis.verdicts)
-        .map(|(store, verdict)| TrustReport {
-            store: store.kind,
-            source: store.source.clone(),
-            trusted: verdict.trusted,
-            error: verdict.error,
-            anchor: verdict.anchor.clone(),
-            expires_at: verdict.expires_at.map(date),
-            load_errors: store.errors.clone(),
-        })
-        .collect()
-}
-
-/// Builds the finding entries.
-pub fn finding_reports(stores: &[TrustStore], findings: &[Finding]) -> Vec<FindingReport> {
-    findings
-        .iter()
-        .map(|f| FindingReport {
-            code: f.code,
-            severity: f.severity,
-            certificate: f.certificate,
-            stores: match &f.scope {
-                Scope::AllStores => None,
-                Scope::Stores(list) => {
-                    let mut kinds: Vec<StoreKind> = list
-                        .iter()
-                        .filter_map(|i| stores.get(*i).map(|s| s.kind))
-                        .collect();
-                    kinds.dedup();
-                    Some(kinds)
-                }
-            },
-            message: f.message.clone(),
-            hint: f.hint.clone(),
-        })
-        .collect()
-}
-
-/// The status under the primary store, given everything else in the report.
-pub fn status(
-    trust: &[TrustReport],
-    findings: &[FindingReport],
-    connection_error: Option<&ConnectionErrorReport>,
-    has_chain: bool,
-) -> Status {
-    // No stores means no path was built (`inspect --each`): the findings alone decide.
-    if connection_error.is_some() || !has_chain || (!trust.is_empty() && !primary_trusted(trust)) {
-        return Status::Error;
-    }
-    let primary = primary_kind(trust);
-    let applies = |f: &&FindingReport| match &f.stores {
-        None => true,
-        Some(list) => list.contains(&primary),
-    };
-    if findings
-        .iter()
-        .filter(applies)
-        .any(|f| f.severity == Severity::Error)
-    {
-        Status::Error
-    } else if findings
-        .iter()
-        .filter(applies)
-        .any(|f| f.severity == Severity::Warning)
-    {
-        Status::Warning
-    } else {
-        Status::Ok
-    }
-}
-
-/// The earliest expiry of a result: along the primary store's validated path when there is one,
-/// else the earliest notAfter of the chain.
-pub fn earliest_expiry(
-    trust: &[TrustReport],
-    diagnosis: Option<&Diagnosis>,
-    chain: &Chain,
-) -> Option<OffsetDateTime> {
-    let primary = primary_kind(trust);
-    let validated = diagnosis.and_then(|d| {
-        trust
-            .iter()
-            .zip(&d.verdicts)
-            .filter(|(t, _)| t.store == primary)
-            .filter_map(|(_, v)| v.expires_at)
-            .min()
-    });
-    validated.or_else(|| chain.parsed().map(|(_, c)| c.not_after).min())
-}
-
-/// Whole days from `now` to `at`, rounded down.
-pub fn days_until(at: OffsetDateTime, now: OffsetDateTime) -> i64 {
-    (at - now).whole_seconds().div_euclid(86_400)
+/// One case of `certcheck demo`: what was expected and what certcheck found (human output only).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseOutcome {
+    /// The case, e.g. `expired leaf`.
+    pub name: &'static str,
+    /// What the case is built to show.
+    pub expected: String,
+    /// What certcheck reported.
+    pub got: String,
+    /// Whether the two agree.
+    pub passed: bool,
 }
 
 /// `certcheck stores`: where each trust store comes from and which store each client uses.
@@ -503,40 +368,7 @@ pub struct StoreSummary {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClientStoreSummary {
     /// The client profile.
-    pub client: crate::clients::Client,
+    pub client: Client,
     /// Which store and why (the environment variables that decided it).
     pub store: String,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_and_fingerprints_are_strings_in_json_and_read_back() {
-        let at = time::macros::datetime!(2026-10-01 12:30:05 UTC);
-        let fingerprint = Fingerprint([0xab; 32]);
-        let parsed = unparsable_report(0, fingerprint, "bad".into());
-        let dated = CertReport {
-            not_before: CertDate(Some(at)),
-            not_after: CertDate(Some(at)),
-            ..parsed.clone()
-        };
-        let json = serde_json::to_value(&dated).expect("serialises");
-        assert_eq!(json["not_before"], "2026-10-01T12:30:05Z");
-        assert_eq!(json["sha256"], "ab".repeat(32));
-        assert_eq!(
-            serde_json::to_value(&parsed).expect("serialises")["not_after"],
-            ""
-        );
-        for report in [dated, parsed] {
-            let text = serde_json::to_string(&report).expect("serialises");
-            let back: CertReport = serde_json::from_str(&text).expect("reads back");
-            assert_eq!(back, report);
-        }
-        let short = serde_json::from_str::<Fingerprint>("\"abcd\"");
-        assert!(short.is_err());
-        let not_hex = serde_json::from_str::<Fingerprint>(&format!("\"{}\"", "zz".repeat(32)));
-        assert!(not_hex.is_err());
-    }
 }

@@ -1,0 +1,313 @@
+//! Client impact: what Python requests, urllib, curl, OpenSSL `s_client`, Node.js and Java would do
+//! with this chain, in their own words.
+//!
+//! Each client is a [`Profile`] (data, in [`profiles`]): it is predicted from the diagnosis under
+//! the store it would use ([`stores`]), minus the refusals it does not share ([`Tolerance`]), and
+//! worded in its own dialect ([`openssl`], [`node`], [`java`]). [`ASSUMPTIONS`] states the
+//! versions in the output.
+
+pub mod java;
+pub mod node;
+pub mod openssl;
+pub mod profiles;
+pub mod stores;
+
+use serde::{Deserialize, Serialize};
+
+pub use profiles::{PROFILES, Profile, profile};
+pub use stores::{ClientSetup, ClientStore, ExtraStore, StoreChoice, StoreRule, choose_stores};
+
+use crate::chain::CertInfo;
+use crate::diagnose::{
+    Context, Diagnosis, Finding, FindingCode, Severity, anchor_info, dns_matches,
+};
+use crate::target::Host;
+use crate::trust::StoreKind;
+
+/// The versions and settings the predictions assume.
+pub const ASSUMPTIONS: &str = "Python 3.11 + OpenSSL 3.0 + urllib3 2, curl 7.88 (OpenSSL), OpenSSL 3.0 s_client -verify_return_error -verify_hostname, Node 20, OpenJDK 17; OpenSSL security level 2 (Debian's default). Python 3.13 turns on VERIFY_X509_STRICT and VERIFY_X509_PARTIAL_CHAIN, which changes the partial-chain rule.";
+
+/// A client profile's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Client {
+    /// Python `requests` (urllib3 2, certifi).
+    PythonRequests,
+    /// Python's standard `urllib.request` / `ssl` default context.
+    PythonUrllib,
+    /// The curl command line tool with OpenSSL.
+    Curl,
+    /// `openssl s_client -verify_return_error`.
+    Openssl,
+    /// Node.js `https`.
+    Node,
+    /// Java (JSSE, PKIX).
+    Java,
+}
+
+impl Client {
+    /// Every profile, in report order.
+    pub const ALL: [Client; 6] = [
+        Client::PythonRequests,
+        Client::PythonUrllib,
+        Client::Curl,
+        Client::Openssl,
+        Client::Node,
+        Client::Java,
+    ];
+
+    /// The contract name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Client::PythonRequests => "python-requests",
+            Client::PythonUrllib => "python-urllib",
+            Client::Curl => "curl",
+            Client::Openssl => "openssl",
+            Client::Node => "node",
+            Client::Java => "java",
+        }
+    }
+}
+
+/// How a client words its errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// CPython's `ssl` module (`[SSL: ...]`); `urllib` wraps it in `<urlopen error ...>`.
+    Python {
+        /// Wrapped by urllib.
+        urllib: bool,
+    },
+    /// curl's `(60) SSL certificate problem: ...`.
+    Curl,
+    /// `openssl s_client`'s `verify error:num=...`.
+    SClient,
+    /// Node's `err.code: message`.
+    Node,
+    /// Java's exception causes.
+    Java,
+}
+
+/// A refusal of rustls-webpki or certcheck that a client does not share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tolerance {
+    /// A leaf without DNS/IP subjectAltName whose Common Name matches the name is accepted.
+    CommonNameFallback,
+    /// The trust anchor's own dates are not checked (Java).
+    AnchorDates,
+    /// An RSA leaf key from 1024 bits is accepted (Node at security level 1, Java).
+    Rsa1024Leaf,
+    /// A SHA-1 leaf signature is accepted on chains to a `--ca-file` root (Java rejects SHA-1 only
+    /// on chains to its own default CAs).
+    Sha1LeafUnderPrivateRoot,
+    /// A CA certificate (cA=TRUE) as the server certificate, with serverAuth or no EKU, is
+    /// accepted (only rustls refuses it).
+    CaAsEndEntity,
+}
+
+/// What one client would do with the chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prediction {
+    /// The client.
+    pub client: Client,
+    /// Which store it would use and why.
+    pub store: String,
+    /// Whether it would complete the handshake.
+    pub accepted: bool,
+    /// What it would print, in its own words; `None` when accepted.
+    pub error: Option<String>,
+    /// What to change on the client side (never disabling verification).
+    pub hint: Option<String>,
+}
+
+/// What the rules need to know about the chain under one store.
+struct Facts<'c> {
+    leaf: Option<&'c CertInfo>,
+    /// The leaf has no DNS/IP subjectAltName and its Common Name matches the name asked for.
+    cn_only_match: bool,
+    /// The anchor reached is an intermediate (not self-signed): OpenSSL needs PARTIAL_CHAIN.
+    anchor_is_intermediate: bool,
+    /// The store is a `--ca-file`.
+    custom_store: bool,
+}
+
+fn facts<'c>(ctx: &'c Context<'_>, store: usize) -> Facts<'c> {
+    let leaf = ctx.chain.leaf();
+    let cn_only_match = match (leaf, ctx.name) {
+        (Some(leaf), Some(Host::Dns(name))) => {
+            leaf.dns_names.is_empty()
+                && leaf.ip_addresses.is_empty()
+                && leaf.common_names.iter().any(|cn| dns_matches(cn, name))
+        }
+        _ => false,
+    };
+    let anchor_is_intermediate = ctx
+        .paths
+        .get(store)
+        .filter(|p| p.validated)
+        .and_then(|p| p.anchor)
+        .and_then(|a| anchor_info(ctx.stores.get(store)?, a))
+        .is_some_and(|anchor| !anchor.self_signed);
+    Facts {
+        leaf,
+        cn_only_match,
+        anchor_is_intermediate,
+        custom_store: ctx
+            .stores
+            .get(store)
+            .is_some_and(|s| s.kind == StoreKind::Custom),
+    }
+}
+
+impl Tolerance {
+    /// Whether this tolerance lets `finding` pass.
+    fn covers(self, finding: &Finding, facts: &Facts<'_>) -> bool {
+        match (self, finding.code) {
+            (Tolerance::CommonNameFallback, FindingCode::HostnameMismatch) => facts.cn_only_match,
+            (Tolerance::AnchorDates, FindingCode::Expired | FindingCode::NotYetValid) => {
+                finding.certificate.is_none()
+            }
+            (Tolerance::Rsa1024Leaf, FindingCode::WeakKey) => {
+                finding.certificate == Some(0)
+                    && facts
+                        .leaf
+                        .filter(|l| l.key.algorithm == "RSA")
+                        .is_some_and(|l| l.key.bits >= 1024)
+            }
+            (Tolerance::Sha1LeafUnderPrivateRoot, FindingCode::WeakSignatureAlgorithm) => {
+                facts.custom_store && finding.certificate == Some(0)
+            }
+            (Tolerance::CaAsEndEntity, FindingCode::InvalidPurpose) => {
+                finding.certificate == Some(0)
+                    && facts.leaf.is_some_and(|leaf| {
+                        leaf.is_ca
+                            && leaf.ext_key_usage.as_ref().is_none_or(|eku| {
+                                eku.iter()
+                                    .any(|p| p == "serverAuth" || p == "anyExtendedKeyUsage")
+                            })
+                    })
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Predicts every client; `configured` is the diagnosis under the report's stores, `extra` the
+/// one under the stores only clients use (the choices index into each).
+pub fn predict(
+    stores: &[ClientStore],
+    configured: (&Context<'_>, &Diagnosis),
+    extra: Option<(&Context<'_>, &Diagnosis)>,
+) -> Vec<Prediction> {
+    let system_trusts = configured
+        .0
+        .stores
+        .iter()
+        .zip(&configured.1.verdicts)
+        .any(|(store, verdict)| store.kind == StoreKind::System && verdict.trusted);
+    stores
+        .iter()
+        .map(|choice| {
+            let (ctx, diagnosis, indexes) = match &choice.choice {
+                StoreChoice::Configured(list) => (configured.0, configured.1, list.clone()),
+                StoreChoice::Extra(i) => match extra {
+                    Some((ctx, diagnosis)) => (ctx, diagnosis, vec![*i]),
+                    None => (configured.0, configured.1, Vec::new()),
+                },
+            };
+            predict_one(choice, ctx, diagnosis, &indexes, system_trusts)
+        })
+        .collect()
+}
+
+/// The first failure a client would hit: (code, certificate, why).
+type Failure = (FindingCode, Option<usize>, String);
+
+fn first_failure(
+    profile: &Profile,
+    ctx: &Context<'_>,
+    diagnosis: &Diagnosis,
+    indexes: &[usize],
+) -> Option<Failure> {
+    if indexes.is_empty() {
+        return Some((
+            FindingCode::VerificationFailed,
+            None,
+            "the store could not be loaded".into(),
+        ));
+    }
+    for &store in indexes {
+        let facts = facts(ctx, store);
+        let mut remaining: Vec<&Finding> = diagnosis
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error && f.scope.includes(store))
+            .filter(|f| !profile.tolerates.iter().any(|t| t.covers(f, &facts)))
+            .collect();
+        // The store verdict's own code first: it is what the verifier hits first.
+        let verdict = diagnosis.verdicts.get(store).and_then(|v| v.error);
+        remaining.sort_by_key(|f| (Some(f.code) != verdict, f.code));
+        if let Some(first) = remaining.first() {
+            return Some((first.code, first.certificate, first.message.clone()));
+        }
+        if facts.anchor_is_intermediate && !profile.partial_chain {
+            return Some((
+                FindingCode::UnknownIssuer,
+                None,
+                "partial chain: the store's anchor is an intermediate".into(),
+            ));
+        }
+    }
+    None
+}
+
+fn predict_one(
+    choice: &ClientStore,
+    ctx: &Context<'_>,
+    diagnosis: &Diagnosis,
+    indexes: &[usize],
+    system_trusts: bool,
+) -> Prediction {
+    let profile = profile(choice.client);
+    let failure = first_failure(profile, ctx, diagnosis, indexes);
+    let error = failure.as_ref().map(|(code, index, _)| {
+        let partial = *code == FindingCode::UnknownIssuer && index.is_none();
+        message(profile.dialect, *code, *index, partial, ctx)
+    });
+    let trust_problem = failure.as_ref().is_some_and(|(code, _, _)| {
+        matches!(
+            code,
+            FindingCode::UnknownIssuer
+                | FindingCode::UntrustedRoot
+                | FindingCode::SelfSigned
+                | FindingCode::IncompleteChain
+        )
+    });
+    Prediction {
+        client: choice.client,
+        store: choice.reason.clone(),
+        accepted: failure.is_none(),
+        hint: (trust_problem && system_trusts).then(|| profile.trust_hint.to_string()),
+        error,
+    }
+}
+
+/// A failure in the client's own words.
+fn message(
+    dialect: Dialect,
+    code: FindingCode,
+    index: Option<usize>,
+    partial: bool,
+    ctx: &Context<'_>,
+) -> String {
+    let name = ctx.name.map(|h| h.to_string()).unwrap_or_default();
+    match (dialect, code) {
+        (Dialect::Node, FindingCode::HostnameMismatch) => node::hostname_message(&name, ctx),
+        (Dialect::Java, FindingCode::HostnameMismatch) => java::hostname_message(&name, ctx.name),
+        (_, FindingCode::HostnameMismatch) => openssl::hostname_message(dialect, &name),
+        (Dialect::Java, _) => java::message(code),
+        (Dialect::Node, _) => node::message(code, index, partial, ctx),
+        (Dialect::Python { .. } | Dialect::Curl | Dialect::SClient, _) => {
+            openssl::message(dialect, code, index, partial, ctx)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! The client profiles as data: which store each client uses, which of rustls-webpki's refusals it
+//! lets pass, whether it accepts an intermediate as trust anchor, how it words errors and what to
+//! change on its side.
+//!
+//! The rules were measured on Python 3.11 with OpenSSL 3.0 and urllib3 2, curl 7.88 (OpenSSL
+//! backend), OpenSSL 3.0 `s_client`, Node 20 and OpenJDK 17, with OpenSSL at security level 2 as
+//! Debian ships it (`../shared/design/client-rules.md` collects the sources).
+
+use super::{Client, Dialect, StoreRule, Tolerance};
+
+/// One client: everything in which its verdict differs from another's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Profile {
+    /// The client.
+    pub client: Client,
+    /// The store it uses when no `--ca-file` is given.
+    pub store: StoreRule,
+    /// How a `--ca-file` is given to this client, for the store column (`PATH` is the file).
+    pub ca_file_as: &'static str,
+    /// The refusals of rustls-webpki and certcheck this client does not share.
+    pub tolerates: &'static [Tolerance],
+    /// It accepts a path that ends at an intermediate in its store (OpenSSL needs
+    /// `X509_V_FLAG_PARTIAL_CHAIN`, which curl sets and Python 3.11 and Node do not).
+    pub partial_chain: bool,
+    /// How it words a failure.
+    pub dialect: Dialect,
+    /// What to change on the client when the system store trusts the chain but the client's
+    /// store does not (a corporate proxy or a private CA): never "turn verification off".
+    pub trust_hint: &'static str,
+}
+
+/// Every client but requests (urllib3 2) falls back to the Common Name; every client here accepts
+/// a CA certificate as the server certificate (only rustls refuses it).
+const OPENSSL_RULES: &[Tolerance] = &[Tolerance::CommonNameFallback, Tolerance::CaAsEndEntity];
+
+/// The profiles, in report order.
+pub const PROFILES: [Profile; 6] = [
+    Profile {
+        client: Client::PythonRequests,
+        store: StoreRule::Requests,
+        ca_file_as: "requests.get(..., verify=PATH)",
+        // urllib3 2 matches names against subjectAltName only.
+        tolerates: &[Tolerance::CaAsEndEntity],
+        partial_chain: false,
+        dialect: Dialect::Python { urllib: false },
+        trust_hint: "The system store trusts this chain but certifi does not: set REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt (or your CA file), or `pip install truststore` and call truststore.inject_into_ssl(); never verify=False.",
+    },
+    Profile {
+        client: Client::PythonUrllib,
+        store: StoreRule::OpensslDefault,
+        ca_file_as: "ssl.create_default_context(cafile=PATH)",
+        tolerates: OPENSSL_RULES,
+        partial_chain: false,
+        dialect: Dialect::Python { urllib: true },
+        trust_hint: "Pass cafile= (or SSL_CERT_FILE) with your CA file to ssl.create_default_context(); never an unverified context.",
+    },
+    Profile {
+        client: Client::Curl,
+        store: StoreRule::Curl,
+        ca_file_as: "curl --cacert PATH",
+        tolerates: OPENSSL_RULES,
+        partial_chain: true,
+        dialect: Dialect::Curl,
+        trust_hint: "Give curl your CA file with --cacert FILE (or CURL_CA_BUNDLE); never -k.",
+    },
+    Profile {
+        client: Client::Openssl,
+        store: StoreRule::OpensslDefault,
+        ca_file_as: "openssl s_client -CAfile PATH",
+        tolerates: OPENSSL_RULES,
+        partial_chain: false,
+        dialect: Dialect::SClient,
+        trust_hint: "Give s_client your CA file with -CAfile FILE.",
+    },
+    Profile {
+        client: Client::Node,
+        store: StoreRule::Node,
+        ca_file_as: "https.request({ ca: fs.readFileSync(PATH) })",
+        // Node runs OpenSSL at security level 1: RSA keys from 1024 bits pass.
+        tolerates: &[
+            Tolerance::CommonNameFallback,
+            Tolerance::CaAsEndEntity,
+            Tolerance::Rsa1024Leaf,
+        ],
+        partial_chain: false,
+        dialect: Dialect::Node,
+        trust_hint: "Start node with NODE_EXTRA_CA_CERTS=/path/to/root.pem (or --use-openssl-ca to use the system store); never NODE_TLS_REJECT_UNAUTHORIZED=0.",
+    },
+    Profile {
+        client: Client::Java,
+        store: StoreRule::Java,
+        ca_file_as: "a truststore built from PATH",
+        tolerates: &[
+            Tolerance::CommonNameFallback,
+            Tolerance::CaAsEndEntity,
+            Tolerance::AnchorDates,
+            Tolerance::Rsa1024Leaf,
+            Tolerance::Sha1LeafUnderPrivateRoot,
+        ],
+        partial_chain: true,
+        dialect: Dialect::Java,
+        trust_hint: "Import the root into a truststore (keytool -importcert -file root.pem -alias corp-root -keystore truststore.p12) and run with -Djavax.net.ssl.trustStore=truststore.p12.",
+    },
+];
+
+/// The profile of `client`.
+pub fn profile(client: Client) -> &'static Profile {
+    // PROFILES holds every client in `Client::ALL` order (a unit test checks it).
+    &PROFILES[client as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_profile_per_client_in_report_order() {
+        assert_eq!(PROFILES.len(), Client::ALL.len());
+        for (profile, client) in PROFILES.iter().zip(Client::ALL) {
+            assert_eq!(profile.client, client);
+            assert_eq!(super::profile(client).client, client);
+        }
+    }
+
+    #[test]
+    fn only_requests_skips_the_common_name_and_only_curl_and_java_take_partial_chains() {
+        let cn: Vec<Client> = PROFILES
+            .iter()
+            .filter(|p| p.tolerates.contains(&Tolerance::CommonNameFallback))
+            .map(|p| p.client)
+            .collect();
+        assert!(!cn.contains(&Client::PythonRequests));
+        assert_eq!(cn.len(), 5);
+        let partial: Vec<Client> = PROFILES
+            .iter()
+            .filter(|p| p.partial_chain)
+            .map(|p| p.client)
+            .collect();
+        assert_eq!(partial, [Client::Curl, Client::Java]);
+    }
+}

@@ -1,0 +1,317 @@
+//! Which store each client uses and why: a `--ca-file` when given (as if passed to the client),
+//! otherwise the client's own default on this machine, read from the environment exactly as that
+//! client reads it. Stores that only a client uses (`REQUESTS_CA_BUNDLE`, `NODE_EXTRA_CA_CERTS`...)
+//! are loaded here, once per run.
+
+use std::path::{Path, PathBuf};
+
+use super::Client;
+use super::profiles::{PROFILES, Profile};
+use crate::config::ClientEnv;
+use crate::trust::store::{load_bundled, load_custom};
+use crate::trust::{StoreKind, TrustStore};
+
+/// Where a client looks for trust anchors when no `--ca-file` is given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreRule {
+    /// requests: `REQUESTS_CA_BUNDLE`, else `CURL_CA_BUNDLE`, else certifi (the Mozilla set).
+    Requests,
+    /// curl: `CURL_CA_BUNDLE`, else OpenSSL's default store.
+    Curl,
+    /// OpenSSL's default store (`SSL_CERT_FILE`/`SSL_CERT_DIR` replace it).
+    OpensslDefault,
+    /// Node: its own Mozilla set, plus `NODE_EXTRA_CA_CERTS`.
+    Node,
+    /// Java: its `cacerts`, generated on Debian from the system CA set (ca-certificates-java).
+    Java,
+}
+
+/// Which store a client's prediction is made under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreChoice {
+    /// Stores of the report (indexes into the configured stores).
+    Configured(Vec<usize>),
+    /// A store loaded only for client predictions (index into [`ClientSetup::extra_stores`]).
+    Extra(usize),
+}
+
+/// A client, its store and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientStore {
+    /// The client.
+    pub client: Client,
+    /// Its store.
+    pub choice: StoreChoice,
+    /// Which store and why, for people.
+    pub reason: String,
+}
+
+/// How to load a store that only a client uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExtraStore {
+    /// A CA file (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE).
+    File(PathBuf),
+    /// The bundled Mozilla set plus a file (Node with NODE_EXTRA_CA_CERTS).
+    BundledPlus(PathBuf),
+}
+
+/// Each client's store choice and the stores only clients use, loaded once per run.
+#[derive(Clone, Debug, Default)]
+pub struct ClientSetup {
+    /// One per client profile, in report order.
+    pub choices: Vec<ClientStore>,
+    /// Stores loaded only for client predictions.
+    pub extra_stores: Vec<TrustStore>,
+}
+
+impl ClientSetup {
+    /// Chooses each client's store among the configured `stores` from the environment and loads
+    /// the stores only clients use.
+    pub fn load(env: &ClientEnv, stores: &[TrustStore]) -> ClientSetup {
+        let index_of = |kind| stores.iter().position(|s| s.kind == kind).unwrap_or(0);
+        let custom: Vec<usize> = stores
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == StoreKind::Custom)
+            .map(|(i, _)| i)
+            .collect();
+        let (choices, extra) = choose_stores(
+            env,
+            index_of(StoreKind::System),
+            index_of(StoreKind::Bundled),
+            &custom,
+        );
+        // The same file often backs several variables (REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS...):
+        // read each once.
+        let mut files: Vec<(PathBuf, TrustStore)> = Vec::new();
+        let mut file = |path: &Path| -> TrustStore {
+            if let Some((_, store)) = files.iter().find(|(p, _)| p == path) {
+                return store.clone();
+            }
+            let store = load_custom(path);
+            files.push((path.to_path_buf(), store.clone()));
+            store
+        };
+        let extra_stores = extra
+            .iter()
+            .map(|spec| match spec {
+                ExtraStore::File(path) => file(path),
+                ExtraStore::BundledPlus(path) => {
+                    let mut store = load_bundled();
+                    let added = file(path);
+                    store.source = format!("{} + {}", store.source, path.display());
+                    store.anchors.extend(added.anchors);
+                    store.errors.extend(added.errors);
+                    store
+                }
+            })
+            .collect();
+        ClientSetup {
+            choices,
+            extra_stores,
+        }
+    }
+}
+
+/// Chooses each client's store: every client uses the `--ca-file` stores when given (as if passed
+/// `verify=`, `--cacert`, `ca:`, a truststore), otherwise its own default on this machine.
+///
+/// `custom` are the indexes of the `--ca-file` stores; `system` and `bundled` the indexes of
+/// those stores among the configured ones.
+pub fn choose_stores(
+    env: &ClientEnv,
+    system: usize,
+    bundled: usize,
+    custom: &[usize],
+) -> (Vec<ClientStore>, Vec<ExtraStore>) {
+    let mut extra: Vec<ExtraStore> = Vec::new();
+    let choices = PROFILES
+        .iter()
+        .map(|profile| {
+            if !custom.is_empty() {
+                return ClientStore {
+                    client: profile.client,
+                    choice: StoreChoice::Configured(custom.to_vec()),
+                    reason: format!("custom: --ca-file, as if given {}", profile.ca_file_as),
+                };
+            }
+            let (choice, reason) = default_store(profile, env, system, bundled, &mut extra);
+            ClientStore {
+                client: profile.client,
+                choice,
+                reason,
+            }
+        })
+        .collect();
+    (choices, extra)
+}
+
+/// The store a client uses without `--ca-file`, and why.
+fn default_store(
+    profile: &Profile,
+    env: &ClientEnv,
+    system: usize,
+    bundled: usize,
+    extra: &mut Vec<ExtraStore>,
+) -> (StoreChoice, String) {
+    let mut extra_store = |store: ExtraStore| {
+        let index = match extra.iter().position(|e| *e == store) {
+            Some(i) => i,
+            None => {
+                extra.push(store);
+                extra.len() - 1
+            }
+        };
+        StoreChoice::Extra(index)
+    };
+    let system_reason = if env.ssl_cert_env {
+        "system: SSL_CERT_FILE/SSL_CERT_DIR are set and replace OpenSSL's default store"
+    } else {
+        "system: OpenSSL's default store (SSL_CERT_FILE and SSL_CERT_DIR are not set)"
+    };
+    let system_store = || (StoreChoice::Configured(vec![system]), system_reason.into());
+    match profile.store {
+        StoreRule::Requests => match (&env.requests_ca_bundle, &env.curl_ca_bundle) {
+            (Some(path), _) => (
+                extra_store(ExtraStore::File(path.clone())),
+                format!("REQUESTS_CA_BUNDLE={}", path.display()),
+            ),
+            (None, Some(path)) => (
+                extra_store(ExtraStore::File(path.clone())),
+                format!(
+                    "CURL_CA_BUNDLE={} (REQUESTS_CA_BUNDLE is not set)",
+                    path.display()
+                ),
+            ),
+            (None, None) => (
+                StoreChoice::Configured(vec![bundled]),
+                "bundled: certifi's Mozilla set (REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE are not set)"
+                    .into(),
+            ),
+        },
+        StoreRule::Curl => match &env.curl_ca_bundle {
+            Some(path) => (
+                extra_store(ExtraStore::File(path.clone())),
+                format!("CURL_CA_BUNDLE={}", path.display()),
+            ),
+            None => system_store(),
+        },
+        StoreRule::OpensslDefault => system_store(),
+        StoreRule::Node => match &env.node_extra_ca_certs {
+            Some(path) => (
+                extra_store(ExtraStore::BundledPlus(path.clone())),
+                format!(
+                    "Node's bundled Mozilla set plus NODE_EXTRA_CA_CERTS={}",
+                    path.display()
+                ),
+            ),
+            None => (
+                StoreChoice::Configured(vec![bundled]),
+                "bundled: Node's own Mozilla set (NODE_EXTRA_CA_CERTS is not set)".into(),
+            ),
+        },
+        StoreRule::Java => match &env.java_cacerts {
+            Some(path) => (
+                StoreChoice::Configured(vec![system]),
+                format!(
+                    "Java's cacerts at {}, modelled as the system CA set it is generated from (ca-certificates-java)",
+                    path.display()
+                ),
+            ),
+            None => (
+                StoreChoice::Configured(vec![bundled]),
+                "no Java cacerts found: assumed the JDK's default cacerts, modelled as the Mozilla set"
+                    .into(),
+            ),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reasons(env: &ClientEnv, custom: &[usize]) -> Vec<(Client, StoreChoice, String)> {
+        choose_stores(env, 0, 1, custom)
+            .0
+            .into_iter()
+            .map(|c| (c.client, c.choice, c.reason))
+            .collect()
+    }
+
+    #[test]
+    fn a_ca_file_is_every_clients_store() {
+        for (client, choice, reason) in reasons(&ClientEnv::default(), &[2, 3]) {
+            assert_eq!(choice, StoreChoice::Configured(vec![2, 3]), "{client:?}");
+            assert!(
+                reason.starts_with("custom: --ca-file, as if given "),
+                "{reason}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_environment_each_client_takes_its_own_default() {
+        let got = reasons(&ClientEnv::default(), &[]);
+        let stores: Vec<StoreChoice> = got.iter().map(|(_, c, _)| c.clone()).collect();
+        let system = StoreChoice::Configured(vec![0]);
+        let bundled = StoreChoice::Configured(vec![1]);
+        assert_eq!(
+            stores,
+            [
+                bundled.clone(),
+                system.clone(),
+                system.clone(),
+                system,
+                bundled.clone(),
+                bundled
+            ]
+        );
+        assert_eq!(
+            got[1].2,
+            "system: OpenSSL's default store (SSL_CERT_FILE and SSL_CERT_DIR are not set)"
+        );
+    }
+
+    #[test]
+    fn one_file_behind_several_variables_is_one_extra_store() {
+        let env = ClientEnv {
+            requests_ca_bundle: Some("/corp.pem".into()),
+            curl_ca_bundle: Some("/corp.pem".into()),
+            node_extra_ca_certs: Some("/corp.pem".into()),
+            ssl_cert_env: true,
+            java_cacerts: Some("/etc/ssl/certs/java/cacerts".into()),
+        };
+        let (choices, extra) = choose_stores(&env, 0, 1, &[]);
+        assert_eq!(
+            extra,
+            [
+                ExtraStore::File("/corp.pem".into()),
+                ExtraStore::BundledPlus("/corp.pem".into())
+            ]
+        );
+        assert_eq!(choices[0].choice, StoreChoice::Extra(0));
+        assert_eq!(choices[0].reason, "REQUESTS_CA_BUNDLE=/corp.pem");
+        assert_eq!(choices[2].choice, StoreChoice::Extra(0));
+        assert_eq!(choices[4].choice, StoreChoice::Extra(1));
+        assert_eq!(choices[5].choice, StoreChoice::Configured(vec![0]));
+        assert!(
+            choices[3]
+                .reason
+                .contains("SSL_CERT_FILE/SSL_CERT_DIR are set")
+        );
+    }
+
+    #[test]
+    fn requests_falls_back_to_curls_variable() {
+        let env = ClientEnv {
+            curl_ca_bundle: Some("/c.pem".into()),
+            ..ClientEnv::default()
+        };
+        let (choices, _) = choose_stores(&env, 0, 1, &[]);
+        assert_eq!(
+            choices[0].reason,
+            "CURL_CA_BUNDLE=/c.pem (REQUESTS_CA_BUNDLE is not set)"
+        );
+    }
+}

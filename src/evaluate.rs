@@ -1,0 +1,202 @@
+//! The network-free core every caller shares (live targets, `inspect`, `demo`, the limbo and
+//! differential suites, snapshots and the fuzz harness): replay the chain under each store,
+//! diagnose it, predict each client and build the report.
+
+use crate::chain::{CertInfo, Chain, parse_certificate};
+use crate::clients::{ClientSetup, predict};
+use crate::config::{ClientEnv, Deadlines};
+use crate::diagnose::{Context, Diagnosis, Finding, diagnose};
+use crate::report::build::{Assessment, assemble, client_reports, store_failure};
+use crate::report::{
+    ConnectionErrorReport, Origin, TargetReport, chain_reports, earliest_expiry, finding_reports,
+    status, trust_reports,
+};
+use crate::target::Host;
+use crate::trust::{TrustStore, replay};
+
+/// Extra intermediates that may be used to build the path (`inspect --untrusted`): the ones that
+/// parse, as DER for rustls-webpki and parsed for certcheck's own checks.
+#[derive(Clone, Debug, Default)]
+pub struct Pool {
+    /// Parsed, in file order.
+    pub infos: Vec<CertInfo>,
+    /// The same certificates' DER.
+    pub ders: Vec<Vec<u8>>,
+}
+
+impl Pool {
+    /// The certificates of `ders` that parse (a pool certificate that does not parse cannot be
+    /// part of any path, so it is left out).
+    pub fn from_ders(ders: impl IntoIterator<Item = Vec<u8>>) -> Pool {
+        let mut pool = Pool::default();
+        for der in ders {
+            if let Ok(info) = parse_certificate(&der) {
+                pool.infos.push(info);
+                pool.ders.push(der);
+            }
+        }
+        pool
+    }
+}
+
+/// Everything known about one target before evaluation: where it came from, the chain it
+/// presented, what may complete the path, the name asked for, the stapled OCSP response and the
+/// findings about the input itself.
+#[derive(Clone, Debug)]
+pub struct Evidence<'a> {
+    /// Where the chain came from, as the report states it.
+    pub origin: Origin,
+    /// The presented chain.
+    pub chain: &'a Chain,
+    /// Extra intermediates (`inspect --untrusted`).
+    pub pool: &'a Pool,
+    /// The name asked for, if any.
+    pub name: Option<&'a Host>,
+    /// The OCSP response the server stapled (DER); `None` for files.
+    pub ocsp: Option<&'a [u8]>,
+    /// Findings about the input (a broken file entry, a key that does not match the leaf), which
+    /// count towards the verdicts like any other.
+    pub input_findings: Vec<Finding>,
+    /// A failure after the certificates were seen (the handshake broke off), reported as is.
+    pub connection_error: Option<ConnectionErrorReport>,
+}
+
+/// The pool of a chain that brings none.
+static NO_POOL: Pool = Pool {
+    infos: Vec::new(),
+    ders: Vec::new(),
+};
+
+impl<'a> Evidence<'a> {
+    /// A chain from `origin`, with no pool, name, staple or input findings yet.
+    pub fn new(origin: Origin, chain: &'a Chain) -> Evidence<'a> {
+        Evidence {
+            origin,
+            chain,
+            pool: &NO_POOL,
+            name: None,
+            ocsp: None,
+            input_findings: Vec::new(),
+            connection_error: None,
+        }
+    }
+
+    /// The same evidence, checked for `name`.
+    pub fn with_name(mut self, name: Option<&'a Host>) -> Evidence<'a> {
+        self.name = name;
+        self
+    }
+
+    /// The same evidence, with extra intermediates.
+    pub fn with_pool(mut self, pool: &'a Pool) -> Evidence<'a> {
+        self.pool = pool;
+        self
+    }
+}
+
+/// The trust stores of a run and, for client predictions, which store each client uses.
+#[derive(Clone, Debug, Default)]
+pub struct Stores {
+    /// The configured stores, as reported (`system`, `bundled`, then each `--ca-file`).
+    pub trust: Vec<TrustStore>,
+    /// Client store choices; `None` skips client predictions.
+    pub clients: Option<ClientSetup>,
+}
+
+impl Stores {
+    /// Stores without client predictions (the suites that compare store verdicts only).
+    pub fn without_clients(trust: Vec<TrustStore>) -> Stores {
+        Stores {
+            trust,
+            clients: None,
+        }
+    }
+
+    /// Stores with each client's store chosen from `env`.
+    pub fn with_clients(trust: Vec<TrustStore>, env: &ClientEnv) -> Stores {
+        let clients = Some(ClientSetup::load(env, &trust));
+        Stores { trust, clients }
+    }
+}
+
+/// Replays, diagnoses, predicts and reports one chain.
+pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, deadlines: &Deadlines) -> TargetReport {
+    let chain = evidence.chain;
+    let trust_stores = &stores.trust;
+    let results = replay(
+        chain,
+        &evidence.pool.ders,
+        evidence.name,
+        trust_stores,
+        deadlines.now,
+    );
+    let ctx = Context::new(
+        chain,
+        &evidence.pool.infos,
+        trust_stores,
+        &results,
+        evidence.name,
+        *deadlines,
+    )
+    .with_ocsp(evidence.ocsp);
+    let diagnosis = diagnose(&ctx, evidence.input_findings.clone());
+    let predictions = match &stores.clients {
+        Some(setup) if !chain.is_empty() => {
+            predict_clients(evidence, setup, (&ctx, &diagnosis), deadlines)
+        }
+        _ => Vec::new(),
+    };
+    let trust = trust_reports(trust_stores, &diagnosis);
+    let findings = finding_reports(trust_stores, &diagnosis.findings);
+    let connection_error = evidence
+        .connection_error
+        .clone()
+        .or_else(|| store_failure(trust_stores));
+    let status = status(
+        &trust,
+        &findings,
+        connection_error.as_ref(),
+        !chain.is_empty(),
+    );
+    let assessment = Assessment {
+        status,
+        expires_at: earliest_expiry(&trust, Some(&diagnosis), chain),
+        connection_error,
+        chain: chain_reports(chain, deadlines.now),
+        trust,
+        findings,
+        clients: client_reports(predictions),
+    };
+    assemble(evidence.origin.clone(), assessment, deadlines.now)
+}
+
+/// Each client's prediction; the stores only clients use are diagnosed on their own, out of the
+/// report.
+fn predict_clients(
+    evidence: &Evidence<'_>,
+    setup: &ClientSetup,
+    configured: (&Context<'_>, &Diagnosis),
+    deadlines: &Deadlines,
+) -> Vec<crate::clients::Prediction> {
+    if setup.extra_stores.is_empty() {
+        return predict(&setup.choices, configured, None);
+    }
+    let results = replay(
+        evidence.chain,
+        &evidence.pool.ders,
+        evidence.name,
+        &setup.extra_stores,
+        deadlines.now,
+    );
+    let ctx = Context::new(
+        evidence.chain,
+        &evidence.pool.infos,
+        &setup.extra_stores,
+        &results,
+        evidence.name,
+        *deadlines,
+    )
+    .with_ocsp(evidence.ocsp);
+    let diagnosis = diagnose(&ctx, evidence.input_findings.clone());
+    predict(&setup.choices, configured, Some((&ctx, &diagnosis)))
+}
