@@ -19,11 +19,15 @@ use x509_parser::oid_registry::{
 use x509_parser::prelude::{FromDer, X509Certificate, X509CertificateParser};
 use x509_parser::public_key::PublicKey;
 
+use super::oid::{modulus_bits, static_oid_name, weak_signature};
 use super::signature::{SigCheck, verify_cert_signature};
 use super::{
     AlgorithmName, BundleCert, CertInfo, CertSummary, Chain, ChainCert, ExtensionInfo, Fingerprint,
     KeyInfo, MAX_CHAIN_CERTS, NameConstraintsInfo, hex,
 };
+
+/// Kept here too, where the crate's checks have always found it.
+pub use super::oid::oid_name;
 
 /// At most this many certificates beyond the analysed ones are kept for path building.
 const MAX_OVERFLOW_CERTS: usize = 256;
@@ -327,7 +331,7 @@ fn with_algorithm<R>(oid: &Oid<'_>, with: impl FnOnce(&Algorithm) -> R) -> R {
         let dotted = oid.to_id_string();
         let algorithm = Algorithm {
             name: static_oid_name(oid),
-            weak: super::signature::weak_signature(&dotted),
+            weak: weak_signature(&dotted),
             dotted,
         };
         let out = with(&algorithm);
@@ -341,23 +345,6 @@ fn with_algorithm<R>(oid: &Oid<'_>, with: impl FnOnce(&Algorithm) -> R) -> R {
 /// The name and dotted form of a signature algorithm's OID.
 fn algorithm_names(oid: &Oid<'_>) -> (AlgorithmName, String) {
     with_algorithm(oid, |a| (a.name.clone(), a.dotted.clone()))
-}
-
-/// As [`oid_name`], without a copy of a registered name.
-fn static_oid_name(oid: &Oid<'_>) -> AlgorithmName {
-    // The registry is keyed by OIDs that live for the whole program.
-    let owned = oid.to_owned();
-    oid_registry().get(&owned).map_or_else(
-        || owned.to_id_string().into(),
-        |entry| AlgorithmName::Borrowed(entry.sn()),
-    )
-}
-
-/// The registered short name of an OID, or its dotted form.
-pub fn oid_name(oid: &Oid<'_>) -> String {
-    oid2sn(oid, oid_registry())
-        .map(str::to_string)
-        .unwrap_or_else(|_| oid.to_id_string())
 }
 
 fn name_string(name: &x509_parser::x509::X509Name<'_>) -> String {
@@ -405,19 +392,6 @@ fn plain_name_string(name: &x509_parser::x509::X509Name<'_>) -> Option<String> {
         }
     }
     Some(out)
-}
-
-/// Bit length of a big-endian RSA modulus, ignoring leading zero bytes.
-pub(crate) fn modulus_bits(modulus: &[u8]) -> u32 {
-    let start = modulus
-        .iter()
-        .position(|b| *b != 0)
-        .unwrap_or(modulus.len());
-    let trimmed = &modulus[start..];
-    match trimmed.first() {
-        Some(first) => (trimmed.len() as u32 - 1) * 8 + (8 - first.leading_zeros()),
-        None => 0,
-    }
 }
 
 fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
