@@ -1,6 +1,6 @@
 //! A file that is one DER certificate: where it ends, and what follows it.
 
-use super::{EntryProblem, LoadedCert, LoadedFile, Position};
+use super::{EntryProblem, LoadedCert, LoadedFile, Part, Position};
 
 /// The total length (header included) a DER element announces, when the header is readable.
 pub(super) fn der_announced_len(body: &[u8]) -> Option<usize> {
@@ -37,7 +37,7 @@ pub(super) fn load_der(body: &[u8]) -> Result<LoadedFile, String> {
             });
             if !rest.is_empty() {
                 loaded.problems.push(EntryProblem {
-                    position: format!("byte offset {used}"),
+                    position: Part::ByteOffset(used).into(),
                     message: format!(
                         "{} bytes of trailing data after the certificate",
                         rest.len()

@@ -24,22 +24,50 @@ pub struct LoadedCert {
     pub position: Position,
 }
 
-/// Where a certificate was found in its file. Kept as numbers and written only when a message
-/// needs it: `PEM block 2 (line 31)`, `DER`, `PKCS#7 (DER), certificate 3`.
+/// Where a certificate or a skipped entry is in its file. Kept as numbers and written only when a
+/// message needs it: `PEM block 2 (line 31)`, `DER`, `PKCS#7 (DER), certificate 3`, `byte offset 1200`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Position {
-    /// The PEM block's number and the line of its BEGIN; `None` in a DER file.
-    pub pem_block: Option<(usize, usize)>,
+    /// The part of the file.
+    pub part: Part,
     /// The certificate's place (from 1) inside a PKCS#7 structure.
     pub pkcs7_member: Option<usize>,
 }
 
+/// The part of a file an entry is in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Part {
+    /// The file as a whole: one DER structure.
+    #[default]
+    Der,
+    /// A PEM block, whatever its label.
+    PemBlock {
+        /// The block's number, from 1.
+        number: usize,
+        /// The line of its BEGIN, from 1.
+        line: usize,
+    },
+    /// The bytes of a DER file from this offset on (what follows its certificate; a certificate
+    /// itself is never here).
+    ByteOffset(usize),
+}
+
+impl From<Part> for Position {
+    fn from(part: Part) -> Position {
+        Position {
+            part,
+            pkcs7_member: None,
+        }
+    }
+}
+
 impl std::fmt::Display for Position {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.pem_block, self.pkcs7_member) {
-            (Some((number, line)), _) => write!(f, "PEM block {number} (line {line})")?,
-            (None, Some(_)) => f.write_str("PKCS#7 (DER)")?,
-            (None, None) => f.write_str("DER")?,
+        match (self.part, self.pkcs7_member) {
+            (Part::PemBlock { number, line }, _) => write!(f, "PEM block {number} (line {line})")?,
+            (Part::ByteOffset(offset), _) => write!(f, "byte offset {offset}")?,
+            (Part::Der, Some(_)) => f.write_str("PKCS#7 (DER)")?,
+            (Part::Der, None) => f.write_str("DER")?,
         }
         match self.pkcs7_member {
             Some(member) => write!(f, ", certificate {member}"),
@@ -51,8 +79,8 @@ impl std::fmt::Display for Position {
 /// Something in a file that is not a usable certificate, where it is and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntryProblem {
-    /// Where, as in [`LoadedCert::position`].
-    pub position: String,
+    /// Where, as in [`LoadedCert::position`] (written by its `Display`).
+    pub position: Position,
     /// What is wrong.
     pub message: String,
     /// Whether it is a private key (which certcheck ignores and never prints).
@@ -228,10 +256,10 @@ mod tests {
 
     #[test]
     fn positions_read_as_before() {
-        let pem = Position {
-            pem_block: Some((2, 31)),
-            pkcs7_member: None,
-        };
+        let pem = Position::from(Part::PemBlock {
+            number: 2,
+            line: 31,
+        });
         assert_eq!(pem.to_string(), "PEM block 2 (line 31)");
         let member = Position {
             pkcs7_member: Some(3),
@@ -240,10 +268,14 @@ mod tests {
         assert_eq!(member.to_string(), "PEM block 2 (line 31), certificate 3");
         assert_eq!(Position::default().to_string(), "DER");
         let der_member = Position {
-            pem_block: None,
+            part: Part::Der,
             pkcs7_member: Some(1),
         };
         assert_eq!(der_member.to_string(), "PKCS#7 (DER), certificate 1");
+        assert_eq!(
+            Position::from(Part::ByteOffset(1200)).to_string(),
+            "byte offset 1200"
+        );
     }
 
     #[test]
@@ -263,6 +295,54 @@ mod tests {
             load_bytes(b"\x30\x82\x05\x00\x01")
                 .unwrap_err()
                 .contains("truncated")
+        );
+    }
+
+    /// Every kind of entry problem names its place as it always has.
+    #[test]
+    fn problems_name_their_place() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params = rcgen::CertificateParams::new(vec!["p.test".into()]).unwrap();
+        let der = params.self_signed(&key).unwrap().der().to_vec();
+        let shown = |loaded: LoadedFile| {
+            loaded
+                .problems
+                .iter()
+                .map(|p| format!("{}: {}", p.position, p.message))
+                .collect::<Vec<_>>()
+        };
+        let trailing = [&der[..], b"xyz"].concat();
+        assert_eq!(
+            shown(load_bytes(&trailing).unwrap()),
+            [format!(
+                "byte offset {}: 3 bytes of trailing data after the certificate",
+                der.len()
+            )]
+        );
+        let pem = ::pem::encode(&::pem::Pem::new("CERTIFICATE", der));
+        let text = format!(
+            "{pem}-----BEGIN X509 CRL-----\n-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n\
+             -----BEGIN PKCS7-----\nAA==\n-----END PKCS7-----\n-----BEGIN CERTIFICATE-----\n"
+        );
+        // The blocks after the certificate's start on this line.
+        let after = pem.lines().count() + 1;
+        assert_eq!(
+            shown(load_bytes(text.as_bytes()).unwrap()),
+            [
+                format!("PEM block 2 (line {after}): 'X509 CRL' block has no END line"),
+                format!(
+                    "PEM block 3 (line {}): a PRIVATE KEY is ignored (certcheck never reads or prints key material)",
+                    after + 1
+                ),
+                format!(
+                    "PEM block 4 (line {}): not a PKCS#7 structure (unknown/unsupported ASN.1 DER tag: 0x00)",
+                    after + 4
+                ),
+                format!(
+                    "PEM block 5 (line {}): 'CERTIFICATE' block is truncated (no END line)",
+                    after + 7
+                ),
+            ]
         );
     }
 }

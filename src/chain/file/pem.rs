@@ -3,7 +3,7 @@
 
 use super::der::der_announced_len;
 use super::pkcs7::load_pkcs7;
-use super::{EntryProblem, Loaded, LoadedCert, MakeCert, Position};
+use super::{EntryProblem, Loaded, LoadedCert, MakeCert, Part, Position};
 
 /// A PEM section found by the scan, not yet decoded.
 struct PemBlock<'a> {
@@ -13,6 +13,17 @@ struct PemBlock<'a> {
     label: std::borrow::Cow<'a, str>,
     /// From the BEGIN line through the END line.
     text: &'a [u8],
+}
+
+impl PemBlock<'_> {
+    /// Where the block is, for its certificate or its problem.
+    fn position(&self) -> Position {
+        Part::PemBlock {
+            number: self.number,
+            line: self.line,
+        }
+        .into()
+    }
 }
 
 pub(super) fn load_pem<T: Send>(body: &[u8], make: &MakeCert<'_, T>) -> Loaded<T> {
@@ -25,12 +36,8 @@ pub(super) fn load_pem<T: Send>(body: &[u8], make: &MakeCert<'_, T>) -> Loaded<T
         };
         let mut scratch = Vec::new();
         for block in part {
-            let position = Position {
-                pem_block: Some((block.number, block.line)),
-                pkcs7_member: None,
-            };
             let section = (&*block.label, block.text);
-            finish_block(&mut out, position, section, &mut scratch, make);
+            finish_block(&mut out, block.position(), section, &mut scratch, make);
         }
         out
     };
@@ -48,7 +55,7 @@ pub(super) fn load_pem<T: Send>(body: &[u8], make: &MakeCert<'_, T>) -> Loaded<T
     loaded.problems = problems;
     if let Some(block) = truncated {
         loaded.problems.push(EntryProblem {
-            position: format!("PEM block {} (line {})", block.number, block.line),
+            position: block.position(),
             message: format!("'{}' block is truncated (no END line)", block.label),
             private_key: false,
         });
@@ -85,7 +92,7 @@ fn scan_pem(body: &[u8]) -> (Vec<PemBlock<'_>>, Vec<EntryProblem>, Option<PemBlo
         {
             if let Some((block, _)) = open.take() {
                 problems.push(EntryProblem {
-                    position: format!("PEM block {} (line {})", block.number, block.line),
+                    position: block.position(),
                     message: format!("'{}' block has no END line", block.label),
                     private_key: false,
                 });
@@ -151,7 +158,7 @@ fn finish_block<T>(
 ) {
     if label.contains("PRIVATE KEY") {
         loaded.problems.push(EntryProblem {
-            position: position.to_string(),
+            position,
             message: format!("a {label} is ignored (certcheck never reads or prints key material)"),
             private_key: true,
         });
@@ -161,19 +168,19 @@ fn finish_block<T>(
         match decode_block(label, pem_text, scratch) {
             Ok(der) => match load_pkcs7(&der, position) {
                 Ok(certs) if certs.is_empty() => loaded.problems.push(EntryProblem {
-                    position: position.to_string(),
+                    position,
                     message: "the PKCS#7 structure holds no certificate".into(),
                     private_key: false,
                 }),
                 Ok(certs) => loaded.certs.extend(certs.into_iter().map(make)),
                 Err(message) => loaded.problems.push(EntryProblem {
-                    position: position.to_string(),
+                    position,
                     message,
                     private_key: false,
                 }),
             },
             Err(message) => loaded.problems.push(EntryProblem {
-                position: position.to_string(),
+                position,
                 message,
                 private_key: false,
             }),
@@ -182,7 +189,7 @@ fn finish_block<T>(
     }
     if label != "CERTIFICATE" && label != "TRUSTED CERTIFICATE" && label != "X509 CERTIFICATE" {
         loaded.problems.push(EntryProblem {
-            position: position.to_string(),
+            position,
             message: format!("a '{label}' block is not a certificate and is ignored"),
             private_key: false,
         });
@@ -199,7 +206,7 @@ fn finish_block<T>(
                     loaded.certs.push(make(LoadedCert { der, position }))
                 }
                 Some(len) if der.first() == Some(&0x30) => loaded.problems.push(EntryProblem {
-                    position: position.to_string(),
+                    position,
                     message: format!(
                         "the certificate's DER is truncated: it announces {len} bytes, the block holds {}",
                         der.len()
@@ -207,14 +214,14 @@ fn finish_block<T>(
                     private_key: false,
                 }),
                 _ => loaded.problems.push(EntryProblem {
-                    position: position.to_string(),
+                    position,
                     message: "not a DER certificate (it does not start with a SEQUENCE)".into(),
                     private_key: false,
                 }),
             }
         }
         Err(message) => loaded.problems.push(EntryProblem {
-            position: position.to_string(),
+            position,
             message,
             private_key: false,
         }),
