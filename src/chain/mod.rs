@@ -5,6 +5,7 @@
 
 pub mod file;
 pub mod key;
+mod names;
 pub mod oid;
 pub mod parse;
 pub mod signature;
