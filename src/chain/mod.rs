@@ -5,19 +5,18 @@
 
 pub mod file;
 pub mod key;
+mod names;
+pub mod oid;
 pub mod parse;
 pub mod signature;
 
 use time::OffsetDateTime;
 
+pub use oid::AlgorithmName;
 pub use parse::{parse_certificate, parse_chain, summarize_certificate};
 
 /// The most certificates analysed per chain; anything beyond is reported, not parsed.
 pub const MAX_CHAIN_CERTS: usize = 32;
-
-/// The name of an algorithm or curve: almost always one of a few registered ones, which are not
-/// copied per certificate.
-pub type AlgorithmName = std::borrow::Cow<'static, str>;
 
 /// The public key of a certificate, described for people.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -15,40 +15,10 @@ use x509_parser::oid_registry::{
 use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo, X509Certificate, X509Error};
 use x509_parser::public_key::PublicKey;
 
-/// Certificate signature algorithm OIDs rustls-webpki (with ring) can verify.
-const SUPPORTED_SIGNATURES: [&str; 7] = [
-    "1.2.840.113549.1.1.11", // sha256WithRSAEncryption
-    "1.2.840.113549.1.1.12", // sha384WithRSAEncryption
-    "1.2.840.113549.1.1.13", // sha512WithRSAEncryption
-    "1.2.840.113549.1.1.10", // RSASSA-PSS
-    "1.2.840.10045.4.3.2",   // ecdsa-with-SHA256
-    "1.2.840.10045.4.3.3",   // ecdsa-with-SHA384
-    "1.3.101.112",           // Ed25519
-];
+use super::oid::{modulus_bits, oid_name};
 
-/// Whether the verifier supports this certificate signature algorithm (dotted OID).
-pub fn algorithm_supported(oid: &str) -> bool {
-    SUPPORTED_SIGNATURES.contains(&oid)
-}
-
-/// Signature algorithms whose hash is broken, by OID, with the name people know them by.
-const WEAK_SIGNATURES: [(&str, &str); 7] = [
-    ("1.2.840.113549.1.1.2", "MD2 with RSA"),
-    ("1.2.840.113549.1.1.4", "MD5 with RSA"),
-    ("1.3.14.3.2.3", "MD5 with RSA"),
-    ("1.2.840.113549.1.1.5", "SHA-1 with RSA"),
-    ("1.3.14.3.2.29", "SHA-1 with RSA"),
-    ("1.2.840.10045.4.1", "ECDSA with SHA-1"),
-    ("1.2.840.10040.4.3", "DSA with SHA-1"),
-];
-
-/// The weak hash name of a signature algorithm OID, if it is one.
-pub fn weak_signature(oid: &str) -> Option<&'static str> {
-    WEAK_SIGNATURES
-        .iter()
-        .find(|(o, _)| *o == oid)
-        .map(|(_, name)| *name)
-}
+/// Kept here too, where the crate's checks have always found them.
+pub use super::oid::{algorithm_supported, weak_signature};
 
 /// The outcome of one signature check.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,7 +75,7 @@ fn verify_uncached(child_der: &[u8], issuer_spki_der: &[u8]) -> SigCheck {
     ) {
         Ok(()) => SigCheck::Valid,
         Err(X509Error::SignatureUnsupportedAlgorithm) => {
-            SigCheck::Unsupported(super::parse::oid_name(&alg.algorithm))
+            SigCheck::Unsupported(oid_name(&alg.algorithm))
         }
         Err(_) => {
             // ring's default RSA verifiers refuse moduli below 2048 bits; retry with the legacy ones.
@@ -136,7 +106,7 @@ fn verify_uncached(child_der: &[u8], issuer_spki_der: &[u8]) -> SigCheck {
 
 fn rsa_bits(spki: &SubjectPublicKeyInfo<'_>) -> Option<u32> {
     match spki.parsed() {
-        Ok(PublicKey::RSA(rsa)) => Some(super::parse::modulus_bits(rsa.modulus)),
+        Ok(PublicKey::RSA(rsa)) => Some(modulus_bits(rsa.modulus)),
         _ => None,
     }
 }

@@ -1,5 +1,6 @@
 //! Trust: load the stores and replay validation against each of them.
 
+pub mod load;
 pub mod replay;
 pub mod store;
 
