@@ -5,7 +5,8 @@
 //! One module per area; run one area with `cargo test --test it limbo::` (a filter on the
 //! module path). Every test shares the process with the others, so none may set environment
 //! variables, change the working directory or bind a fixed port: commands get their environment
-//! from `support::TestEnv`, servers listen on port 0.
+//! from `support::TestEnv`, servers listen on port 0. The one process-wide hook, limbo's panic
+//! recorder, keeps only panics on the thread running a limbo case and passes the others on.
 
 mod support;
 
