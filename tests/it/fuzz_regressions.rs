@@ -5,7 +5,7 @@
 //! The seeds the fuzzers start from are checked here as well; set `CERTCHECK_FUZZ_SEEDS=DIR` to
 //! also write them to `DIR/<target>/` (for `cargo fuzz run <target> DIR/<target>`).
 
-#[path = "../fuzz/src/harness.rs"]
+#[path = "../../fuzz/src/harness.rs"]
 mod harness;
 
 #[test]

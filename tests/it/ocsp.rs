@@ -6,12 +6,9 @@
 //! the intermediate's own key (`Authority::sign`) or a delegated responder's key (ring), exactly as
 //! a CA's responder would.
 
-mod support;
-
 use certcheck::demo::pki::{Authority, Leaf, Spec};
 use certcheck::demo::server::TlsServer;
 use ring::digest;
-use support::{Pki, TestEnv, at, days, run_json, target};
 use time::OffsetDateTime;
 use x509_cert::Certificate;
 use x509_cert::der::asn1::{BitString, GeneralizedTime, Null, ObjectIdentifier, OctetString};
@@ -22,6 +19,8 @@ use x509_ocsp::{
     BasicOcspResponse, CertId, CertStatus, OcspGeneralizedTime, OcspResponse, ResponderId,
     ResponseData, RevokedInfo, SingleResponse, Version,
 };
+
+use crate::support::{self, Pki, TestEnv, at, days, run_json, target};
 
 const SHA1: &str = "1.3.14.3.2.26";
 

@@ -2,10 +2,9 @@
 //! chain, certcheck diagnoses it at a fixed `--at`, and the test asserts the code, the certificate
 //! index and the exact values in the message.
 
-mod support;
-
 use certcheck::demo::pki::{Leaf, Spec};
-use support::{Pki, TestEnv, at, days, rfc3339, run_json, serve};
+
+use crate::support::{Pki, TestEnv, at, days, rfc3339, run_json, serve};
 
 #[test]
 fn expired_leaf_names_date_and_age() {

@@ -7,8 +7,6 @@
 //! At the end, what certcheck never does: send anything but the TLS handshake (no HTTP request,
 //! no application data), and print a private key.
 
-mod support;
-
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc;
@@ -22,7 +20,8 @@ use rcgen::{
     Issuer, KeyPair, KeyUsagePurpose,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use support::{Pki, TestEnv, at, contract, serve};
+
+use crate::support::{Pki, TestEnv, at, contract, serve};
 
 /// Added to `--timeout` to catch a process that does not end. Not a timing assertion.
 const HANG_MARGIN: Duration = Duration::from_secs(20);

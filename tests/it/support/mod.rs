@@ -2,8 +2,6 @@
 //! instant, TLS servers on 127.0.0.1, and a `TestEnv` that runs the binary with a controlled
 //! environment (no inherited `SSL_CERT_FILE`/`SSL_CERT_DIR`, no colour).
 
-#![allow(dead_code)]
-
 pub mod contract;
 
 use std::path::{Path, PathBuf};

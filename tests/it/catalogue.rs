@@ -4,10 +4,11 @@
 //! fixtures made by `fixtures/make_weak.py` (Python `cryptography`, with the legacy signature
 //! spliced in) and checked at a fixed `--at` inside their validity.
 
-mod support;
-
 use certcheck::demo::pki::Spec;
-use support::{Pki, TestEnv, at, check_under_expired_root, days, run_json, serve, target};
+
+use crate::support::{
+    self, Pki, TestEnv, at, check_under_expired_root, days, run_json, serve, target,
+};
 
 #[test]
 fn bad_signature_names_certificate_and_issuer() {

@@ -1,15 +1,14 @@
 //! The command line: one test per exit code of the contract, bad input of every kind, the JSON
 //! contract and the human output.
 
-mod support;
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use certcheck::demo::pki::Spec;
 use predicates::prelude::*;
-use support::{Pki, TestEnv, at, days, run_json, serve, target};
+
+use crate::support::{self, Pki, TestEnv, at, days, run_json, serve, target};
 
 #[test]
 fn exit_0_when_trusted() {

@@ -18,7 +18,7 @@
 //! Run it, with the report printed:
 //!
 //! ```text
-//! cargo test --test limbo -- --nocapture
+//! cargo test --test it limbo:: -- --nocapture
 //! ```
 
 use std::cell::{Cell, RefCell};

@@ -1,11 +1,10 @@
 //! `certcheck inspect`: every input format, --untrusted, --host, --each, --key and every bad file.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 
 use certcheck::demo::pki::{Leaf, Spec};
-use support::{Pki, TestEnv, at, days, run_json};
+
+use crate::support::{self, Pki, TestEnv, at, days, run_json};
 
 fn pem(der: &[u8]) -> String {
     pem::encode(&pem::Pem::new("CERTIFICATE", der.to_vec()))

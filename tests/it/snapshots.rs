@@ -2,8 +2,6 @@
 //! process, fixed `--at`, no colour, fixed width). Generated keys make serials, fingerprints and
 //! key identifiers change every run, so they are masked.
 
-mod support;
-
 use certcheck::chain::parse_chain;
 use certcheck::config::Settings;
 use certcheck::demo::pki::Spec;
@@ -12,7 +10,8 @@ use certcheck::render::{Style, human};
 use certcheck::report::{Origin, Report, Source};
 use certcheck::target::Host;
 use certcheck::trust::{StoreKind, TrustStore};
-use support::{AT, Pki, at, days};
+
+use crate::support::{AT, Pki, at, days};
 
 fn settings() -> Settings {
     Settings {

@@ -1,12 +1,11 @@
 //! Fleets: targets files, mixed outcomes, the summary, --fail-days, --jsonl and result order.
 
-mod support;
-
 use std::net::TcpListener;
 
 use certcheck::demo::pki::Spec;
 use predicates::prelude::*;
-use support::{Pki, TestEnv, at, days, run_json, serve};
+
+use crate::support::{self, Pki, TestEnv, at, days, run_json, serve};
 
 fn closed_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

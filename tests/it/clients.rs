@@ -1,15 +1,14 @@
 //! Client impact: each rule in which Python requests, urllib, curl, OpenSSL, Node.js and Java
 //! differ, pinned with a generated chain on a loopback server, and the store each client uses.
 
-mod support;
-
 use std::path::PathBuf;
 
 use certcheck::demo::pki::Spec;
 use certcheck::demo::server::TlsServer;
-use support::{
-    FIXTURES_AT, Pki, TestEnv, at, check_fixture, check_under_expired_root, fixture, fixture_der,
-    run_json, serve, target,
+
+use crate::support::{
+    self, FIXTURES_AT, Pki, TestEnv, at, check_fixture, check_under_expired_root, fixture,
+    fixture_der, run_json, serve, target,
 };
 
 const OPENSSL_CLIENTS: [&str; 4] = ["python-requests", "python-urllib", "openssl", "node"];
