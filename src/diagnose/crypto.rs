@@ -200,3 +200,170 @@ pub fn weak_keys(ctx: &Context<'_>) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::pki::{Authority, Spec};
+    use crate::diagnose::testkit::{Case, FIXTURES_NOW, NOW, Pki, fixture, info, only, store};
+    use crate::trust::StoreKind;
+
+    /// A custom store holding the weak fixtures' RSA-2048 root.
+    fn fixtures_root() -> crate::trust::TrustStore {
+        store(StoreKind::Custom, "root.pem", &[fixture("root")])
+    }
+
+    #[test]
+    fn a_sound_chain_has_no_crypto_findings() {
+        let pki = Pki::new();
+        let leaf = pki.leaf(&["fine.test"]);
+        let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]);
+        let ctx = case.ctx();
+        assert!(bad_signatures(&ctx).is_empty());
+        assert!(weak_signature_algorithms(&ctx).is_empty());
+        assert!(weak_keys(&ctx).is_empty());
+    }
+
+    #[test]
+    fn bad_signature_names_the_presented_issuer() {
+        let pki = Pki::new();
+        // Same name as the presented intermediate, another key.
+        let rekeyed = pki
+            .root
+            .intermediate(&Spec::ca("Test Intermediate CA", NOW))
+            .expect("intermediate");
+        let leaf = rekeyed.leaf(&Spec::leaf(&["bad.test"], NOW)).expect("leaf");
+        let case = Case::new(&[leaf.der, pki.inter.der()], vec![pki.custom()]);
+        let findings = bad_signatures(&case.ctx());
+        let finding = only(&findings, FindingCode::BadSignature);
+        assert_eq!(finding.certificate, Some(0));
+        assert_eq!(finding.scope, Scope::AllStores);
+        assert_eq!(
+            finding.message,
+            "the signature of certificate 0 (CN=bad.test) (ecdsa-with-SHA256) does not verify with the key of certificate 1 (CN=Test Intermediate CA), its issuer by name"
+        );
+    }
+
+    #[test]
+    fn bad_signature_names_the_anchor_of_the_same_name() {
+        let pki = Pki::new();
+        let impostor = Authority::root(&Spec::ca("Test Root CA", NOW)).expect("root");
+        let leaf = impostor
+            .leaf(&Spec::leaf(&["anchor.test"], NOW))
+            .expect("leaf");
+        let case = Case::new(&[leaf.der], vec![pki.custom()]);
+        let findings = bad_signatures(&case.ctx());
+        let finding = only(&findings, FindingCode::BadSignature);
+        assert_eq!(finding.certificate, Some(0));
+        assert_eq!(finding.scope, Scope::Stores(vec![0]));
+        assert_eq!(
+            finding.message,
+            "the signature of certificate 0 (CN=anchor.test) (ecdsa-with-SHA256) does not verify with the key of the trust anchor CN=Test Root CA in {stores}, its issuer by name"
+        );
+    }
+
+    #[test]
+    fn bad_signature_of_a_certificate_that_names_itself() {
+        let pki = Pki::new();
+        // Issuer and subject are both CN=mirror.test, but another key signed it.
+        let signer = Authority::root(&Spec::ca("mirror.test", NOW)).expect("root");
+        let leaf = signer
+            .leaf(&Spec::leaf(&["mirror.test"], NOW))
+            .expect("leaf");
+        let cert = info(&leaf.der);
+        assert_eq!(cert.subject_raw, cert.issuer_raw);
+        assert!(!cert.self_signed);
+        let case = Case::new(&[leaf.der], vec![pki.custom()]);
+        let findings = bad_signatures(&case.ctx());
+        let finding = only(&findings, FindingCode::BadSignature);
+        assert_eq!(finding.certificate, Some(0));
+        assert_eq!(
+            finding.message,
+            "certificate 0 (CN=mirror.test) names itself as its issuer, but its signature does not verify with its own key"
+        );
+    }
+
+    #[test]
+    fn sha1_and_md5_signatures_are_weak() {
+        for (stem, weak, name) in [
+            (
+                "sha1-leaf",
+                "SHA-1 with RSA (sha1WithRSAEncryption)",
+                "sha1.test",
+            ),
+            (
+                "md5-leaf",
+                "MD5 with RSA (md5WithRSAEncryption)",
+                "md5.test",
+            ),
+        ] {
+            let case = Case::new(&[fixture(stem)], vec![fixtures_root()]).at(FIXTURES_NOW);
+            let findings = weak_signature_algorithms(&case.ctx());
+            let finding = only(&findings, FindingCode::WeakSignatureAlgorithm);
+            assert_eq!(finding.certificate, Some(0), "{stem}");
+            assert_eq!(finding.scope, Scope::AllStores, "{stem}");
+            assert_eq!(
+                finding.message,
+                format!(
+                    "certificate 0 (CN={name}) is signed with {weak}, which current clients reject (OpenSSL: ca md too weak)"
+                )
+            );
+            // The signature itself verifies: it is weak, not bad.
+            assert!(bad_signatures(&case.ctx()).is_empty(), "{stem}");
+        }
+    }
+
+    #[test]
+    fn rsa_1024_leaf_key_is_weak() {
+        let case = Case::new(&[fixture("rsa1024-leaf")], vec![fixtures_root()]).at(FIXTURES_NOW);
+        let findings = weak_keys(&case.ctx());
+        let finding = only(&findings, FindingCode::WeakKey);
+        assert_eq!(finding.certificate, Some(0));
+        assert_eq!(
+            finding.message,
+            "certificate 0 (CN=rsa1024.test) has an RSA key of 1024 bits (OpenSSL at security level 2 (Python, curl): ee key too small)"
+        );
+    }
+
+    #[test]
+    fn rsa_1024_intermediate_key_is_weak_on_its_index() {
+        let chain = [fixture("leaf-under-rsa1024"), fixture("ca-rsa1024")];
+        let case = Case::new(&chain, vec![fixtures_root()]).at(FIXTURES_NOW);
+        let findings = weak_keys(&case.ctx());
+        let finding = only(&findings, FindingCode::WeakKey);
+        assert_eq!(finding.certificate, Some(1));
+        assert_eq!(
+            finding.message,
+            "certificate 1 (CN=Weak 1024-bit CA) has an RSA key of 1024 bits (OpenSSL: ca key too small; rustls-webpki cannot verify signatures made with it)"
+        );
+    }
+
+    #[test]
+    fn rsa_1024_anchor_key_is_weak() {
+        let weak_anchor = store(StoreKind::Custom, "weak-ca.pem", &[fixture("ca-rsa1024")]);
+        let case = Case::new(&[fixture("leaf-under-rsa1024")], vec![weak_anchor]).at(FIXTURES_NOW);
+        assert_eq!(case.ctx().paths[0].anchor, Some(0));
+        let findings = weak_keys(&case.ctx());
+        let finding = only(&findings, FindingCode::WeakKey);
+        assert_eq!(finding.certificate, None);
+        assert_eq!(finding.scope, Scope::Stores(vec![0]));
+        assert_eq!(
+            finding.message,
+            "the trust anchor CN=Weak 1024-bit CA in {stores} has an RSA key of 1024 bits (OpenSSL: ca key too small)"
+        );
+    }
+
+    #[test]
+    fn key_strength_thresholds() {
+        let mut cert = info(&fixture("rsa1024-leaf"));
+        assert_eq!(
+            key_is_weak(&cert).as_deref(),
+            Some("an RSA key of 1024 bits")
+        );
+        cert.key.bits = 2048;
+        assert_eq!(key_is_weak(&cert), None);
+        let ec = info(&Pki::new().leaf(&["ec.test"]).der);
+        assert_eq!(&*ec.key.algorithm, "EC");
+        assert_eq!(key_is_weak(&ec), None);
+    }
+}

@@ -216,3 +216,189 @@ fn completed_by_pool(ctx: &Context<'_>, store: usize) -> Option<Finding> {
     finding.severity = super::Severity::Warning;
     Some(finding)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::pki::{Authority, Leaf, Spec};
+    use crate::diagnose::Severity;
+    use crate::diagnose::testkit::{Case, NOW, Pki, info, only, store};
+    use crate::trust::StoreKind;
+
+    /// The key identifier of `der` as the messages write it.
+    fn key_id(der: &[u8]) -> String {
+        colon_hex(
+            info(der)
+                .subject_key_id
+                .as_deref()
+                .expect("subjectKeyIdentifier"),
+        )
+    }
+
+    #[test]
+    fn nothing_to_explain_when_the_anchor_is_reached() {
+        let pki = Pki::new();
+        let leaf = pki.leaf(&["fine.test"]);
+        let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]);
+        assert!(issuers(&case.ctx()).is_empty());
+    }
+
+    #[test]
+    fn self_signed_leaf_says_who_holds_it() {
+        let pki = Pki::new();
+        let leaf = Leaf::self_signed(&Spec::leaf(&["self.test"], NOW)).expect("leaf");
+        let case = Case::new(std::slice::from_ref(&leaf.der), vec![pki.custom()]);
+        let findings = issuers(&case.ctx());
+        let finding = only(&findings, FindingCode::SelfSigned);
+        assert_eq!(finding.certificate, Some(0));
+        assert_eq!(finding.scope, Scope::Stores(vec![0]));
+        assert_eq!(
+            finding.message,
+            "certificate 0 (CN=self.test) is self-signed (its issuer is itself and its signature verifies with its own key) and is not in {stores}; no configured store holds it"
+        );
+
+        // A second store that holds it is named.
+        let stores = vec![
+            pki.custom(),
+            store(
+                StoreKind::System,
+                "system.pem",
+                std::slice::from_ref(&leaf.der),
+            ),
+        ];
+        let case = Case::new(&[leaf.der], stores);
+        let findings = issuers(&case.ctx());
+        let finding = only(&findings, FindingCode::SelfSigned);
+        assert_eq!(finding.scope, Scope::Stores(vec![0]));
+        assert!(
+            finding.message.ends_with("; it is held by system"),
+            "{}",
+            finding.message
+        );
+    }
+
+    #[test]
+    fn untrusted_root_is_the_last_certificate_sent() {
+        let pki = Pki::new();
+        let leaf = pki.leaf(&["private.test"]);
+        let unrelated = Authority::root(&Spec::ca("Unrelated Root", NOW)).expect("root");
+        let stores = vec![store(StoreKind::Custom, "other.pem", &[unrelated.der()])];
+        let case = Case::new(&[leaf.der, pki.inter.der(), pki.root.der()], stores);
+        let findings = issuers(&case.ctx());
+        let finding = only(&findings, FindingCode::UntrustedRoot);
+        assert_eq!(finding.certificate, Some(2));
+        assert_eq!(
+            finding.message,
+            "the chain ends in the self-signed root certificate 2 (CN=Test Root CA), which is not in {stores}; no configured store holds it"
+        );
+    }
+
+    #[test]
+    fn unknown_issuer_names_the_issuer_and_its_key_identifier() {
+        let pki = Pki::new();
+        let leaf = pki.leaf(&["lonely.test"]);
+        let case = Case::new(std::slice::from_ref(&leaf.der), vec![pki.custom()]);
+        let findings = issuers(&case.ctx());
+        let finding = only(&findings, FindingCode::UnknownIssuer);
+        assert_eq!(finding.certificate, Some(0));
+        assert_eq!(finding.severity, Severity::Error);
+        assert_eq!(
+            finding.message,
+            format!(
+                "the issuer of certificate 0 (CN=lonely.test), CN=Test Intermediate CA (key identifier {}), was not sent by the server and is not in {{stores}}",
+                key_id(&pki.inter.der())
+            )
+        );
+
+        // A store that holds the issuer is named under the store that lacks it.
+        let stores = vec![
+            pki.custom(),
+            store(StoreKind::System, "inter.pem", &[pki.inter.der()]),
+        ];
+        let case = Case::new(&[leaf.der], stores);
+        let findings = issuers(&case.ctx());
+        let finding = only(&findings, FindingCode::UnknownIssuer);
+        assert_eq!(finding.scope, Scope::Stores(vec![0]));
+        assert!(
+            finding
+                .message
+                .ends_with("is not in {stores}; system holds it"),
+            "{}",
+            finding.message
+        );
+    }
+
+    #[test]
+    fn incomplete_chain_names_the_aia_url() {
+        let pki = Pki::new();
+        let leaf =
+            pki.leaf_with(Spec::leaf(&["aia.test"], NOW).ca_issuers("http://ca.test/inter.crt"));
+        let case = Case::new(&[leaf.der], vec![pki.custom()]);
+        let findings = issuers(&case.ctx());
+        let finding = only(&findings, FindingCode::IncompleteChain);
+        assert_eq!(finding.certificate, Some(0));
+        assert_eq!(
+            finding.message,
+            format!(
+                "the server did not send the intermediate CN=Test Intermediate CA (key identifier {}) that issued certificate 0 (CN=aia.test), and it is not in {{stores}}; the certificate's AIA caIssuers names it at http://ca.test/inter.crt",
+                key_id(&pki.inter.der())
+            )
+        );
+        assert!(
+            finding
+                .hint
+                .contains("the missing certificate is at http://ca.test/inter.crt"),
+            "{}",
+            finding.hint
+        );
+    }
+
+    #[test]
+    fn a_path_completed_by_untrusted_certificates_is_a_warning() {
+        let pki = Pki::new();
+        let leaf = pki.leaf(&["pooled.test"]);
+        let case = Case::new(&[leaf.der], vec![pki.custom()]).pool(&[pki.inter.der()]);
+        assert!(case.results[0].path.is_ok());
+        let findings = issuers(&case.ctx());
+        let finding = only(&findings, FindingCode::IncompleteChain);
+        assert_eq!(finding.certificate, Some(0));
+        assert_eq!(finding.severity, Severity::Warning);
+        assert_eq!(
+            finding.message,
+            "the presented chain stops at certificate 0 (CN=pooled.test): its issuer CN=Test Intermediate CA was not presented; the --untrusted certificates CN=Test Intermediate CA complete the path to CN=Test Root CA in {stores}, so only clients that already hold them succeed"
+        );
+    }
+
+    #[test]
+    fn a_chain_that_loops_is_named_as_a_loop() {
+        let pki = Pki::new();
+        let a = Authority::root(&Spec::ca("Loop A", NOW)).expect("root");
+        let b = Authority::root(&Spec::ca("Loop B", NOW)).expect("root");
+        // B issued by A, and A issued by B.
+        let b_by_a = a.intermediate(&Spec::ca("Loop B", NOW)).expect("cross");
+        let a_by_b = b.intermediate(&Spec::ca("Loop A", NOW)).expect("cross");
+        let leaf = b_by_a.leaf(&Spec::leaf(&["loop.test"], NOW)).expect("leaf");
+        let case = Case::new(&[leaf.der, b_by_a.der(), a_by_b.der()], vec![pki.custom()]);
+        let findings = issuers(&case.ctx());
+        let finding = only(&findings, FindingCode::UnknownIssuer);
+        assert_eq!(finding.certificate, Some(2));
+        assert_eq!(
+            finding.message,
+            "the chain loops: certificate 2 (CN=Loop A) was issued by certificate 1 (CN=Loop B), which is already on the path, so it never reaches a root in {stores}"
+        );
+    }
+
+    #[test]
+    fn an_anchor_of_the_right_name_but_another_key_is_left_to_bad_signature() {
+        let pki = Pki::new();
+        let impostor = Authority::root(&Spec::ca("Test Root CA", NOW)).expect("root");
+        let inter = impostor
+            .intermediate(&Spec::ca("Test Intermediate CA", NOW))
+            .expect("inter");
+        let leaf = inter
+            .leaf(&Spec::leaf(&["rekeyed.test"], NOW))
+            .expect("leaf");
+        let case = Case::new(&[leaf.der, inter.der()], vec![pki.custom()]);
+        assert!(issuers(&case.ctx()).is_empty());
+    }
+}

@@ -16,6 +16,8 @@ pub mod paths;
 mod revocation;
 mod shape;
 mod stores;
+#[cfg(test)]
+mod testkit;
 pub mod text;
 mod validity;
 

@@ -183,3 +183,155 @@ pub fn store_path(
     let anchor = last.and_then(|c| anchor_for(store, c)).map(|(i, _)| i);
     StorePath::from_nodes(nodes, anchor, false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::parse_chain;
+    use crate::demo::pki::Spec;
+    use crate::diagnose::testkit::{Case, NOW, Pki, days, info, store};
+    use crate::trust::StoreKind;
+
+    use Node::{Pool, Presented};
+
+    #[test]
+    fn walk_follows_issuers_in_any_order_and_stops_at_the_root() {
+        let pki = Pki::new();
+        let leaf = pki.leaf(&["walk.test"]);
+        let chain = parse_chain(&[leaf.der.clone(), pki.inter.der(), pki.root.der()]);
+        assert_eq!(
+            walk(&chain, &[], |_| false),
+            vec![Presented(0), Presented(1), Presented(2)]
+        );
+        let shuffled = parse_chain(&[leaf.der, pki.root.der(), pki.inter.der()]);
+        assert_eq!(
+            walk(&shuffled, &[], |_| false),
+            vec![Presented(0), Presented(2), Presented(1)]
+        );
+    }
+
+    #[test]
+    fn walk_takes_pool_certificates_and_stops_where_asked() {
+        let pki = Pki::new();
+        let leaf = pki.leaf(&["pool.test"]);
+        let chain = parse_chain(std::slice::from_ref(&leaf.der));
+        let pool = [info(&pki.inter.der())];
+        assert_eq!(walk(&chain, &pool, |_| false), vec![Presented(0), Pool(0)]);
+        let store = store(StoreKind::Custom, "inter.pem", &[pki.inter.der()]);
+        assert_eq!(
+            walk(&chain, &pool, |c| anchor_for(&store, c).is_some()),
+            vec![Presented(0)]
+        );
+    }
+
+    #[test]
+    fn walk_prefers_the_issuer_whose_signature_verifies() {
+        let pki = Pki::new();
+        let leaf = pki.leaf(&["twins.test"]);
+        let twin = pki
+            .root
+            .intermediate(&Spec::ca("Test Intermediate CA", NOW))
+            .expect("same name, other key");
+        let chain = parse_chain(&[leaf.der.clone(), twin.der(), pki.inter.der()]);
+        assert_eq!(
+            walk(&chain, &[], |_| false)[..2],
+            [Presented(0), Presented(2)]
+        );
+        // With only the twin, the name match is followed so the bad signature is found there.
+        let chain = parse_chain(&[leaf.der, twin.der()]);
+        assert_eq!(
+            walk(&chain, &[], |_| false)[..2],
+            [Presented(0), Presented(1)]
+        );
+    }
+
+    #[test]
+    fn walk_counts_a_certificate_sent_twice_once() {
+        let pki = Pki::new();
+        let leaf = pki.leaf(&["twice.test"]);
+        let chain = parse_chain(&[leaf.der, pki.inter.der(), pki.inter.der()]);
+        assert_eq!(
+            walk(&chain, &[], |_| false),
+            vec![Presented(0), Presented(1)]
+        );
+    }
+
+    #[test]
+    fn signed_by_checks_name_and_key() {
+        let pki = Pki::new();
+        let leaf = info(&pki.leaf(&["signed.test"]).der);
+        let inter = info(&pki.inter.der());
+        let root = info(&pki.root.der());
+        assert!(signed_by(&leaf, &inter.subject_raw, &inter.spki_der));
+        assert!(!signed_by(&leaf, &inter.subject_raw, &root.spki_der));
+        assert!(!signed_by(&leaf, &root.subject_raw, &root.spki_der));
+        let custom = pki.custom();
+        assert_eq!(anchor_for(&custom, &inter).map(|(i, _)| i), Some(0));
+        assert!(anchor_for(&custom, &leaf).is_none());
+        assert_eq!(
+            anchor_info(&custom, 0)
+                .map(|c| c.subject.clone())
+                .as_deref(),
+            Some("CN=Test Root CA")
+        );
+        assert!(anchor_info(&custom, 1).is_none());
+    }
+
+    #[test]
+    fn store_path_of_a_validated_chain() {
+        let pki = Pki::new();
+        let leaf = pki.leaf(&["valid.test"]);
+        let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]);
+        let ctx = case.ctx();
+        let path = &ctx.paths[0];
+        assert_eq!(
+            *path,
+            StorePath {
+                nodes: vec![Presented(0), Presented(1)],
+                presented: vec![0, 1],
+                pool: Vec::new(),
+                anchor: Some(0),
+                validated: true,
+            }
+        );
+        // The leaf expires first: 45 days from now.
+        assert_eq!(path.expires_at(&ctx, 0), Some(days(45)));
+        let subjects: Vec<&str> = path.certs(&ctx).iter().map(|c| &*c.subject).collect();
+        assert_eq!(subjects, ["CN=valid.test", "CN=Test Intermediate CA"]);
+    }
+
+    #[test]
+    fn store_path_of_a_rejected_chain_is_built_by_name_and_signature() {
+        let pki = Pki::new();
+        let leaf = pki.leaf_with(Spec::leaf(&["old.test"], NOW).valid(days(-90), days(-1)));
+        let case = Case::new(&[leaf.der], vec![pki.custom()]).pool(&[pki.inter.der()]);
+        assert!(case.results[0].path.is_err());
+        let ctx = case.ctx();
+        let path = &ctx.paths[0];
+        assert_eq!(
+            *path,
+            StorePath {
+                nodes: vec![Presented(0), Pool(0)],
+                presented: vec![0],
+                pool: vec![0],
+                anchor: Some(0),
+                validated: false,
+            }
+        );
+        let ordered: Vec<Option<usize>> = path.ordered(&ctx).iter().map(|(i, _)| *i).collect();
+        assert_eq!(ordered, [Some(0), None]);
+        assert_eq!(path.expires_at(&ctx, 0), Some(days(-1)));
+    }
+
+    #[test]
+    fn store_path_without_an_anchor() {
+        let pki = Pki::new();
+        let leaf = pki.leaf(&["nowhere.test"]);
+        let other = store(StoreKind::System, "empty.pem", &[]);
+        let case = Case::new(&pki.chain(&leaf), vec![other]);
+        let path = &case.ctx().paths[0];
+        assert_eq!(path.nodes, [Presented(0), Presented(1)]);
+        assert_eq!(path.anchor, None);
+        assert!(!path.validated);
+    }
+}

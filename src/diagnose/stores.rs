@@ -152,3 +152,113 @@ pub fn interception(ctx: &Context<'_>, verdicts: &[StoreVerdict]) -> Vec<Finding
         crate::diagnose::text::generic_hint(FindingCode::InterceptionSuspected),
     )]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::pki::{Authority, Spec};
+    use crate::diagnose::testkit::{Case, NOW, Pki, only, store};
+    use crate::target::Host;
+    use crate::trust::StoreKind;
+
+    /// A leaf for `name` under the test PKI, checked against `stores` (in that order) for `name`.
+    fn case(pki: &Pki, name: &str, stores: Vec<crate::trust::TrustStore>) -> Case {
+        let leaf = pki.leaf(&[name]);
+        Case::new(&pki.chain(&leaf), stores).name(name)
+    }
+
+    /// Runs `check` on the verdicts the diagnosis gives.
+    fn run(case: &Case, check: fn(&Context<'_>, &[StoreVerdict]) -> Vec<Finding>) -> Vec<Finding> {
+        let ctx = case.ctx();
+        let diagnosis = super::super::diagnose(&ctx, Vec::new());
+        check(&ctx, &diagnosis.verdicts)
+    }
+
+    #[test]
+    fn disagreement_names_the_stores_the_anchor_and_the_failures() {
+        let pki = Pki::new();
+        let other = Authority::root(&Spec::ca("Unrelated System Root", NOW)).expect("root");
+        let stores = vec![
+            store(StoreKind::System, "system.pem", &[other.der()]),
+            pki.custom(),
+        ];
+        let case = case(&pki, "split.test", stores);
+        let findings = run(&case, disagreement);
+        let finding = only(&findings, FindingCode::TrustStoreDisagreement);
+        assert_eq!(finding.certificate, None);
+        assert_eq!(finding.scope, Scope::AllStores);
+        assert_eq!(
+            finding.message,
+            "trusted under custom (root.pem); not under system; the anchor CN=Test Root CA is in custom (root.pem) but not in system; system fails with unknown-issuer"
+        );
+    }
+
+    #[test]
+    fn no_disagreement_when_the_stores_agree() {
+        let pki = Pki::new();
+        let stores = vec![
+            store(StoreKind::System, "system.pem", &[pki.root.der()]),
+            pki.custom(),
+        ];
+        assert!(run(&case(&pki, "agree.test", stores), disagreement).is_empty());
+        let other = Authority::root(&Spec::ca("Unrelated Root", NOW)).expect("root");
+        let stores = vec![
+            store(StoreKind::System, "system.pem", &[other.der()]),
+            store(StoreKind::Custom, "other.pem", &[other.der()]),
+        ];
+        assert!(run(&case(&pki, "refused.test", stores), disagreement).is_empty());
+    }
+
+    #[test]
+    fn interception_of_a_public_name_through_a_private_anchor() {
+        let pki = Pki::new();
+        let mozilla = Authority::root(&Spec::ca("Public Root", NOW)).expect("root");
+        let stores = vec![
+            store(StoreKind::System, "system.pem", &[pki.root.der()]),
+            store(StoreKind::Bundled, "mozilla.pem", &[mozilla.der()]),
+        ];
+        let case = case(&pki, "www.bank.com", stores);
+        let findings = run(&case, interception);
+        let finding = only(&findings, FindingCode::InterceptionSuspected);
+        assert_eq!(finding.certificate, None);
+        assert_eq!(
+            finding.message,
+            "www.bank.com looks like a public name, but its chain ends at CN=Test Root CA, which is in system and not in the Mozilla set: a TLS-inspecting proxy or a private CA is probably in the way"
+        );
+    }
+
+    #[test]
+    fn no_interception_for_private_names_or_without_the_mozilla_set() {
+        let pki = Pki::new();
+        let mozilla = Authority::root(&Spec::ca("Public Root", NOW)).expect("root");
+        let stores = || {
+            vec![
+                store(StoreKind::System, "system.pem", &[pki.root.der()]),
+                store(StoreKind::Bundled, "mozilla.pem", &[mozilla.der()]),
+            ]
+        };
+        assert!(run(&case(&pki, "intranet.corp", stores()), interception).is_empty());
+        // The Mozilla set trusts it too: nothing is in the way.
+        let both = vec![
+            store(StoreKind::System, "system.pem", &[pki.root.der()]),
+            store(StoreKind::Bundled, "mozilla.pem", &[pki.root.der()]),
+        ];
+        assert!(run(&case(&pki, "www.bank.com", both), interception).is_empty());
+        // No bundled store to compare with.
+        let alone = vec![store(StoreKind::System, "system.pem", &[pki.root.der()])];
+        assert!(run(&case(&pki, "www.bank.com", alone), interception).is_empty());
+    }
+
+    #[test]
+    fn public_names_are_dotted_names_under_public_suffixes() {
+        let dns = |name: &str| Host::Dns(name.into());
+        assert!(looks_public(&dns("www.example.com")));
+        assert!(looks_public(&dns("bank.DE")));
+        assert!(!looks_public(&dns("localhost")));
+        assert!(!looks_public(&dns("printer.LAN")));
+        assert!(!looks_public(&dns("api.test")));
+        assert!(!looks_public(&Host::Ip(
+            "93.184.216.34".parse().expect("ip")
+        )));
+    }
+}

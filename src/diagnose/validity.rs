@@ -161,3 +161,196 @@ fn presented_copy(ctx: &Context<'_>, anchor: &CertInfo) -> Option<usize> {
         .find(|(_, c)| c.der == anchor.der)
         .map(|(i, _)| i)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::pki::{Authority, Spec};
+    use crate::diagnose::Severity;
+    use crate::diagnose::testkit::{Case, NOW, Pki, days, only, store};
+    use crate::trust::StoreKind;
+
+    #[test]
+    fn expired_leaf_names_its_date_and_age() {
+        let pki = Pki::new();
+        let leaf = pki.leaf_with(Spec::leaf(&["expired.test"], NOW).valid(days(-148), days(-58)));
+        let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]);
+        let findings = dates(&case.ctx());
+        let finding = only(&findings, FindingCode::Expired);
+        assert_eq!(finding.certificate, Some(0));
+        assert_eq!(finding.severity, Severity::Error);
+        assert_eq!(finding.scope, Scope::AllStores);
+        assert_eq!(
+            finding.message,
+            "certificate 0 (CN=expired.test) expired on 2029-11-04T00:00:00Z, 58 days ago"
+        );
+        assert!(
+            finding.hint.starts_with("Renew the certificate"),
+            "{}",
+            finding.hint
+        );
+        // An expired certificate is not also "expiring soon".
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+    }
+
+    #[test]
+    fn expired_intermediate_is_reported_on_its_index() {
+        let pki = Pki::new();
+        let inter = pki
+            .root
+            .intermediate(&Spec::ca("Old Intermediate", NOW).valid(days(-400), days(-10)))
+            .expect("intermediate");
+        let leaf = inter.leaf(&Spec::leaf(&["old.test"], NOW)).expect("leaf");
+        let case = Case::new(&[leaf.der, inter.der()], vec![pki.custom()]);
+        let findings = dates(&case.ctx());
+        let finding = only(&findings, FindingCode::Expired);
+        assert_eq!(finding.certificate, Some(1));
+        assert_eq!(
+            finding.message,
+            "certificate 1 (CN=Old Intermediate) expired on 2029-12-22T00:00:00Z, 10 days ago"
+        );
+        assert!(finding.hint.contains("intermediate"), "{}", finding.hint);
+    }
+
+    #[test]
+    fn not_yet_valid_leaf_names_its_start() {
+        let pki = Pki::new();
+        let leaf = pki.leaf_with(Spec::leaf(&["future.test"], NOW).valid(days(3), days(93)));
+        let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]);
+        let findings = dates(&case.ctx());
+        let finding = only(&findings, FindingCode::NotYetValid);
+        assert_eq!(finding.certificate, Some(0));
+        assert_eq!(
+            finding.message,
+            "certificate 0 (CN=future.test) is not valid until 2030-01-04T00:00:00Z, in 3 days"
+        );
+        assert!(
+            finding.hint.starts_with("Check the clocks"),
+            "{}",
+            finding.hint
+        );
+    }
+
+    #[test]
+    fn a_certificate_on_no_path_is_left_to_the_shape_check() {
+        let pki = Pki::new();
+        let leaf = pki.leaf(&["ok.test"]);
+        let stray = Authority::root(&Spec::ca("Stray Root", NOW).valid(days(-900), days(-5)))
+            .expect("root");
+        let case = Case::new(
+            &[leaf.der.clone(), pki.inter.der(), stray.der()],
+            vec![pki.custom()],
+        );
+        assert_eq!(case.ctx().stores_using(2), Vec::<usize>::new());
+        assert!(dates(&case.ctx()).is_empty());
+    }
+
+    #[test]
+    fn expiring_soon_follows_warn_days_and_fail_days() {
+        let pki = Pki::new();
+        let leaf = pki.leaf(&["soon.test"]);
+        let chain = pki.chain(&leaf);
+        // The leaf expires 45 days from now, before the intermediate.
+        let case = Case::new(&chain, vec![pki.custom()]).thresholds(60, None);
+        let findings = dates(&case.ctx());
+        let finding = only(&findings, FindingCode::ExpiringSoon);
+        assert_eq!(finding.certificate, Some(0));
+        assert_eq!(finding.severity, Severity::Warning);
+        assert_eq!(finding.scope, Scope::Stores(vec![0]));
+        assert_eq!(
+            finding.message,
+            "certificate 0 (CN=soon.test) expires on 2030-02-15T00:00:00Z, in 45 days (within --warn-days 60); it is the earliest expiry on the path"
+        );
+
+        // --fail-days uses the same code, as an error.
+        let case = Case::new(&chain, vec![pki.custom()]).thresholds(60, Some(50));
+        let findings = dates(&case.ctx());
+        let finding = only(&findings, FindingCode::ExpiringSoon);
+        assert_eq!(finding.severity, Severity::Error);
+        assert_eq!(finding.certificate, Some(0));
+        assert!(
+            finding.message.contains("(within --fail-days 50)"),
+            "{}",
+            finding.message
+        );
+
+        // Outside both windows, nothing.
+        let case = Case::new(&chain, vec![pki.custom()]).thresholds(30, Some(10));
+        assert!(dates(&case.ctx()).is_empty());
+    }
+
+    #[test]
+    fn expiring_soon_names_an_intermediate_that_was_not_presented() {
+        let pki = Pki::new();
+        let inter = pki
+            .root
+            .intermediate(&Spec::ca("Short Intermediate", NOW).valid(days(-1), days(20)))
+            .expect("intermediate");
+        let leaf = inter.leaf(&Spec::leaf(&["pool.test"], NOW)).expect("leaf");
+        let case = Case::new(&[leaf.der], vec![pki.custom()]).pool(&[inter.der()]);
+        let findings = dates(&case.ctx());
+        let finding = only(&findings, FindingCode::ExpiringSoon);
+        assert_eq!(finding.certificate, None);
+        assert_eq!(
+            finding.message,
+            "the certificate CN=Short Intermediate (not presented) expires on 2030-01-21T00:00:00Z, in 20 days (within --warn-days 30); it is the earliest expiry on the path"
+        );
+    }
+
+    #[test]
+    fn expired_anchor_is_reported_per_store() {
+        let pki = Pki::new();
+        let old_root = Authority::root(&Spec::ca("Expired Root", NOW).valid(days(-4000), days(-2)))
+            .expect("root");
+        let inter = old_root
+            .intermediate(&Spec::ca("Inter Under Expired Root", NOW))
+            .expect("inter");
+        let leaf = inter
+            .leaf(&Spec::leaf(&["anchor.test"], NOW))
+            .expect("leaf");
+        let stores = vec![
+            store(StoreKind::System, "system.pem", &[pki.root.der()]),
+            store(StoreKind::Custom, "old-root.pem", &[old_root.der()]),
+        ];
+        let case = Case::new(&[leaf.der.clone(), inter.der()], stores);
+        let findings = anchor_dates(&case.ctx());
+        let finding = only(&findings, FindingCode::Expired);
+        assert_eq!(finding.certificate, None, "the anchor was not presented");
+        assert_eq!(finding.scope, Scope::Stores(vec![1]));
+        assert_eq!(
+            finding.message,
+            "the trust anchor CN=Expired Root in {stores} expired on 2029-12-30T00:00:00Z, 2 days ago; OpenSSL-based clients (Python, curl, Node) reject the chain for it, rustls and Java do not"
+        );
+        // Through the whole diagnosis the store is named.
+        let diagnosis = case.diagnose();
+        let finding = only(&diagnosis.findings, FindingCode::Expired);
+        assert!(
+            finding.message.starts_with(
+                "the trust anchor CN=Expired Root in store custom (old-root.pem) expired on"
+            ),
+            "{}",
+            finding.message
+        );
+
+        // When the server also sends the root, the finding points at the copy it sent.
+        let stores = vec![store(StoreKind::Custom, "old-root.pem", &[old_root.der()])];
+        let case = Case::new(&[leaf.der, inter.der(), old_root.der()], stores);
+        let findings = anchor_dates(&case.ctx());
+        assert_eq!(only(&findings, FindingCode::Expired).certificate, Some(2));
+    }
+
+    #[test]
+    fn anchor_not_yet_valid() {
+        let early =
+            Authority::root(&Spec::ca("Early Root", NOW).valid(days(2), days(4000))).expect("root");
+        let leaf = early.leaf(&Spec::leaf(&["early.test"], NOW)).expect("leaf");
+        let stores = vec![store(StoreKind::Custom, "early.pem", &[early.der()])];
+        let case = Case::new(&[leaf.der], stores);
+        let findings = anchor_dates(&case.ctx());
+        let finding = only(&findings, FindingCode::NotYetValid);
+        assert_eq!(
+            finding.message,
+            "the trust anchor CN=Early Root in {stores} is not valid until 2030-01-03T00:00:00Z, in 2 days; OpenSSL-based clients (Python, curl, Node) reject the chain for it, rustls and Java do not"
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! The summary of several targets: one row each, worst first, and the counts by status.
+
+use std::io::{self, Write};
+
+use comfy_table::Cell;
+
+use super::{status_cell, table_with_header};
+use crate::render::Style;
+use crate::report::{Report, Status, TargetReport, primary_kind};
+
+/// Writes the summary table and the line of counts.
+pub(super) fn write_summary(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let mut summary = table_with_header(
+        style,
+        ["Target", "Status", "Expires", "Most severe finding"],
+    );
+    // Worst first: errors, then warnings, then ok; the soonest expiry first within each.
+    let mut order: Vec<&TargetReport> = report.results.iter().collect();
+    order.sort_by(|a, b| {
+        b.status.cmp(&a.status).then(
+            a.days_remaining
+                .unwrap_or(i64::MAX)
+                .cmp(&b.days_remaining.unwrap_or(i64::MAX)),
+        )
+    });
+    for result in order {
+        summary.add_row(vec![
+            Cell::new(&result.target),
+            status_cell(result.status, style),
+            Cell::new(expires(result)),
+            Cell::new(main_finding(result)),
+        ]);
+    }
+    writeln!(out, "{summary}")?;
+    let count = |status| report.results.iter().filter(|r| r.status == status).count();
+    writeln!(
+        out,
+        "{} targets: {} ok, {} with warnings, {} with errors.",
+        report.results.len(),
+        count(Status::Ok),
+        count(Status::Warning),
+        count(Status::Error)
+    )
+}
+
+/// The first finding that holds under the primary store, or the connection error when nothing
+/// was presented.
+fn main_finding(result: &TargetReport) -> String {
+    let primary = primary_kind(&result.trust);
+    let first = result
+        .findings
+        .iter()
+        .find(|f| f.stores.as_ref().is_none_or(|s| s.contains(&primary)));
+    match (&result.connection_error, first) {
+        (Some(error), _) if result.chain.is_empty() => {
+            format!("{}: {}", error.code, error.message)
+        }
+        (_, Some(finding)) => format!("{}: {}", finding.code, finding.message),
+        (Some(error), None) => format!("{}: {}", error.code, error.message),
+        (None, None) => "no problems found".into(),
+    }
+}
+
+/// The target's expiry and the days left (or since), `-` when it has none.
+fn expires(result: &TargetReport) -> String {
+    match (&result.expires_at, result.days_remaining) {
+        (Some(at), Some(days)) if days < 0 => format!("{at}\nexpired {} days ago", -days),
+        (Some(at), Some(days)) => format!("{at}\n{days} days left"),
+        _ => "-".into(),
+    }
+}

@@ -1,0 +1,188 @@
+//! One target: the headline, then its chain, trust-store, client and findings tables.
+
+use std::io::{self, Write};
+
+use comfy_table::{Cell, Color};
+
+use super::chain::write_chain;
+use super::{LARGE_CHAIN_ROWS, paint, severity_cell, table_with_header};
+use crate::render::Style;
+use crate::report::{Status, TargetReport};
+
+/// Writes the headline and every table of one target.
+pub(super) fn write_target(
+    result: &TargetReport,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    write_headline(result, style, out)?;
+    write_chain(result, style, out)?;
+    write_trust(result, style, out)?;
+    write_clients(result, style, out)?;
+    write_findings(result, style, out)
+}
+
+/// `target: STATUS (details)`, then the connection error if there is one.
+fn write_headline(result: &TargetReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let word = status_word(result.status);
+    let word = if style.color {
+        let code = match result.status {
+            Status::Ok => "32",
+            Status::Warning => "33",
+            Status::Error => "31",
+        };
+        format!("\x1b[1;{code}m{word}\x1b[0m")
+    } else {
+        word.to_string()
+    };
+    let detail = headline(result);
+    if detail.is_empty() {
+        writeln!(out, "{}: {word}", result.target)?;
+    } else {
+        writeln!(out, "{}: {word} ({detail})", result.target)?;
+    }
+    if let Some(error) = &result.connection_error {
+        writeln!(out, "{} error: {}", error.code, error.message)?;
+    }
+    Ok(())
+}
+
+fn headline(result: &TargetReport) -> String {
+    let mut parts = Vec::new();
+    if let Some(address) = &result.address {
+        parts.push(address.clone());
+    }
+    if let Some(name) = &result.server_name {
+        parts.push(format!("name {name}"));
+    }
+    if let Some(tls) = &result.tls {
+        parts.push(tls.version.clone());
+        parts.push(tls.cipher_suite.clone());
+        if let Some(alpn) = &tls.alpn {
+            parts.push(format!("ALPN {alpn}"));
+        }
+        if tls.ocsp_stapled {
+            parts.push("OCSP stapled".into());
+        }
+        if tls.client_certificate_requested {
+            parts.push("asks for a client certificate".into());
+        }
+    }
+    parts.join(", ")
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Ok => "OK",
+        Status::Warning => "WARNING",
+        Status::Error => "ERROR",
+    }
+}
+
+/// The trust-store table: each store's verdict, anchor or reason, and load errors.
+fn write_trust(result: &TargetReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    if result.trust.is_empty() {
+        return Ok(());
+    }
+    let mut stores = table_with_header(style, ["Store", "Source", "Verdict", "Anchor / reason"]);
+    for entry in &result.trust {
+        let verdict = if entry.trusted {
+            paint(Cell::new("trusted"), Color::Green, style)
+        } else if entry.unavailable() {
+            paint(Cell::new("not loaded"), Color::Red, style)
+        } else {
+            paint(Cell::new("NOT trusted"), Color::Red, style)
+        };
+        let mut detail = match (&entry.anchor, entry.error) {
+            (Some(anchor), None) => anchor.clone(),
+            (Some(anchor), Some(code)) => format!("{code} (anchor {anchor})"),
+            (None, Some(code)) => code.to_string(),
+            (None, None) => String::new(),
+        };
+        if let Some(expires) = &entry.expires_at {
+            detail.push_str(&format!("\npath valid until {expires}"));
+        }
+        for error in &entry.load_errors {
+            detail.push_str(&format!("\nload error: {error}"));
+        }
+        stores.add_row(vec![
+            Cell::new(entry.store.as_str()),
+            Cell::new(&entry.source),
+            verdict,
+            Cell::new(detail),
+        ]);
+    }
+    writeln!(out, "{stores}")
+}
+
+/// The client table: what each client profile would do and print, with the fix.
+fn write_clients(result: &TargetReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    if result.clients.is_empty() {
+        return Ok(());
+    }
+    let mut clients = table_with_header(
+        style,
+        [
+            "Client",
+            "Store it uses",
+            "Verdict",
+            "What it prints / what to change",
+        ],
+    );
+    for prediction in &result.clients {
+        let verdict = if prediction.accepted {
+            paint(Cell::new("accepts"), Color::Green, style)
+        } else {
+            paint(Cell::new("FAILS"), Color::Red, style)
+        };
+        let mut detail = prediction.error.clone().unwrap_or_default();
+        if let Some(hint) = &prediction.hint {
+            detail.push_str(&format!("\n→ {hint}"));
+        }
+        clients.add_row(vec![
+            Cell::new(prediction.client.as_str()),
+            Cell::new(&prediction.store),
+            verdict,
+            Cell::new(detail),
+        ]);
+    }
+    writeln!(out, "{clients}")
+}
+
+/// The findings table with hints, or "No problems found." when there are none and the target
+/// was evaluated.
+fn write_findings(result: &TargetReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    if result.findings.is_empty() {
+        if result.connection_error.is_none() {
+            writeln!(out, "No problems found.")?;
+        }
+        return Ok(());
+    }
+    let mut findings = table_with_header(style, ["Severity", "Finding", "Cert", "Details"]);
+    for finding in result.findings.iter().take(LARGE_CHAIN_ROWS) {
+        let cert = finding
+            .certificate
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "-".into());
+        let mut code = finding.code.to_string();
+        if let Some(stores) = &finding.stores {
+            let names: Vec<&str> = stores.iter().map(|s| s.as_str()).collect();
+            code.push_str(&format!("\n({})", names.join(", ")));
+        }
+        findings.add_row(vec![
+            severity_cell(finding.severity, style),
+            Cell::new(code),
+            Cell::new(cert),
+            Cell::new(format!("{}\n→ {}", finding.message, finding.hint)),
+        ]);
+    }
+    writeln!(out, "{findings}")?;
+    if result.findings.len() > LARGE_CHAIN_ROWS {
+        writeln!(
+            out,
+            "{} findings in all; the first {LARGE_CHAIN_ROWS} are shown (--json lists every one).",
+            result.findings.len()
+        )?;
+    }
+    Ok(())
+}
