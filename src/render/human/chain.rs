@@ -123,7 +123,8 @@ mod tests {
     use crate::config::Settings;
     use crate::demo::pki::{Authority, Spec};
     use crate::diagnose::Severity;
-    use crate::report::Source;
+    use crate::evaluate::{Evidence, Stores, evaluate};
+    use crate::report::Origin;
     use crate::target::Host;
     use crate::trust::{StoreKind, TrustStore};
     use time::Duration;
@@ -157,18 +158,13 @@ mod tests {
             timeout: std::time::Duration::from_secs(10),
             concurrency: 1,
         };
-        crate::app::evaluate(
-            &chain,
-            &[],
-            &[],
-            Some(&Host::Dns("colour.test".into())),
-            &stores,
-            &settings,
-            "colour.test:443".into(),
-            Source::Tls,
-            None,
-            None,
-            Vec::new(),
+        let host = Host::Dns("colour.test".into());
+        let evidence = Evidence::new(Origin::file("colour.test:443", Some(&host)), &chain)
+            .with_name(Some(&host));
+        evaluate(
+            &evidence,
+            &Stores::without_clients(stores),
+            &settings.deadlines(),
         )
     }
 

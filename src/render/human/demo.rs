@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use comfy_table::{Cell, Color};
 
 use super::{paint, table_with_header};
-use crate::demo::CaseOutcome;
 use crate::render::Style;
+use crate::report::CaseOutcome;
 
 /// The demo's verdict table: what each case had to be diagnosed as, and what it got.
 pub fn write_demo(outcomes: &[CaseOutcome], style: Style, out: &mut dyn Write) -> io::Result<()> {

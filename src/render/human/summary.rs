@@ -6,7 +6,7 @@ use comfy_table::Cell;
 
 use super::{status_cell, table_with_header};
 use crate::render::Style;
-use crate::report::{Report, Status, TargetReport, primary_kind};
+use crate::report::{Report, Status, TargetReport};
 
 /// Writes the summary table and the line of counts.
 pub(super) fn write_summary(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
@@ -46,11 +46,7 @@ pub(super) fn write_summary(report: &Report, style: Style, out: &mut dyn Write) 
 /// The first finding that holds under the primary store, or the connection error when nothing
 /// was presented.
 fn main_finding(result: &TargetReport) -> String {
-    let primary = primary_kind(&result.trust);
-    let first = result
-        .findings
-        .iter()
-        .find(|f| f.stores.as_ref().is_none_or(|s| s.contains(&primary)));
+    let first = result.primary_findings().next();
     match (&result.connection_error, first) {
         (Some(error), _) if result.chain.is_empty() => {
             format!("{}: {}", error.code, error.message)
