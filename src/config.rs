@@ -8,7 +8,6 @@ use time::OffsetDateTime;
 
 use crate::cli::{Cli, Command};
 use crate::target::{ConnectTo, Host, Target};
-use crate::trust::store::SystemStoreEnv;
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,6 +125,16 @@ pub struct ClientEnv {
     pub ssl_cert_env: bool,
     /// Java's `cacerts`, when one was found.
     pub java_cacerts: Option<PathBuf>,
+}
+
+/// Where the system store comes from, as rustls-native-certs will see it: `SSL_CERT_FILE` and
+/// `SSL_CERT_DIR` as set (set but empty still counts, as the crate reads them).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SystemStoreEnv {
+    /// `SSL_CERT_FILE`, when set.
+    pub cert_file: Option<PathBuf>,
+    /// `SSL_CERT_DIR`, when set.
+    pub cert_dir: Option<PathBuf>,
 }
 
 /// The environment certcheck reads, captured so tests can pass their own.
@@ -321,4 +330,119 @@ fn find_java_cacerts(java_home: Option<PathBuf>) -> Option<PathBuf> {
             "/etc/ssl/certs/java/cacerts",
         )))
         .find(|candidate| candidate.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn config(args: &[&str]) -> Result<Config, ConfigError> {
+        let cli = Cli::try_parse_from(std::iter::once("certcheck").chain(args.iter().copied()))
+            .expect("clap accepts the arguments");
+        Config::from_cli(cli, Env::default())
+    }
+
+    #[test]
+    fn at_fixes_the_instant_to_whole_utc_seconds() {
+        let config = config(&["a.test", "--at", "2030-01-01T01:00:00.75+01:00"]).expect("ok");
+        assert_eq!(
+            config.settings.now,
+            time::macros::datetime!(2030-01-01 00:00:00 UTC)
+        );
+        assert_eq!(config.settings.deadlines().now, config.settings.now);
+    }
+
+    #[test]
+    fn targets_take_the_command_lines_sni_and_connect_to() {
+        let config = config(&[
+            "a.test:8443",
+            "--sni",
+            "b.test",
+            "--connect-to",
+            "127.0.0.1",
+        ])
+        .expect("ok");
+        let job = &config.jobs[0];
+        assert_eq!(job.target.port, 8443);
+        assert_eq!(job.server_name(), &Host::Dns("b.test".into()));
+        assert_eq!(
+            job.connect_to,
+            Some(ConnectTo {
+                host: Host::Ip("127.0.0.1".parse().unwrap()),
+                port: None
+            })
+        );
+    }
+
+    #[test]
+    fn a_targets_file_line_keeps_its_own_options() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("targets.txt");
+        std::fs::write(
+            &path,
+            "# fleet\nx.test --connect-to [::1]:9 --sni y.test\nz.test\n",
+        )
+        .expect("write");
+        let path = path.display().to_string();
+        let config = config(&["--targets-file", &path, "--sni", "default.test"]).expect("ok");
+        assert_eq!(config.jobs.len(), 2);
+        assert_eq!(config.jobs[0].server_name(), &Host::Dns("y.test".into()));
+        assert_eq!(
+            config.jobs[0].connect_to.as_ref().and_then(|c| c.port),
+            Some(9)
+        );
+        assert_eq!(
+            config.jobs[1].server_name(),
+            &Host::Dns("default.test".into())
+        );
+        let missing = config_error(&["--targets-file", "/nonexistent/targets.txt"]);
+        assert!(missing.starts_with("--targets-file /nonexistent/targets.txt: cannot be read"));
+    }
+
+    fn config_error(args: &[&str]) -> String {
+        match config(args) {
+            Ok(_) => panic!("{args:?} should be refused"),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    #[test]
+    fn modes_refuse_what_does_not_apply_to_them() {
+        assert_eq!(
+            config_error(&[]),
+            "no target given; try `certcheck example.com`, `certcheck demo` or `certcheck --help`"
+        );
+        assert_eq!(
+            config_error(&["--sni", "a.test", "demo"]),
+            "--sni only applies to live targets"
+        );
+        assert_eq!(
+            config_error(&["--connect-to", "127.0.0.1", "stores"]),
+            "--connect-to only applies to live targets"
+        );
+    }
+
+    #[test]
+    fn output_format_and_colour_follow_flags_and_terminal() {
+        assert_eq!(config(&["a.test"]).unwrap().format, Format::Human);
+        assert_eq!(config(&["a.test", "--json"]).unwrap().format, Format::Json);
+        assert_eq!(
+            config(&["a.test", "--jsonl"]).unwrap().format,
+            Format::Jsonl
+        );
+        let cli = Cli::try_parse_from(["certcheck", "a.test"]).unwrap();
+        let terminal = Env {
+            stdout_is_terminal: true,
+            ..Env::default()
+        };
+        assert!(Config::from_cli(cli, terminal.clone()).unwrap().color);
+        let cli = Cli::try_parse_from(["certcheck", "a.test"]).unwrap();
+        let no_color = Env {
+            no_color: true,
+            ..terminal
+        };
+        assert!(!Config::from_cli(cli, no_color).unwrap().color);
+    }
 }

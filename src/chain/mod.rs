@@ -18,6 +18,38 @@ pub use parse::{parse_certificate, parse_chain, summarize_certificate};
 /// The most certificates analysed per chain; anything beyond is reported, not parsed.
 pub const MAX_CHAIN_CERTS: usize = 32;
 
+/// RSA keys below this many bits are weak: OpenSSL at security level 2 (Debian's default) refuses
+/// them, and so does certcheck.
+pub const MIN_RSA_BITS: u32 = 2048;
+
+/// EC keys on curves below this many bits are weak, for the same reason.
+pub const MIN_EC_BITS: u32 = 256;
+
+/// The public-key algorithms certcheck tells apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// RSA (PKCS#1 or PSS).
+    Rsa,
+    /// Elliptic curve (ECDSA).
+    Ec,
+    /// DSA.
+    Dsa,
+    /// Ed25519, Ed448 or anything else.
+    Other,
+}
+
+/// Key usage and extended key usage purposes by the names certcheck writes them in.
+pub mod usage {
+    /// keyUsage keyCertSign.
+    pub const KEY_CERT_SIGN: &str = "keyCertSign";
+    /// extendedKeyUsage serverAuth (TLS Web Server Authentication).
+    pub const SERVER_AUTH: &str = "serverAuth";
+    /// extendedKeyUsage anyExtendedKeyUsage.
+    pub const ANY: &str = "anyExtendedKeyUsage";
+    /// extendedKeyUsage OCSPSigning.
+    pub const OCSP_SIGNING: &str = "OCSPSigning";
+}
+
 /// The public key of a certificate, described for people.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyInfo {
@@ -147,7 +179,42 @@ pub struct CertInfo {
     pub version: u32,
 }
 
+impl KeyInfo {
+    /// The algorithm, as a kind rather than a name.
+    pub fn kind(&self) -> KeyKind {
+        match &*self.algorithm {
+            "RSA" => KeyKind::Rsa,
+            "EC" => KeyKind::Ec,
+            "DSA" => KeyKind::Dsa,
+            _ => KeyKind::Other,
+        }
+    }
+
+    /// An RSA key below [`MIN_RSA_BITS`] or an EC key below [`MIN_EC_BITS`].
+    pub fn below_minimum(&self) -> bool {
+        match self.kind() {
+            KeyKind::Rsa => self.bits < MIN_RSA_BITS,
+            KeyKind::Ec => self.bits < MIN_EC_BITS,
+            KeyKind::Dsa | KeyKind::Other => false,
+        }
+    }
+}
+
 impl CertInfo {
+    /// The keyUsage extension is present and asserts `name` (see [`usage`]).
+    pub fn has_key_usage(&self, name: &str) -> bool {
+        self.key_usage
+            .as_ref()
+            .is_some_and(|ku| ku.iter().any(|k| k == name))
+    }
+
+    /// The extendedKeyUsage extension is present and lists `name` (see [`usage`]).
+    pub fn has_ext_key_usage(&self, name: &str) -> bool {
+        self.ext_key_usage
+            .as_ref()
+            .is_some_and(|eku| eku.iter().any(|p| p == name))
+    }
+
     /// Whole days from `now` until notAfter, negative once expired (rounded towards negative infinity).
     pub fn days_remaining(&self, now: OffsetDateTime) -> i64 {
         let secs = (self.not_after - now).whole_seconds();

@@ -25,9 +25,6 @@ use super::{
     KeyInfo, MAX_CHAIN_CERTS, NameConstraintsInfo, hex,
 };
 
-/// Kept here too, where the crate's checks have always found it.
-pub use super::oid::oid_name;
-
 /// At most this many certificates beyond the analysed ones are kept for path building.
 const MAX_OVERFLOW_CERTS: usize = 256;
 

@@ -17,9 +17,6 @@ use x509_parser::public_key::PublicKey;
 
 use super::oid::{modulus_bits, oid_name};
 
-/// Kept here too, where the crate's checks have always found them.
-pub use super::oid::{algorithm_supported, weak_signature};
-
 /// The outcome of one signature check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SigCheck {

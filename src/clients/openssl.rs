@@ -7,6 +7,8 @@
 //! 35), CPython 3.11 `Modules/_ssl.c` (the `[SSL: ...]` form).
 
 use super::Dialect;
+use crate::chain::KeyKind;
+use crate::chain::key::{PublicHalf, certificate_public_half};
 use crate::diagnose::{Context, FindingCode};
 
 /// An X.509 verify error: OpenSSL's number and text, and the `err.code` Node reports for it.
@@ -194,12 +196,14 @@ fn issuer_is_rsa(ctx: &Context<'_>, index: usize) -> bool {
         .chain
         .parsed()
         .find(|(i, c)| *i != index && c.subject_raw == cert.issuer_raw)
-        .map(|(_, c)| c.key.algorithm == "RSA");
+        .map(|(_, c)| c.key.kind() == KeyKind::Rsa);
     presented.unwrap_or_else(|| {
         ctx.stores.iter().any(|store| {
             store.anchors_named(&cert.issuer_raw).any(|anchor| {
-                crate::chain::key::certificate_public_half(&anchor.spki_der)
-                    .is_some_and(|half| half.algorithm() == "RSA")
+                matches!(
+                    certificate_public_half(&anchor.spki_der),
+                    Some(PublicHalf::Rsa { .. })
+                )
             })
         })
     })

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use super::paths::anchor_info;
 use super::text::{label, list};
 use super::{Context, Finding, FindingCode, STORES, Scope};
-use crate::chain::CertInfo;
+use crate::chain::{CertInfo, usage};
 
 /// Extensions rustls-webpki processes; any other critical extension makes it reject the certificate.
 const VERIFIER_EXTENSIONS: [&str; 7] = [
@@ -44,10 +44,7 @@ pub fn purpose(ctx: &Context<'_>) -> Vec<Finding> {
                     "Serve an end-entity certificate (basicConstraints cA=FALSE) issued by the CA, not the CA certificate itself.",
                 ));
             }
-            let cert_sign = cert
-                .key_usage
-                .as_ref()
-                .is_some_and(|ku| ku.iter().any(|k| k == "keyCertSign"));
+            let cert_sign = cert.has_key_usage(usage::KEY_CERT_SIGN);
             if position == 0 && cert_sign && !cert.is_ca {
                 out.push(Finding::new(
                     FindingCode::InvalidPurpose,
@@ -63,10 +60,10 @@ pub fn purpose(ctx: &Context<'_>) -> Vec<Finding> {
             let Some(eku) = &cert.ext_key_usage else {
                 continue;
             };
-            if eku.iter().any(|p| p == "serverAuth") {
+            if cert.has_ext_key_usage(usage::SERVER_AUTH) {
                 continue;
             }
-            let any = if eku.iter().any(|p| p == "anyExtendedKeyUsage") {
+            let any = if cert.has_ext_key_usage(usage::ANY) {
                 " (anyExtendedKeyUsage satisfies OpenSSL but not rustls or browsers)"
             } else {
                 ""
@@ -111,7 +108,7 @@ pub fn not_a_ca(ctx: &Context<'_>) -> Vec<Finding> {
             } else {
                 cert.key_usage
                     .as_ref()
-                    .filter(|ku| !ku.iter().any(|k| k == "keyCertSign"))
+                    .filter(|_| !cert.has_key_usage(usage::KEY_CERT_SIGN))
                     .map(|ku| format!("has keyUsage {} without keyCertSign", list(ku)))
             };
             if let Some(reason) = reason {

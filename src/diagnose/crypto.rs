@@ -3,8 +3,9 @@
 use super::paths::anchor_info;
 use super::text::label;
 use super::{Context, Finding, FindingCode, STORES, Scope};
-use crate::chain::CertInfo;
-use crate::chain::signature::{SigCheck, verify_cert_signature, weak_signature};
+use crate::chain::oid::weak_signature;
+use crate::chain::signature::{SigCheck, verify_cert_signature};
+use crate::chain::{CertInfo, KeyKind};
 
 /// A candidate issuer: where it is, its name and key.
 struct Candidate<'a> {
@@ -119,7 +120,7 @@ pub fn weak_signature_algorithms(ctx: &Context<'_>) -> Vec<Finding> {
             ));
             continue;
         }
-        if !crate::chain::signature::algorithm_supported(&cert.signature_algorithm_oid) {
+        if !crate::chain::oid::algorithm_supported(&cert.signature_algorithm_oid) {
             out.push(Finding::new(
                 FindingCode::WeakSignatureAlgorithm,
                 Some(index),
@@ -138,14 +139,16 @@ pub fn weak_signature_algorithms(ctx: &Context<'_>) -> Vec<Finding> {
 }
 
 fn key_is_weak(cert: &CertInfo) -> Option<String> {
-    match &*cert.key.algorithm {
-        "RSA" if cert.key.bits < 2048 => Some(format!("an RSA key of {} bits", cert.key.bits)),
-        "EC" if cert.key.bits < 256 => Some(format!(
+    match cert.key.kind() {
+        KeyKind::Rsa if cert.key.below_minimum() => {
+            Some(format!("an RSA key of {} bits", cert.key.bits))
+        }
+        KeyKind::Ec if cert.key.below_minimum() => Some(format!(
             "an EC key on {} ({} bits)",
             cert.key.curve.as_deref().unwrap_or("an unknown curve"),
             cert.key.bits
         )),
-        "DSA" => Some(format!("a DSA key of {} bits", cert.key.bits)),
+        KeyKind::Dsa => Some(format!("a DSA key of {} bits", cert.key.bits)),
         _ => None,
     }
 }

@@ -3,7 +3,7 @@
 
 use super::text::{date, label_subject, relative};
 use super::{Deadlines, Finding, FindingCode, Scope};
-use crate::chain::BundleCert;
+use crate::chain::{BundleCert, KeyKind};
 
 /// Findings for each certificate of a bundle taken alone; `certs` start at index `first`.
 pub fn each(certs: &[BundleCert], first: usize, deadlines: Deadlines) -> Vec<Finding> {
@@ -58,9 +58,14 @@ pub fn each(certs: &[BundleCert], first: usize, deadlines: Deadlines) -> Vec<Fin
             finding.severity = severity;
             out.push(finding);
         }
-        let weak_key = match &*cert.key.algorithm {
-            "RSA" if cert.key.bits < 2048 => Some(format!("an RSA key of {} bits", cert.key.bits)),
-            "EC" if cert.key.bits < 256 => Some(format!("an EC key of {} bits", cert.key.bits)),
+        // The summary names no curve, and (unlike the full diagnosis) leaves DSA keys alone.
+        let weak_key = match cert.key.kind() {
+            KeyKind::Rsa if cert.key.below_minimum() => {
+                Some(format!("an RSA key of {} bits", cert.key.bits))
+            }
+            KeyKind::Ec if cert.key.below_minimum() => {
+                Some(format!("an EC key of {} bits", cert.key.bits))
+            }
             _ => None,
         };
         if let Some(weak) = weak_key {

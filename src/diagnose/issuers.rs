@@ -1,10 +1,11 @@
 //! What lies behind "unknown issuer": `self-signed`, `untrusted-root`, `unknown-issuer` and
 //! `incomplete-chain`, told apart per store.
 
-use super::paths::{Node, anchor_for, walk};
+use super::paths::{anchor_for, walk};
 use super::text::label;
 use super::{Context, Finding, FindingCode, STORES, Scope};
 use crate::chain::{CertInfo, colon_hex};
+use crate::trust::PathCert;
 
 /// Classifies the missing link under each store where no anchor was reached.
 pub fn issuers(ctx: &Context<'_>) -> Vec<Finding> {
@@ -25,10 +26,10 @@ pub fn issuers(ctx: &Context<'_>) -> Vec<Finding> {
     out
 }
 
-fn node_cert<'c>(ctx: &'c Context<'_>, node: Node) -> Option<(Option<usize>, &'c CertInfo)> {
+fn node_cert<'c>(ctx: &'c Context<'_>, node: PathCert) -> Option<(Option<usize>, &'c CertInfo)> {
     match node {
-        Node::Presented(i) => ctx.chain.certs.get(i)?.info().map(|c| (Some(i), c)),
-        Node::Pool(i) => ctx.pool.get(i).map(|c| (None, c)),
+        PathCert::Presented(i) => ctx.chain.certs.get(i)?.info().map(|c| (Some(i), c)),
+        PathCert::Pool(i) => ctx.pool.get(i).map(|c| (None, c)),
     }
 }
 

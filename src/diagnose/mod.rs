@@ -17,7 +17,7 @@ mod revocation;
 mod shape;
 mod stores;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 pub mod text;
 mod validity;
 

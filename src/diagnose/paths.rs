@@ -13,7 +13,7 @@ use crate::trust::{PathCert, TrustResult, TrustStore};
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StorePath {
     /// The path in order, leaf first, anchor excluded.
-    pub nodes: Vec<Node>,
+    pub nodes: Vec<PathCert>,
     /// Presented certificates on the path, leaf first.
     pub presented: Vec<usize>,
     /// `--untrusted` pool certificates on the path.
@@ -39,25 +39,25 @@ impl StorePath {
         self.nodes
             .iter()
             .filter_map(|node| match node {
-                Node::Presented(i) => ctx.chain.certs.get(*i)?.info().map(|c| (Some(*i), c)),
-                Node::Pool(i) => ctx.pool.get(*i).map(|c| (None, c)),
+                PathCert::Presented(i) => ctx.chain.certs.get(*i)?.info().map(|c| (Some(*i), c)),
+                PathCert::Pool(i) => ctx.pool.get(*i).map(|c| (None, c)),
             })
             .collect()
     }
 
-    fn from_nodes(nodes: Vec<Node>, anchor: Option<usize>, validated: bool) -> StorePath {
+    fn from_nodes(nodes: Vec<PathCert>, anchor: Option<usize>, validated: bool) -> StorePath {
         let presented = nodes
             .iter()
             .filter_map(|n| match n {
-                Node::Presented(i) => Some(*i),
-                Node::Pool(_) => None,
+                PathCert::Presented(i) => Some(*i),
+                PathCert::Pool(_) => None,
             })
             .collect();
         let pool = nodes
             .iter()
             .filter_map(|n| match n {
-                Node::Pool(i) => Some(*i),
-                Node::Presented(_) => None,
+                PathCert::Pool(i) => Some(*i),
+                PathCert::Presented(_) => None,
             })
             .collect();
         StorePath {
@@ -107,35 +107,26 @@ pub fn anchor_info(store: &TrustStore, index: usize) -> Option<&CertInfo> {
     store.anchors.get(index)?.info()
 }
 
-/// A step of certcheck's own path walk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Node {
-    /// A presented certificate.
-    Presented(usize),
-    /// A `--untrusted` pool certificate.
-    Pool(usize),
-}
-
 /// Walks from the leaf to issuers among the presented certificates, then the pool, stopping at a
 /// self-signed certificate, at a certificate whose issuer `stop` accepts, or when no issuer is found.
 ///
 /// An issuer whose signature verifies is preferred; failing that, one that only matches by name is
 /// followed, so that a bad signature is reported where it is and not as a missing issuer.
-pub fn walk(chain: &Chain, pool: &[CertInfo], stop: impl Fn(&CertInfo) -> bool) -> Vec<Node> {
+pub fn walk(chain: &Chain, pool: &[CertInfo], stop: impl Fn(&CertInfo) -> bool) -> Vec<PathCert> {
     let Some(leaf) = chain.leaf() else {
         return Vec::new();
     };
-    let mut nodes = vec![Node::Presented(0)];
+    let mut nodes = vec![PathCert::Presented(0)];
     let mut on_path: Vec<&[u8]> = vec![leaf.der.as_slice()];
     let mut current = leaf;
     while nodes.len() < MAX_CHAIN_CERTS {
         if current.self_signed || stop(current) {
             break;
         }
-        let candidates: Vec<(Node, &CertInfo)> = chain
+        let candidates: Vec<(PathCert, &CertInfo)> = chain
             .parsed()
-            .map(|(i, c)| (Node::Presented(i), c))
-            .chain(pool.iter().enumerate().map(|(i, c)| (Node::Pool(i), c)))
+            .map(|(i, c)| (PathCert::Presented(i), c))
+            .chain(pool.iter().enumerate().map(|(i, c)| (PathCert::Pool(i), c)))
             .filter(|(node, c)| !nodes.contains(node) && c.subject_raw == current.issuer_raw)
             // The same certificate sent twice is one step, so a loop is walked round only once.
             .filter(|(_, c)| !on_path.contains(&c.der.as_slice()))
@@ -166,19 +157,19 @@ pub fn store_path(
 ) -> StorePath {
     if let Ok(verified) = &result.path {
         // Overflow certificates (beyond the analysed ones) have no model and are left out.
-        let nodes = std::iter::once(Node::Presented(0))
+        let nodes = std::iter::once(PathCert::Presented(0))
             .chain(verified.intermediates.iter().filter_map(|cert| match cert {
-                PathCert::Presented(i) if *i < chain.certs.len() => Some(Node::Presented(*i)),
+                PathCert::Presented(i) if *i < chain.certs.len() => Some(PathCert::Presented(*i)),
                 PathCert::Presented(_) => None,
-                PathCert::Pool(i) => Some(Node::Pool(*i)),
+                PathCert::Pool(i) => Some(PathCert::Pool(*i)),
             }))
             .collect();
         return StorePath::from_nodes(nodes, Some(verified.anchor), true);
     }
     let nodes = walk(chain, pool, |cert| anchor_for(store, cert).is_some());
     let last = nodes.last().and_then(|node| match node {
-        Node::Presented(i) => chain.certs.get(*i).and_then(|c| c.info()),
-        Node::Pool(i) => pool.get(*i),
+        PathCert::Presented(i) => chain.certs.get(*i).and_then(|c| c.info()),
+        PathCert::Pool(i) => pool.get(*i),
     });
     let anchor = last.and_then(|c| anchor_for(store, c)).map(|(i, _)| i);
     StorePath::from_nodes(nodes, anchor, false)
@@ -192,7 +183,7 @@ mod tests {
     use crate::diagnose::testkit::{Case, NOW, Pki, days, info, store};
     use crate::trust::StoreKind;
 
-    use Node::{Pool, Presented};
+    use PathCert::{Pool, Presented};
 
     #[test]
     fn walk_follows_issuers_in_any_order_and_stops_at_the_root() {

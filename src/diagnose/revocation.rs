@@ -23,7 +23,7 @@ use super::paths::signed_by;
 use super::text::{date, label, relative};
 use super::{Context, Finding, FindingCode, Scope};
 use crate::chain::signature::SigCheck;
-use crate::chain::{CertInfo, hex};
+use crate::chain::{CertInfo, hex, usage};
 use crate::diagnose::text::generic_hint;
 
 /// The hint of `revoked`.
@@ -347,10 +347,7 @@ fn check_signature(ctx: &Context<'_>, decoded: &Decoded, issuer: Option<&Issuer>
                 issuer.label
             ));
         }
-        let ocsp_signing = responder
-            .ext_key_usage
-            .as_ref()
-            .is_some_and(|ekus| ekus.iter().any(|e| e == "OCSPSigning"));
+        let ocsp_signing = responder.has_ext_key_usage(usage::OCSP_SIGNING);
         if !ocsp_signing {
             return Signer::Failed(format!(
                 "it is signed by {who}, which lacks the extendedKeyUsage OCSPSigning that a delegated responder needs"
@@ -394,7 +391,7 @@ fn verify(spki_der: &[u8], algorithm_der: &[u8], signature: &[u8], data: &[u8]) 
     match x509_parser::verify::verify_signature(&spki, &algorithm, &bits, data) {
         Ok(()) => SigCheck::Valid,
         Err(X509Error::SignatureUnsupportedAlgorithm) => {
-            SigCheck::Unsupported(crate::chain::parse::oid_name(&algorithm.algorithm))
+            SigCheck::Unsupported(crate::chain::oid::oid_name(&algorithm.algorithm))
         }
         Err(_) => SigCheck::Invalid,
     }

@@ -2,9 +2,10 @@
 
 use time::{Date, Month};
 
-use super::paths::{Node, walk};
+use super::paths::walk;
 use super::text::{date, label};
 use super::{Context, Finding, FindingCode, Scope};
+use crate::trust::PathCert;
 
 /// Out-of-order, duplicate and unrelated certificates.
 pub fn order(ctx: &Context<'_>) -> Vec<Finding> {
@@ -12,8 +13,8 @@ pub fn order(ctx: &Context<'_>) -> Vec<Finding> {
     let path: Vec<usize> = walk(ctx.chain, &[], |_| false)
         .into_iter()
         .filter_map(|n| match n {
-            Node::Presented(i) => Some(i),
-            Node::Pool(_) => None,
+            PathCert::Presented(i) => Some(i),
+            PathCert::Pool(_) => None,
         })
         .collect();
     let mut duplicates = Vec::new();
@@ -80,7 +81,7 @@ pub fn order(ctx: &Context<'_>) -> Vec<Finding> {
 /// The server sends the self-signed root.
 pub fn unneeded_root(ctx: &Context<'_>) -> Vec<Finding> {
     let path = walk(ctx.chain, &[], |_| false);
-    let Some(Node::Presented(index)) = path.last().copied() else {
+    let Some(PathCert::Presented(index)) = path.last().copied() else {
         return Vec::new();
     };
     match ctx.chain.certs.get(index).and_then(|c| c.info()) {

@@ -82,74 +82,7 @@ pub fn list(items: &[String]) -> String {
 
 /// A hint for a code when no dedicated check produced a more specific one.
 pub fn generic_hint(code: FindingCode) -> &'static str {
-    match code {
-        FindingCode::Expired => "Renew the expired certificate and install it on the server.",
-        FindingCode::NotYetValid => {
-            "Check the clocks of this machine and of the server; otherwise wait until the certificate's start date or reissue it."
-        }
-        FindingCode::HostnameMismatch => {
-            "Use a certificate whose subjectAltName covers the name clients connect to."
-        }
-        FindingCode::SelfSigned | FindingCode::UntrustedRoot | FindingCode::UnknownIssuer => {
-            "Serve a chain that leads to a root the clients trust, or add your private root to their trust store."
-        }
-        FindingCode::IncompleteChain => {
-            "Configure the server to send the full chain (for example fullchain.pem, not cert.pem)."
-        }
-        FindingCode::BadSignature => {
-            "The certificate was altered or was not issued by the certificate presented as its issuer; reinstall the chain the CA delivered."
-        }
-        FindingCode::InvalidPurpose => {
-            "Reissue the certificate with extendedKeyUsage serverAuth (TLS Web Server Authentication)."
-        }
-        FindingCode::NotACa => {
-            "An issuing certificate must carry basicConstraints cA=TRUE; reissue the chain from a proper CA certificate."
-        }
-        FindingCode::PathLengthExceeded => {
-            "Shorten the chain or reissue the constrained CA with a larger pathLenConstraint."
-        }
-        FindingCode::NameConstraintViolation => {
-            "Use a name within the issuing CA's name constraints, or a CA without them."
-        }
-        FindingCode::UnsupportedCriticalExtension => {
-            "Reissue the certificate without the unknown critical extension (or mark it non-critical)."
-        }
-        FindingCode::WeakSignatureAlgorithm => {
-            "Reissue the certificate with a SHA-256 (or stronger) signature."
-        }
-        FindingCode::WeakKey => "Reissue with an RSA key of at least 2048 bits or an EC P-256 key.",
-        FindingCode::Revoked => "Replace the revoked certificate with a newly issued one.",
-        FindingCode::ExpiringSoon => "Renew the certificate before it expires.",
-        FindingCode::ChainOrder => {
-            "Send the leaf first, then each issuer in order, and nothing else."
-        }
-        FindingCode::LongValidity => "Reissue with a validity period browsers accept.",
-        FindingCode::UnneededRoot => {
-            "Remove the root from the served chain; clients use their own copy."
-        }
-        FindingCode::TrustStoreDisagreement => {
-            "Clients that use the stores that do not trust this chain will fail; serve a chain to a root all of them hold."
-        }
-        FindingCode::MalformedCertificate => "Replace the malformed certificate.",
-        FindingCode::KeyMismatch => {
-            "Install the private key that was generated with this certificate's request, or reissue the certificate for this key."
-        }
-        FindingCode::PrivateKeyInFile => {
-            "Keep private keys out of certificate bundles that are shared or committed."
-        }
-        FindingCode::OcspStale => {
-            "Make the server refresh its OCSP staple (for example restart it or clear its stapling cache) and check that it can reach the CA's OCSP responder."
-        }
-        FindingCode::OcspMismatch => {
-            "Make the server fetch a fresh OCSP response for the certificate it serves (for example restart it or clear its stapling cache), or turn stapling off."
-        }
-        FindingCode::VerificationFailed => {
-            "Inspect the chain with the details above; reissue the offending certificate."
-        }
-        FindingCode::InterceptionSuspected => {
-            "If this is your organisation's TLS-inspecting proxy, give clients its root (REQUESTS_CA_BUNDLE or truststore for Python, NODE_EXTRA_CA_CERTS for Node, a Java truststore); otherwise do not trust this connection."
-        }
-    }
+    code.hint()
 }
 
 #[cfg(test)]

@@ -16,7 +16,8 @@ use crate::config::{Config, Mode};
 use crate::diagnose::text::date;
 use crate::evaluate::Stores;
 use crate::report::{Report, TargetReport};
-use crate::trust::store::{load_bundled, load_custom, load_system};
+use crate::trust::load::load_system;
+use crate::trust::store::{load_bundled, load_custom};
 use crate::trust::{StoreKind, TrustStore};
 
 /// Runs the configured checks (live targets or `inspect`) and returns the report.
@@ -136,5 +137,155 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         (Some(text), _) => format!("panic: {text}"),
         (_, Some(text)) => format!("panic: {text}"),
         _ => "panic".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::cli::Cli;
+    use crate::config::{Deadlines, Env};
+    use crate::demo::pki::{Authority, Spec};
+    use crate::demo::server::TlsServer;
+    use crate::diagnose::FindingCode;
+    use crate::evaluate::{Evidence, evaluate};
+    use crate::report::{ErrorCode, Origin, Status};
+    use crate::target::Host;
+
+    const NOW: time::OffsetDateTime = datetime!(2030-01-01 00:00:00 UTC);
+
+    /// A valid chain for `ok.test` and the root it leads to.
+    fn valid_chain() -> (Vec<Vec<u8>>, Vec<u8>, Vec<u8>) {
+        let root = Authority::root(&Spec::ca("Loader Root", NOW)).expect("root");
+        let leaf = root.leaf(&Spec::leaf(&["ok.test"], NOW)).expect("leaf");
+        (vec![leaf.der], leaf.key_der, root.der())
+    }
+
+    fn panicking(kind: StoreKind, source: &str) -> StoreLoader {
+        StoreLoader {
+            kind,
+            source: source.into(),
+            load: Box::new(|| panic!("injected loader failure")),
+        }
+    }
+
+    fn root_store(kind: StoreKind, root: Vec<u8>) -> StoreLoader {
+        StoreLoader {
+            kind,
+            source: "root.pem".into(),
+            load: Box::new(move || {
+                TrustStore::from_ders(kind, "root.pem".into(), vec![(root, "root".into())])
+            }),
+        }
+    }
+
+    #[test]
+    fn a_loader_that_panics_leaves_a_failed_store_of_its_kind() {
+        let (_, _, root) = valid_chain();
+        let stores = load_each(vec![
+            panicking(StoreKind::System, "the system trust store"),
+            root_store(StoreKind::Custom, root),
+        ]);
+        assert_eq!(stores.len(), 2);
+        assert_eq!(stores[0].kind, StoreKind::System);
+        assert!(stores[0].unusable());
+        assert_eq!(
+            stores[0].errors,
+            [
+                "the system trust store: loading failed with an internal error (panic: injected loader failure)"
+            ]
+        );
+        assert_eq!(stores[1].anchors.len(), 1);
+    }
+
+    #[test]
+    fn a_failed_primary_store_is_an_error_finding_and_never_ok() {
+        let (chain, _, _) = valid_chain();
+        let chain = crate::chain::parse_chain(&chain);
+        let host = Host::Dns("ok.test".into());
+        let stores =
+            Stores::without_clients(load_each(vec![panicking(StoreKind::Custom, "ca.pem")]));
+        let deadlines = Deadlines {
+            now: NOW,
+            warn_days: 30,
+            fail_days: None,
+        };
+        let evidence =
+            Evidence::new(Origin::file("chain.pem", Some(&host)), &chain).with_name(Some(&host));
+        let report = evaluate(&evidence, &stores, &deadlines);
+        assert_eq!(report.status, Status::Error);
+        assert_eq!(report.trust.len(), 1);
+        assert!(!report.trust[0].trusted);
+        assert_eq!(
+            report.trust[0].load_errors,
+            ["ca.pem: loading failed with an internal error (panic: injected loader failure)"]
+        );
+        let finding = report
+            .findings
+            .iter()
+            .find(|f| f.code == FindingCode::VerificationFailed)
+            .expect("a finding for the store that failed");
+        assert_eq!(
+            finding.message,
+            "store custom (ca.pem) could not be loaded, so it validated nothing: ca.pem: loading failed with an internal error (panic: injected loader failure)"
+        );
+        let error = report.connection_error.expect("the primary store failed");
+        assert_eq!(error.code, ErrorCode::File);
+    }
+
+    #[test]
+    fn no_store_at_all_is_never_ok() {
+        let (chain, _, _) = valid_chain();
+        let chain = crate::chain::parse_chain(&chain);
+        let deadlines = Deadlines {
+            now: NOW,
+            warn_days: 30,
+            fail_days: None,
+        };
+        let evidence = Evidence::new(Origin::file("chain.pem", None), &chain);
+        let report = evaluate(&evidence, &Stores::default(), &deadlines);
+        assert!(report.trust.is_empty());
+        assert_eq!(report.status, Status::Error);
+    }
+
+    #[test]
+    fn a_live_check_with_a_panicking_loader_reports_every_store_and_is_not_ok() {
+        let (chain, key, root) = valid_chain();
+        let server = TlsServer::start(chain, key).expect("server");
+        let args = [
+            "certcheck".to_string(),
+            format!("ok.test:{}", server.addr.port()),
+            "--connect-to".into(),
+            server.addr.to_string(),
+            "--at".into(),
+            "2030-01-01T00:00:00Z".into(),
+        ];
+        let config = Config::from_cli(Cli::parse_from(args), Env::default()).expect("config");
+        // The system store panics; the root that would validate the chain is only in `bundled`'s
+        // place, which is not primary: the primary (system) store failed, so no "ok".
+        let loaders = vec![
+            panicking(StoreKind::System, "the system trust store"),
+            root_store(StoreKind::Bundled, root),
+        ];
+        let results = live::run_live(&config, loaders, &mut |_| {}).expect("runs");
+        let result = &results[0];
+        assert_eq!(result.status, Status::Error);
+        assert_eq!(result.trust.len(), 2);
+        assert_eq!(result.trust[0].load_errors.len(), 1);
+        assert!(result.trust[0].load_errors[0].contains("panic: injected loader failure"));
+        assert!(
+            result
+                .findings
+                .iter()
+                .any(|f| f.code == FindingCode::VerificationFailed
+                    && f.message.starts_with("store system could not be loaded"))
+        );
+        assert_eq!(
+            crate::exit::for_target(result),
+            crate::exit::ExitCode::Unreachable
+        );
     }
 }

@@ -4,7 +4,8 @@ use crate::clients::ClientSetup;
 use crate::config::Config;
 use crate::report::{ClientStoreSummary, StoreSummary, StoresReport};
 use crate::trust::StoreKind;
-use crate::trust::store::{WEBPKI_ROOTS_VERSION, system_sources};
+use crate::trust::load::system_sources;
+use crate::trust::store::WEBPKI_ROOTS_VERSION;
 
 /// Describes the configured stores and the store each client profile would use.
 pub fn stores_report(config: &Config) -> StoresReport {

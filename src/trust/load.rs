@@ -6,15 +6,7 @@ use std::path::{Path, PathBuf};
 use rustls::pki_types::CertificateDer;
 
 use super::store::{StoreKind, TrustStore};
-
-/// Where the system store comes from, as rustls-native-certs will see it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SystemStoreEnv {
-    /// `SSL_CERT_FILE`, when set.
-    pub cert_file: Option<PathBuf>,
-    /// `SSL_CERT_DIR`, when set.
-    pub cert_dir: Option<PathBuf>,
-}
+use crate::config::SystemStoreEnv;
 
 /// Where the system store is read from, as rustls-native-certs decides it on Unix.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -13,9 +13,6 @@ use serde::Serialize;
 
 use crate::chain::file::load_file;
 
-/// The system store's loading, where callers have always found it.
-pub use super::load::{SystemSources, SystemStoreEnv, load_native, load_system, system_sources};
-
 /// Which kind of store, as named in the contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
