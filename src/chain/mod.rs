@@ -9,6 +9,7 @@ mod names;
 pub mod oid;
 pub mod parse;
 pub mod signature;
+pub mod x509;
 
 use time::OffsetDateTime;
 

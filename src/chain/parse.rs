@@ -5,7 +5,6 @@ use x509_parser::extensions::{
     AuthorityKeyIdentifier, BasicConstraints, DistributionPointName, GeneralName, KeyIdentifier,
     ParsedExtension, SubjectAlternativeName,
 };
-use x509_parser::nom::Parser;
 use x509_parser::objects::{oid_registry, oid2sn};
 use x509_parser::oid_registry::{
     OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_NIST_EC_P521,
@@ -14,12 +13,13 @@ use x509_parser::oid_registry::{
     OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER, OID_X509_EXT_BASIC_CONSTRAINTS,
     OID_X509_EXT_SUBJECT_ALT_NAME, OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
 };
-use x509_parser::prelude::{FromDer, X509Certificate, X509CertificateParser};
+use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
 use super::names::{general_name_string, name_string, san_names};
 use super::oid::{modulus_bits, static_oid_name, weak_signature};
 use super::signature::{SigCheck, verify_cert_signature};
+use super::x509::parse_x509;
 use super::{
     AlgorithmName, BundleCert, CertInfo, CertSummary, Chain, ChainCert, ExtensionInfo, Fingerprint,
     KeyInfo, MAX_CHAIN_CERTS, NameConstraintsInfo, hex,
@@ -60,26 +60,6 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, String> {
     let mut info = parse_fields(der)?;
     info.der = der.to_vec();
     Ok(info)
-}
-
-/// x509-parser's parse of a whole DER certificate, with or without decoding every extension.
-fn parse_x509(der: &[u8], deep: bool) -> Result<X509Certificate<'_>, String> {
-    let (rest, cert) = X509CertificateParser::new()
-        .with_deep_parse_extensions(deep)
-        .parse(der)
-        .map_err(|err| match err {
-            x509_parser::nom::Err::Incomplete(_) => "the DER data is truncated".to_string(),
-            x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => {
-                format!("not a valid X.509 certificate ({e})")
-            }
-        })?;
-    if !rest.is_empty() {
-        return Err(format!(
-            "{} bytes of trailing data after the certificate",
-            rest.len()
-        ));
-    }
-    Ok(cert)
 }
 
 /// Summarises one DER certificate for `inspect --each`; only the extensions it reports are

@@ -14,6 +14,7 @@ use rustls::sign::CertifiedKey;
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 
 use crate::chain::signature::{SigCheck, verify_handshake_signature};
+use crate::chain::x509::certificate_spki;
 
 /// What the verifier saw during one handshake.
 #[derive(Clone, Debug, Default)]
@@ -69,9 +70,8 @@ impl CapturingVerifier {
         dss: &DigitallySignedStruct,
         rustls_error: rustls::Error,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        let spki = match crate::chain::parse_certificate(cert.as_ref()) {
-            Ok(info) => info.spki_der,
-            Err(_) => return Err(rustls_error),
+        let Some(spki) = certificate_spki(cert.as_ref()) else {
+            return Err(rustls_error);
         };
         match verify_handshake_signature(&spki, dss.scheme, message, dss.signature()) {
             SigCheck::Valid => {

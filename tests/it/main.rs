@@ -19,6 +19,7 @@ mod fleet;
 mod fuzz_regressions;
 mod hostile;
 mod inspect;
+mod layering;
 mod limbo;
 mod ocsp;
 mod snapshots;
