@@ -76,7 +76,10 @@ fn modules(dir: &Path, prefix: &[String], out: &mut Vec<(Vec<String>, PathBuf)>)
 
 /// The module paths a file names after `crate::`, and the sibling modules it names after
 /// `super::`, with the line they are on.
-fn imports(text: &str) -> (Vec<(usize, Vec<String>)>, Vec<(usize, String)>) {
+/// The `crate::` paths and the `super::` names of a file, each with its line.
+type Imports = (Vec<(usize, Vec<String>)>, Vec<(usize, String)>);
+
+fn imports(text: &str) -> Imports {
     let mut crate_paths = Vec::new();
     let mut super_paths = Vec::new();
     for (number, line) in text.lines().enumerate() {

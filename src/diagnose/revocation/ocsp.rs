@@ -1,120 +1,29 @@
-//! Revocation, from the OCSP response the server staples: `revoked`, and `ocsp-stale` or
-//! `ocsp-mismatch` for a staple that is out of date or cannot be used for the leaf.
-//!
-//! Only the leaf is checked (a server staples the status of its own certificate), and nothing is
-//! fetched: without a staple there is no finding. The response is decoded with `x509-ocsp`; the
-//! CertID hashes are computed with ring, and the response's signature is checked with the key of
-//! the leaf's issuer, or of a delegated responder certificate included in the response that the
-//! issuer signed for OCSPSigning.
+//! Decoding a stapled OCSP response and checking it: the SingleResponse for the leaf (CertID
+//! hashed as the responder hashed it) and the response's signature, by the leaf's issuer or a
+//! delegated responder the issuer signed for OCSPSigning.
 
 use ring::digest;
-use time::OffsetDateTime;
 use x509_cert::der::oid::AssociatedOid;
 use x509_cert::der::{Decode, Encode, Reader, SliceReader};
-use x509_ocsp::{
-    BasicOcspResponse, CertId, CertStatus, OcspGeneralizedTime, OcspResponse, OcspResponseStatus,
-    RevokedInfo, SingleResponse,
-};
+use x509_ocsp::{BasicOcspResponse, CertId, OcspResponse, OcspResponseStatus, SingleResponse};
 use x509_parser::prelude::{
     AlgorithmIdentifier, FromDer, SubjectPublicKeyInfo, X509Certificate, X509Error,
 };
 
-use super::paths::signed_by;
-use super::text::{date, label, relative};
-use super::{Context, Finding, FindingCode, Scope};
+use super::super::Context;
+use super::super::paths::signed_by;
+use super::super::text::{date, label};
 use crate::chain::signature::SigCheck;
 use crate::chain::{CertInfo, hex, usage};
-use crate::diagnose::text::generic_hint;
 
-/// The hint of `revoked`.
-const REVOKED_HINT: &str = "Replace the certificate with a newly issued one (with a new key if the key was compromised) and install it; then clear the server's OCSP stapling cache (or restart it) so that it staples the status of the new certificate, not this response.";
-
-/// The findings from the stapled OCSP response, if the server stapled one.
-pub fn stapled(ctx: &Context<'_>) -> Vec<Finding> {
-    let (Some(bytes), Some(leaf)) = (ctx.ocsp, ctx.chain.leaf()) else {
-        return Vec::new();
-    };
-    let basic = match decode(bytes) {
-        Ok(basic) => basic,
-        Err(why) => {
-            return vec![mismatch(format!(
-                "the server staples an OCSP response for {} that cannot be used: {why}",
-                label(0, leaf)
-            ))];
-        }
-    };
-    let issuers = issuers(ctx, leaf);
-    let (single, issuer) = match find_single(&basic.response, leaf, &issuers) {
-        Ok(found) => found,
-        Err(why) => {
-            return vec![mismatch(format!(
-                "the stapled OCSP response does not cover {} (serial {}): {why}",
-                label(0, leaf),
-                leaf.serial
-            ))];
-        }
-    };
-    let (signer, unchecked) = match check_signature(ctx, &basic, issuer) {
-        Signer::Verified(who) => (Some(who), String::new()),
-        Signer::Unchecked(why) => (None, format!("; its signature could not be checked: {why}")),
-        Signer::Failed(why) => {
-            return vec![mismatch(format!(
-                "the stapled OCSP response for {} ({}) cannot be trusted: {why}",
-                label(0, leaf),
-                status_words(&single.cert_status)
-            ))];
-        }
-    };
-    let mut out = Vec::new();
-    out.extend(staleness(ctx, leaf, single));
-    let produced = to_time(&basic.response.tbs_response_data.produced_at)
-        .map(|t| format!("produced {}", date(t)))
-        .unwrap_or_else(|| "produced at an unreadable time".into());
-    let source = match &signer {
-        Some(who) => format!("the OCSP response the server staples ({produced}, signed by {who})"),
-        None => format!("the OCSP response the server staples ({produced}{unchecked})"),
-    };
-    match &single.cert_status {
-        CertStatus::Good(_) => {}
-        CertStatus::Revoked(info) => out.push(Finding::new(
-            FindingCode::Revoked,
-            Some(0),
-            Scope::AllStores,
-            format!(
-                "{} was revoked on {} ({}), according to {source}",
-                label(0, leaf),
-                revocation_time(info),
-                reason(info)
-            ),
-            REVOKED_HINT,
-        )),
-        CertStatus::Unknown(_) => out.push(mismatch(format!(
-            "the responder answers \"unknown\" for {} in {source}: it does not know this certificate, so the staple says nothing about its revocation",
-            label(0, leaf)
-        ))),
-    }
-    out
-}
-
-/// An `ocsp-mismatch` finding on the leaf.
-fn mismatch(message: String) -> Finding {
-    Finding::new(
-        FindingCode::OcspMismatch,
-        Some(0),
-        Scope::AllStores,
-        message,
-        generic_hint(FindingCode::OcspMismatch),
-    )
-}
-
-/// The decoded basic response and the exact DER of its signed part.
-struct Decoded {
-    response: BasicOcspResponse,
+pub(super) struct Decoded {
+    /// The basic response.
+    pub(super) response: BasicOcspResponse,
     tbs: Vec<u8>,
 }
 
 /// Decodes an `OCSPResponse` down to its basic response, or says why it cannot be used.
-fn decode(bytes: &[u8]) -> Result<Decoded, String> {
+pub(super) fn decode(bytes: &[u8]) -> Result<Decoded, String> {
     let response = OcspResponse::from_der(bytes)
         .map_err(|e| format!("it is not a valid DER OCSPResponse ({e})"))?;
     if response.response_status != OcspResponseStatus::Successful {
@@ -146,7 +55,7 @@ fn decode(bytes: &[u8]) -> Result<Decoded, String> {
 }
 
 /// The complete DER of the first element of the SEQUENCE `bytes`.
-fn first_element(bytes: &[u8]) -> x509_cert::der::Result<&[u8]> {
+pub(super) fn first_element(bytes: &[u8]) -> x509_cert::der::Result<&[u8]> {
     let mut reader = SliceReader::new(bytes)?;
     let header = x509_cert::der::Header::decode(&mut reader)?;
     header.tag.assert_eq(x509_cert::der::Tag::Sequence)?;
@@ -154,7 +63,7 @@ fn first_element(bytes: &[u8]) -> x509_cert::der::Result<&[u8]> {
 }
 
 /// RFC 6960 names of the response statuses.
-fn response_status(status: OcspResponseStatus) -> &'static str {
+pub(super) fn response_status(status: OcspResponseStatus) -> &'static str {
     match status {
         OcspResponseStatus::Successful => "successful",
         OcspResponseStatus::MalformedRequest => "malformedRequest",
@@ -167,7 +76,7 @@ fn response_status(status: OcspResponseStatus) -> &'static str {
 
 /// A certificate that may have issued the leaf: the leaf's CertID is computed from its name and
 /// key, and it signs the response (or the delegated responder's certificate).
-struct Issuer {
+pub(super) struct Issuer {
     /// For sentences: `certificate 1 (CN=...)`, `the trust anchor CN=... in store system`.
     label: String,
     subject_raw: Vec<u8>,
@@ -176,7 +85,7 @@ struct Issuer {
 
 /// Every certificate known here that issued the leaf (by name and signature): presented,
 /// `--untrusted`, or an anchor of a store. Distinct keys only.
-fn issuers(ctx: &Context<'_>, leaf: &CertInfo) -> Vec<Issuer> {
+pub(super) fn issuers(ctx: &Context<'_>, leaf: &CertInfo) -> Vec<Issuer> {
     let mut out: Vec<Issuer> = Vec::new();
     let presented = ctx.chain.parsed().map(|(index, cert)| Issuer {
         label: label(index, cert),
@@ -211,7 +120,7 @@ fn issuers(ctx: &Context<'_>, leaf: &CertInfo) -> Vec<Issuer> {
 }
 
 /// The hash a CertID names, by OID.
-fn hash_algorithm(cert_id: &CertId) -> Option<&'static digest::Algorithm> {
+pub(super) fn hash_algorithm(cert_id: &CertId) -> Option<&'static digest::Algorithm> {
     match cert_id.hash_algorithm.oid.to_string().as_str() {
         "1.3.14.3.2.26" => Some(&digest::SHA1_FOR_LEGACY_USE_ONLY),
         "2.16.840.1.101.3.4.2.1" => Some(&digest::SHA256),
@@ -222,21 +131,21 @@ fn hash_algorithm(cert_id: &CertId) -> Option<&'static digest::Algorithm> {
 }
 
 /// The subjectPublicKey bits of a SubjectPublicKeyInfo (what a CertID's issuerKeyHash hashes).
-fn key_bits(spki_der: &[u8]) -> Option<Vec<u8>> {
+pub(super) fn key_bits(spki_der: &[u8]) -> Option<Vec<u8>> {
     SubjectPublicKeyInfo::from_der(spki_der)
         .ok()
         .map(|(_, spki)| spki.subject_public_key.data.to_vec())
 }
 
 /// Serial numbers compare as integers: leading zero octets do not count.
-fn same_serial(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn same_serial(a: &[u8], b: &[u8]) -> bool {
     let strip = |s: &[u8]| -> Vec<u8> { s.iter().copied().skip_while(|b| *b == 0).collect() };
     strip(a) == strip(b)
 }
 
 /// The SingleResponse for the leaf, with the issuer its CertID names (when the issuer is known),
 /// or why none is.
-fn find_single<'r, 'i>(
+pub(super) fn find_single<'r, 'i>(
     basic: &'r BasicOcspResponse,
     leaf: &CertInfo,
     issuers: &'i [Issuer],
@@ -294,7 +203,7 @@ fn find_single<'r, 'i>(
 }
 
 /// Who signed the response.
-enum Signer {
+pub(super) enum Signer {
     /// The signature verifies with this certificate's key, which may sign for the leaf.
     Verified(String),
     /// The signature does not verify, or its signer may not sign for the leaf.
@@ -305,7 +214,11 @@ enum Signer {
 
 /// Checks the response's signature: by the leaf's issuer, or by a responder certificate included
 /// in the response that the issuer signed for OCSPSigning and that is valid now.
-fn check_signature(ctx: &Context<'_>, decoded: &Decoded, issuer: Option<&Issuer>) -> Signer {
+pub(super) fn check_signature(
+    ctx: &Context<'_>,
+    decoded: &Decoded,
+    issuer: Option<&Issuer>,
+) -> Signer {
     let basic = &decoded.response;
     let Some(issuer) = issuer else {
         return Signer::Unchecked(
@@ -380,7 +293,12 @@ fn check_signature(ctx: &Context<'_>, decoded: &Decoded, issuer: Option<&Issuer>
 
 /// Verifies `signature` over `data` with the key `spki_der`, the algorithm given as a DER
 /// AlgorithmIdentifier.
-fn verify(spki_der: &[u8], algorithm_der: &[u8], signature: &[u8], data: &[u8]) -> SigCheck {
+pub(super) fn verify(
+    spki_der: &[u8],
+    algorithm_der: &[u8],
+    signature: &[u8],
+    data: &[u8],
+) -> SigCheck {
     let Ok((_, spki)) = SubjectPublicKeyInfo::from_der(spki_der) else {
         return SigCheck::Unsupported("an unparsable key".into());
     };
@@ -397,86 +315,10 @@ fn verify(spki_der: &[u8], algorithm_der: &[u8], signature: &[u8], data: &[u8]) 
     }
 }
 
-/// `ocsp-stale`: thisUpdate after now, or nextUpdate before now.
-fn staleness(ctx: &Context<'_>, leaf: &CertInfo, single: &SingleResponse) -> Option<Finding> {
-    let this_update = to_time(&single.this_update)?;
-    let next_update = single.next_update.as_ref().and_then(to_time);
-    let what = if this_update > ctx.now {
-        format!(
-            "is not valid until its thisUpdate {}, {}",
-            date(this_update),
-            relative(this_update, ctx.now)
-        )
-    } else if let Some(next) = next_update.filter(|n| *n < ctx.now) {
-        format!(
-            "expired at its nextUpdate {}, {} (thisUpdate {})",
-            date(next),
-            relative(next, ctx.now),
-            date(this_update)
-        )
-    } else {
-        return None;
-    };
-    Some(Finding::new(
-        FindingCode::OcspStale,
-        Some(0),
-        Scope::AllStores,
-        format!(
-            "the OCSP response the server staples for {} {what}; clients that check stapled responses ignore it or reject the connection",
-            label(0, leaf)
-        ),
-        generic_hint(FindingCode::OcspStale),
-    ))
-}
-
-/// An OCSP time as an instant.
-fn to_time(at: &OcspGeneralizedTime) -> Option<OffsetDateTime> {
-    let seconds = i64::try_from(at.0.to_unix_duration().as_secs()).ok()?;
-    OffsetDateTime::from_unix_timestamp(seconds).ok()
-}
-
-fn revocation_time(info: &RevokedInfo) -> String {
-    to_time(&info.revocation_time)
-        .map(date)
-        .unwrap_or_else(|| "an unreadable time".into())
-}
-
-/// `reason: keyCompromise`, or `no reason given`.
-fn reason(info: &RevokedInfo) -> String {
-    use x509_cert::ext::pkix::CrlReason;
-    let Some(reason) = info.revocation_reason else {
-        return "no reason given".into();
-    };
-    let name = match reason {
-        CrlReason::Unspecified => "unspecified",
-        CrlReason::KeyCompromise => "keyCompromise",
-        CrlReason::CaCompromise => "cACompromise",
-        CrlReason::AffiliationChanged => "affiliationChanged",
-        CrlReason::Superseded => "superseded",
-        CrlReason::CessationOfOperation => "cessationOfOperation",
-        CrlReason::CertificateHold => "certificateHold",
-        CrlReason::RemoveFromCRL => "removeFromCRL",
-        CrlReason::PrivilegeWithdrawn => "privilegeWithdrawn",
-        CrlReason::AaCompromise => "aACompromise",
-    };
-    format!("reason: {name}")
-}
-
-/// What a status claims, for sentences about a response that cannot be trusted.
-fn status_words(status: &CertStatus) -> String {
-    match status {
-        CertStatus::Good(_) => "status good".into(),
-        CertStatus::Revoked(info) => format!(
-            "status revoked on {}, {}",
-            revocation_time(info),
-            reason(info)
-        ),
-        CertStatus::Unknown(_) => "status unknown".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use x509_cert::der::Encode;
+
     use super::*;
 
     #[test]
@@ -510,27 +352,5 @@ mod tests {
         let der = [0x30, 0x06, 0x02, 0x01, 0x05, 0x01, 0x01, 0xff];
         assert_eq!(first_element(&der).ok(), Some(&der[2..5]));
         assert!(first_element(&[0x02, 0x01, 0x05]).is_err());
-    }
-
-    #[test]
-    fn reasons_use_rfc_5280_names() {
-        use x509_cert::ext::pkix::CrlReason;
-        let at = OcspGeneralizedTime(
-            x509_cert::der::asn1::GeneralizedTime::from_unix_duration(
-                std::time::Duration::from_secs(1_893_456_000),
-            )
-            .unwrap_or_else(|_| unreachable!()),
-        );
-        let info = RevokedInfo {
-            revocation_time: at,
-            revocation_reason: Some(CrlReason::KeyCompromise),
-        };
-        assert_eq!(reason(&info), "reason: keyCompromise");
-        assert_eq!(revocation_time(&info), "2030-01-01T00:00:00Z");
-        let info = RevokedInfo {
-            revocation_reason: None,
-            ..info
-        };
-        assert_eq!(reason(&info), "no reason given");
     }
 }

@@ -1,0 +1,198 @@
+//! The prediction engine on generated chains: which clients accept, and in what words they fail.
+
+use super::*;
+use crate::config::ClientEnv;
+use crate::demo::pki::Spec;
+use crate::diagnose::testkit::{Case, NOW, Pki, store};
+use crate::trust::store::load_bundled;
+
+/// Each client's prediction for `case`, with the stores `choices` name (as `--ca-file`).
+fn predictions(case: &Case) -> Vec<Prediction> {
+    let custom: Vec<usize> = (0..case.stores.len()).collect();
+    let (choices, _) = choose_stores(&ClientEnv::default(), 0, 0, &custom);
+    let ctx = case.ctx();
+    let diagnosis = case.diagnose();
+    predict(&choices, (&ctx, &diagnosis), None)
+}
+
+fn verdicts(predictions: &[Prediction]) -> Vec<(Client, bool)> {
+    predictions.iter().map(|p| (p.client, p.accepted)).collect()
+}
+
+fn error_of(predictions: &[Prediction], client: Client) -> String {
+    let p = predictions
+        .iter()
+        .find(|p| p.client == client)
+        .expect("every client");
+    p.error.clone().unwrap_or_default()
+}
+
+#[test]
+fn a_valid_chain_is_accepted_by_every_client() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["ok.test"]);
+    let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("ok.test");
+    let got = predictions(&case);
+    assert!(
+        got.iter()
+            .all(|p| p.accepted && p.error.is_none() && p.hint.is_none())
+    );
+    assert!(
+        got[0]
+            .store
+            .starts_with("custom: --ca-file, as if given requests.get")
+    );
+}
+
+#[test]
+fn only_requests_refuses_a_common_name_only_leaf() {
+    let pki = Pki::new();
+    let mut spec = Spec::leaf(&[], NOW);
+    spec.common_name = "cn.test".into();
+    let leaf = pki.leaf_with(spec);
+    let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("cn.test");
+    let got = predictions(&case);
+    let refusing: Vec<Client> = got
+        .iter()
+        .filter(|p| !p.accepted)
+        .map(|p| p.client)
+        .collect();
+    assert_eq!(refusing, [Client::PythonRequests]);
+    assert_eq!(
+        error_of(&got, Client::PythonRequests),
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for 'cn.test'."
+    );
+}
+
+#[test]
+fn an_intermediate_as_the_only_anchor_passes_only_where_partial_chains_do() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["p.test"]);
+    let anchor = store(StoreKind::Custom, "inter.pem", &[pki.inter.der()]);
+    let case = Case::new(std::slice::from_ref(&leaf.der), vec![anchor]).name("p.test");
+    let got = predictions(&case);
+    assert_eq!(
+        verdicts(&got),
+        [
+            (Client::PythonRequests, false),
+            (Client::PythonUrllib, false),
+            (Client::Curl, true),
+            (Client::Openssl, false),
+            (Client::Node, false),
+            (Client::Java, true),
+        ]
+    );
+    assert_eq!(
+        error_of(&got, Client::Openssl),
+        "verify error:num=2:unable to get issuer certificate"
+    );
+    assert_eq!(
+        error_of(&got, Client::Node),
+        "UNABLE_TO_GET_ISSUER_CERT: unable to get issuer certificate"
+    );
+}
+
+#[test]
+fn each_dialect_words_a_name_mismatch_its_own_way() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["www.test"]);
+    let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("api.test");
+    let got = predictions(&case);
+    assert!(got.iter().all(|p| !p.accepted));
+    assert_eq!(
+        error_of(&got, Client::PythonUrllib),
+        "<urlopen error [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for 'api.test'.>"
+    );
+    assert_eq!(
+        error_of(&got, Client::Curl),
+        "(60) SSL: no alternative certificate subject name matches target host name 'api.test'"
+    );
+    assert_eq!(
+        error_of(&got, Client::Node),
+        "ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's altnames: Host: api.test. is not in the cert's altnames: DNS:www.test"
+    );
+    assert_eq!(
+        error_of(&got, Client::Java),
+        "No subject alternative DNS name matching api.test found."
+    );
+}
+
+#[test]
+fn an_expired_leaf_fails_everywhere_in_each_clients_words() {
+    let pki = Pki::new();
+    let leaf = pki.leaf_with(Spec::leaf(&["old.test"], NOW).valid(
+        NOW - time::Duration::days(90),
+        NOW - time::Duration::days(1),
+    ));
+    let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("old.test");
+    let got = predictions(&case);
+    assert!(got.iter().all(|p| !p.accepted));
+    assert_eq!(
+        error_of(&got, Client::Curl),
+        "(60) SSL certificate problem: certificate has expired"
+    );
+    assert_eq!(
+        error_of(&got, Client::Node),
+        "CERT_HAS_EXPIRED: certificate has expired"
+    );
+    assert_eq!(
+        error_of(&got, Client::Java),
+        "PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed"
+    );
+}
+
+#[test]
+fn a_private_root_trusted_by_the_system_store_gets_each_clients_fix() {
+    // The system store holds the private root, the Mozilla set does not: requests (certifi)
+    // and Node (its own Mozilla set) fail and are told how to use the system's CA file.
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["corp.test"]);
+    let system = store(StoreKind::System, "system", &[pki.root.der()]);
+    let case = Case::new(&pki.chain(&leaf), vec![system, load_bundled()]).name("corp.test");
+    let (choices, _) = choose_stores(&ClientEnv::default(), 0, 1, &[]);
+    let ctx = case.ctx();
+    let diagnosis = case.diagnose();
+    let got = predict(&choices, (&ctx, &diagnosis), None);
+    assert_eq!(
+        verdicts(&got),
+        [
+            (Client::PythonRequests, false),
+            (Client::PythonUrllib, true),
+            (Client::Curl, true),
+            (Client::Openssl, true),
+            (Client::Node, false),
+            (Client::Java, false),
+        ]
+    );
+    assert_eq!(
+        got[0].hint.as_deref(),
+        Some(profile(Client::PythonRequests).trust_hint)
+    );
+    assert!(
+        got[4]
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("NODE_EXTRA_CA_CERTS"))
+    );
+    assert_eq!(got[1].hint, None);
+}
+
+#[test]
+fn a_store_a_client_cannot_load_is_a_failure_not_an_accept() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["x.test"]);
+    let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("x.test");
+    let choice = ClientStore {
+        client: Client::Curl,
+        choice: StoreChoice::Extra(0),
+        reason: "CURL_CA_BUNDLE=/missing.pem".into(),
+    };
+    let ctx = case.ctx();
+    let diagnosis = case.diagnose();
+    let got = predict(&[choice], (&ctx, &diagnosis), None);
+    assert!(!got[0].accepted);
+    assert_eq!(
+        got[0].error.as_deref(),
+        Some("(60) SSL certificate problem: unspecified certificate verification error")
+    );
+}
