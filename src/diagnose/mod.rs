@@ -4,7 +4,6 @@
 //! Adding a check is adding one function to [`CHECKS`]: it receives the [`Context`] and returns
 //! findings.
 
-pub mod codes;
 mod constraints;
 mod crypto;
 pub mod each;
@@ -20,6 +19,7 @@ mod stores;
 pub(crate) mod testkit;
 pub mod text;
 mod validity;
+pub mod webpki;
 
 use time::OffsetDateTime;
 
@@ -314,7 +314,7 @@ fn unexplained_webpki_errors(ctx: &Context<'_>, findings: &[Finding]) -> Vec<Fin
             result.name.as_ref().and_then(|n| n.as_ref().err()),
         ];
         for error in errors.into_iter().flatten() {
-            let code = codes::finding_code(error);
+            let code = webpki::finding_code(error);
             if findings
                 .iter()
                 .chain(&out)
@@ -328,7 +328,7 @@ fn unexplained_webpki_errors(ctx: &Context<'_>, findings: &[Finding]) -> Vec<Fin
                 Scope::Stores(vec![index]),
                 format!(
                     "rustls-webpki rejects the chain under {STORES}: {}",
-                    codes::describe(error)
+                    webpki::describe(error)
                 ),
                 text::generic_hint(code),
             ));
@@ -349,7 +349,7 @@ fn verdicts(ctx: &Context<'_>, findings: &[Finding]) -> Vec<StoreVerdict> {
                 .min();
             let error = match (&result.path, &result.name) {
                 (Err(webpki_error), _) => {
-                    let code = codes::finding_code(webpki_error);
+                    let code = webpki::finding_code(webpki_error);
                     if code == FindingCode::UnknownIssuer {
                         findings
                             .iter()
@@ -360,7 +360,7 @@ fn verdicts(ctx: &Context<'_>, findings: &[Finding]) -> Vec<StoreVerdict> {
                         Some(code)
                     }
                 }
-                (Ok(_), Some(Err(name_error))) => Some(codes::finding_code(name_error)),
+                (Ok(_), Some(Err(name_error))) => Some(webpki::finding_code(name_error)),
                 (Ok(_), _) => store_error,
             };
             let path = &ctx.paths[index];
