@@ -109,9 +109,14 @@ impl TargetReport {
     /// The findings that hold under the store that decides `status`.
     pub fn primary_findings(&self) -> impl Iterator<Item = &FindingReport> {
         let primary = primary_kind(&self.trust);
-        self.findings
-            .iter()
-            .filter(move |f| f.stores.as_ref().is_none_or(|s| s.contains(&primary)))
+        self.findings.iter().filter(move |f| f.holds_under(primary))
+    }
+}
+
+impl FindingReport {
+    /// Whether the finding holds under stores of `kind` (a finding without stores holds under all).
+    pub fn holds_under(&self, kind: StoreKind) -> bool {
+        self.stores.as_ref().is_none_or(|list| list.contains(&kind))
     }
 }
 
@@ -351,11 +356,7 @@ pub fn status(
         return Status::Error;
     }
     let primary = primary_kind(trust);
-    findings_status(
-        findings
-            .iter()
-            .filter(|f| f.stores.as_ref().is_none_or(|list| list.contains(&primary))),
-    )
+    findings_status(findings.iter().filter(|f| f.holds_under(primary)))
 }
 
 /// The status of `inspect --each`, which builds no path on purpose: the findings alone decide.
