@@ -56,7 +56,7 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// One configured store and how to load it, so that a loader that fails in any way still leaves
-/// a store of that kind and name behind.
+/// a store of that kind and name behind ([`failed_store`]).
 pub struct StoreLoader {
     /// Which store.
     pub kind: StoreKind,
@@ -64,14 +64,6 @@ pub struct StoreLoader {
     pub source: String,
     /// Reads it.
     pub load: Box<dyn FnOnce() -> TrustStore + Send>,
-}
-
-impl StoreLoader {
-    /// The store this loader stands for, loaded with nothing because loading failed: it gives no
-    /// verdict, and the diagnosis says so.
-    pub fn failed(&self, why: &str) -> TrustStore {
-        failed_store(self.kind, &self.source, why)
-    }
 }
 
 /// A store of `kind` that failed to load: no anchors, one error that says why.
