@@ -104,6 +104,35 @@ pub enum Tolerance {
     CaAsEndEntity,
 }
 
+/// How a client verifies the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verifier {
+    /// OpenSSL's `X509_verify_cert` with the client's settings ([`openssl::verify`]).
+    Openssl {
+        /// Security level, partial chains, who checks the name.
+        params: openssl::verify::Params,
+        /// Which error the client reports.
+        report: Report,
+    },
+    /// certcheck's diagnosis under the client's store, minus the refusals the client does not
+    /// share.
+    Diagnosis {
+        /// The refusals of rustls-webpki and certcheck the client does not share.
+        tolerates: &'static [Tolerance],
+        /// It accepts a path that ends at an intermediate in its store.
+        partial_chain: bool,
+    },
+}
+
+/// Which of several verify errors a client reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Report {
+    /// The first: verification stops there (Python, curl, `s_client -verify_return_error`).
+    First,
+    /// The last: its callback lets verification go on and it reads the result after (Node).
+    Last,
+}
+
 /// What one client would do with the chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prediction {
@@ -222,7 +251,8 @@ pub fn predict(
 type Failure = (FindingCode, Option<usize>, String);
 
 fn first_failure(
-    profile: &Profile,
+    tolerates: &[Tolerance],
+    partial_chain: bool,
     ctx: &Context<'_>,
     diagnosis: &Diagnosis,
     indexes: &[usize],
@@ -240,7 +270,7 @@ fn first_failure(
             .findings
             .iter()
             .filter(|f| f.severity == Severity::Error && f.scope.includes(store))
-            .filter(|f| !profile.tolerates.iter().any(|t| t.covers(f, &facts)))
+            .filter(|f| !tolerates.iter().any(|t| t.covers(f, &facts)))
             .collect();
         // The store verdict's own code first: it is what the verifier hits first.
         let verdict = diagnosis.verdicts.get(store).and_then(|v| v.error);
@@ -248,7 +278,7 @@ fn first_failure(
         if let Some(first) = remaining.first() {
             return Some((first.code, first.certificate, first.message.clone()));
         }
-        if facts.anchor_is_intermediate && !profile.partial_chain {
+        if facts.anchor_is_intermediate && !partial_chain {
             return Some((
                 FindingCode::UnknownIssuer,
                 None,
@@ -267,47 +297,147 @@ fn predict_one(
     system_trusts: bool,
 ) -> Prediction {
     let profile = profile(choice.client);
-    let failure = first_failure(profile, ctx, diagnosis, indexes);
-    let error = failure.as_ref().map(|(code, index, _)| {
-        let partial = *code == FindingCode::UnknownIssuer && index.is_none();
-        message(profile.dialect, *code, *index, partial, ctx)
-    });
-    let trust_problem = failure.as_ref().is_some_and(|(code, _, _)| {
-        matches!(
-            code,
-            FindingCode::UnknownIssuer
-                | FindingCode::UntrustedRoot
-                | FindingCode::SelfSigned
-                | FindingCode::IncompleteChain
-        )
-    });
+    let outcome = match profile.verifier {
+        Verifier::Openssl { params, report } => {
+            openssl_outcome(profile, params, report, ctx, indexes)
+        }
+        Verifier::Diagnosis {
+            tolerates,
+            partial_chain,
+        } => diagnosis_outcome(profile, tolerates, partial_chain, ctx, diagnosis, indexes),
+    };
+    let (error, trust_problem) = match outcome {
+        Outcome::Accepted => (None, false),
+        Outcome::Refused {
+            words,
+            trust_problem,
+        } => (Some(words), trust_problem),
+    };
     Prediction {
         client: choice.client,
         store: choice.reason.clone(),
-        accepted: failure.is_none(),
+        accepted: error.is_none(),
         hint: (trust_problem && system_trusts).then(|| profile.trust_hint.to_string()),
         error,
     }
 }
 
-/// A failure in the client's own words.
-fn message(
-    dialect: Dialect,
-    code: FindingCode,
-    index: Option<usize>,
-    partial: bool,
+/// What a client does with the chain.
+enum Outcome {
+    /// It completes the handshake.
+    Accepted,
+    /// It fails, printing `words`; `trust_problem` when no path reached its store.
+    Refused { words: String, trust_problem: bool },
+}
+
+/// OpenSSL's verdict under each of the client's stores (the first that refuses wins), then the
+/// name check of a client that does it itself.
+fn openssl_outcome(
+    profile: &Profile,
+    params: openssl::verify::Params,
+    report: Report,
     ctx: &Context<'_>,
-) -> String {
-    let name = ctx.name.map(|h| h.to_string()).unwrap_or_default();
-    match (dialect, code) {
-        (Dialect::Node, FindingCode::HostnameMismatch) => node::hostname_message(&name, ctx),
-        (Dialect::Java, FindingCode::HostnameMismatch) => java::hostname_message(&name, ctx.name),
-        (_, FindingCode::HostnameMismatch) => openssl::hostname_message(dialect, &name),
-        (Dialect::Java, _) => java::message(code),
-        (Dialect::Node, _) => node::message(code, index, partial, ctx),
-        (Dialect::Python { .. } | Dialect::Curl | Dialect::SClient, _) => {
-            openssl::message(dialect, code, index, partial, ctx)
+    indexes: &[usize],
+) -> Outcome {
+    if indexes.is_empty() {
+        return Outcome::Refused {
+            words: openssl::message(profile.dialect, 1, ctx.name),
+            trust_problem: false,
+        };
+    }
+    for &index in indexes {
+        let Some(store) = ctx.stores.get(index) else {
+            continue;
+        };
+        // Debian's curl also searches its compiled-in CA directory, the system store.
+        let system = ctx
+            .stores
+            .iter()
+            .find(|s| s.kind == StoreKind::System && profile.searches_system_dir);
+        let mut stores = vec![store];
+        stores.extend(system.filter(|s| !std::ptr::eq(*s, store)));
+        let raised = openssl::verify::verify(ctx.chain, &stores, ctx.name, ctx.now, &params);
+        let error = match report {
+            Report::First => raised.first(),
+            Report::Last => raised.last(),
+        };
+        if let Some(error) = error {
+            let words = match profile.dialect {
+                Dialect::Curl if error.rsa_padding => openssl::curl_padding_message(),
+                _ => openssl::message(profile.dialect, error.number, ctx.name),
+            };
+            return Outcome::Refused {
+                words,
+                trust_problem: matches!(error.number, 2 | 18 | 19 | 20 | 21),
+            };
         }
+    }
+    // curl and Node compare the name themselves once verification passed.
+    if let openssl::verify::HostCheck::Application { common_name } = params.host
+        && let (Some(leaf), Some(name)) = (ctx.chain.leaf(), ctx.name)
+        && !application_name_matches(common_name, leaf, name)
+    {
+        let asked = name.to_string();
+        let words = match profile.dialect {
+            Dialect::Node => node::hostname_message(&asked, ctx),
+            _ => openssl::curl_hostname_message(&asked),
+        };
+        return Outcome::Refused {
+            words,
+            trust_problem: false,
+        };
+    }
+    Outcome::Accepted
+}
+
+/// The name check of curl and Node: subjectAltName, or the Common Name when the certificate
+/// has no DNS or IP subjectAltName and the client falls back to it.
+fn application_name_matches(common_name: bool, leaf: &CertInfo, name: &Host) -> bool {
+    if crate::diagnose::names::covers(leaf, name) {
+        return true;
+    }
+    let Host::Dns(dns) = name else {
+        return false;
+    };
+    common_name
+        && leaf.dns_names.is_empty()
+        && leaf.ip_addresses.is_empty()
+        && leaf.common_names.iter().any(|cn| dns_matches(cn, dns))
+}
+
+/// The client's verdict from certcheck's diagnosis, minus the refusals it does not share (the
+/// model of the clients without a verifier of their own here).
+fn diagnosis_outcome(
+    profile: &Profile,
+    tolerates: &[Tolerance],
+    partial_chain: bool,
+    ctx: &Context<'_>,
+    diagnosis: &Diagnosis,
+    indexes: &[usize],
+) -> Outcome {
+    match first_failure(tolerates, partial_chain, ctx, diagnosis, indexes) {
+        None => Outcome::Accepted,
+        Some((code, _, _)) => Outcome::Refused {
+            words: message(profile.dialect, code, ctx),
+            trust_problem: matches!(
+                code,
+                FindingCode::UnknownIssuer
+                    | FindingCode::UntrustedRoot
+                    | FindingCode::SelfSigned
+                    | FindingCode::IncompleteChain
+            ),
+        },
+    }
+}
+
+/// A failure in the words of a client modelled from the diagnosis.
+fn message(dialect: Dialect, code: FindingCode, ctx: &Context<'_>) -> String {
+    let name = ctx.name.map(|h| h.to_string()).unwrap_or_default();
+    match code {
+        FindingCode::HostnameMismatch if dialect == Dialect::Java => {
+            java::hostname_message(&name, ctx.name)
+        }
+        _ => java::message(code),
     }
 }
 

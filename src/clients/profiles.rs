@@ -6,7 +6,8 @@
 //! backend), OpenSSL 3.0 `s_client`, Node 20 and OpenJDK 17, with OpenSSL at security level 2 as
 //! Debian ships it (`../shared/design/client-rules.md` collects the sources).
 
-use super::{Client, Dialect, StoreRule, Tolerance};
+use super::openssl::verify::{HostCheck, Params};
+use super::{Client, Dialect, Report, StoreRule, Tolerance, Verifier};
 
 /// One client: everything in which its verdict differs from another's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,11 +18,11 @@ pub struct Profile {
     pub store: StoreRule,
     /// How a `--ca-file` is given to this client, for the store column (`PATH` is the file).
     pub ca_file_as: &'static str,
-    /// The refusals of rustls-webpki and certcheck this client does not share.
-    pub tolerates: &'static [Tolerance],
-    /// It accepts a path that ends at an intermediate in its store (OpenSSL needs
-    /// `X509_V_FLAG_PARTIAL_CHAIN`, which curl sets and Python 3.11 and Node do not).
-    pub partial_chain: bool,
+    /// How it verifies the chain.
+    pub verifier: Verifier,
+    /// It also looks for issuers in the system store's directory when given a CA file (Debian's
+    /// curl has `/etc/ssl/certs` compiled in as its CA path).
+    pub searches_system_dir: bool,
     /// How it words a failure.
     pub dialect: Dialect,
     /// What to change on the client when the system store trusts the chain but the client's
@@ -29,19 +30,22 @@ pub struct Profile {
     pub trust_hint: &'static str,
 }
 
-/// Every client but requests (urllib3 2) falls back to the Common Name; every client here accepts
-/// a CA certificate as the server certificate (only rustls refuses it).
-const OPENSSL_RULES: &[Tolerance] = &[Tolerance::CommonNameFallback, Tolerance::CaAsEndEntity];
-
 /// The profiles, in report order.
 pub const PROFILES: [Profile; 6] = [
     Profile {
         client: Client::PythonRequests,
         store: StoreRule::Requests,
         ca_file_as: "requests.get(..., verify=PATH)",
-        // urllib3 2 matches names against subjectAltName only.
-        tolerates: &[Tolerance::CaAsEndEntity],
-        partial_chain: false,
+        verifier: Verifier::Openssl {
+            // urllib3 2 turns the Common Name off (hostname_checks_common_name = False).
+            params: Params {
+                level: 2,
+                partial_chain: false,
+                host: HostCheck::Openssl { common_name: false },
+            },
+            report: Report::First,
+        },
+        searches_system_dir: false,
         dialect: Dialect::Python { urllib: false },
         trust_hint: "The system store trusts this chain but certifi does not: set REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt (or your CA file), or `pip install truststore` and call truststore.inject_into_ssl(); never verify=False.",
     },
@@ -49,8 +53,15 @@ pub const PROFILES: [Profile; 6] = [
         client: Client::PythonUrllib,
         store: StoreRule::OpensslDefault,
         ca_file_as: "ssl.create_default_context(cafile=PATH)",
-        tolerates: OPENSSL_RULES,
-        partial_chain: false,
+        verifier: Verifier::Openssl {
+            params: Params {
+                level: 2,
+                partial_chain: false,
+                host: HostCheck::Openssl { common_name: true },
+            },
+            report: Report::First,
+        },
+        searches_system_dir: false,
         dialect: Dialect::Python { urllib: true },
         trust_hint: "Pass cafile= (or SSL_CERT_FILE) with your CA file to ssl.create_default_context(); never an unverified context.",
     },
@@ -58,8 +69,16 @@ pub const PROFILES: [Profile; 6] = [
         client: Client::Curl,
         store: StoreRule::Curl,
         ca_file_as: "curl --cacert PATH",
-        tolerates: OPENSSL_RULES,
-        partial_chain: true,
+        verifier: Verifier::Openssl {
+            // curl sets X509_V_FLAG_PARTIAL_CHAIN and compares the name itself afterwards.
+            params: Params {
+                level: 2,
+                partial_chain: true,
+                host: HostCheck::Application { common_name: true },
+            },
+            report: Report::First,
+        },
+        searches_system_dir: true,
         dialect: Dialect::Curl,
         trust_hint: "Give curl your CA file with --cacert FILE (or CURL_CA_BUNDLE); never -k.",
     },
@@ -67,8 +86,15 @@ pub const PROFILES: [Profile; 6] = [
         client: Client::Openssl,
         store: StoreRule::OpensslDefault,
         ca_file_as: "openssl s_client -CAfile PATH",
-        tolerates: OPENSSL_RULES,
-        partial_chain: false,
+        verifier: Verifier::Openssl {
+            params: Params {
+                level: 2,
+                partial_chain: false,
+                host: HostCheck::Openssl { common_name: true },
+            },
+            report: Report::First,
+        },
+        searches_system_dir: false,
         dialect: Dialect::SClient,
         trust_hint: "Give s_client your CA file with -CAfile FILE.",
     },
@@ -76,13 +102,17 @@ pub const PROFILES: [Profile; 6] = [
         client: Client::Node,
         store: StoreRule::Node,
         ca_file_as: "https.request({ ca: fs.readFileSync(PATH) })",
-        // Node runs OpenSSL at security level 1: RSA keys from 1024 bits pass.
-        tolerates: &[
-            Tolerance::CommonNameFallback,
-            Tolerance::CaAsEndEntity,
-            Tolerance::Rsa1024Leaf,
-        ],
-        partial_chain: false,
+        verifier: Verifier::Openssl {
+            // Node's callback accepts every error and reads the last one after the handshake; its
+            // bundled OpenSSL runs at security level 1; it compares the name itself.
+            params: Params {
+                level: 1,
+                partial_chain: false,
+                host: HostCheck::Application { common_name: true },
+            },
+            report: Report::Last,
+        },
+        searches_system_dir: false,
         dialect: Dialect::Node,
         trust_hint: "Start node with NODE_EXTRA_CA_CERTS=/path/to/root.pem (or --use-openssl-ca to use the system store); never NODE_TLS_REJECT_UNAUTHORIZED=0.",
     },
@@ -90,14 +120,17 @@ pub const PROFILES: [Profile; 6] = [
         client: Client::Java,
         store: StoreRule::Java,
         ca_file_as: "a truststore built from PATH",
-        tolerates: &[
-            Tolerance::CommonNameFallback,
-            Tolerance::CaAsEndEntity,
-            Tolerance::AnchorDates,
-            Tolerance::Rsa1024Leaf,
-            Tolerance::Sha1LeafUnderPrivateRoot,
-        ],
-        partial_chain: true,
+        verifier: Verifier::Diagnosis {
+            tolerates: &[
+                Tolerance::CommonNameFallback,
+                Tolerance::CaAsEndEntity,
+                Tolerance::AnchorDates,
+                Tolerance::Rsa1024Leaf,
+                Tolerance::Sha1LeafUnderPrivateRoot,
+            ],
+            partial_chain: true,
+        },
+        searches_system_dir: false,
         dialect: Dialect::Java,
         trust_hint: "Import the root into a truststore (keytool -importcert -file root.pem -alias corp-root -keystore truststore.p12) and run with -Djavax.net.ssl.trustStore=truststore.p12.",
     },
@@ -124,16 +157,29 @@ mod tests {
 
     #[test]
     fn only_requests_skips_the_common_name_and_only_curl_and_java_take_partial_chains() {
-        let cn: Vec<Client> = PROFILES
+        let common_name = |p: &Profile| match p.verifier {
+            Verifier::Openssl { params, .. } => matches!(
+                params.host,
+                HostCheck::Openssl { common_name: true }
+                    | HostCheck::Application { common_name: true }
+            ),
+            Verifier::Diagnosis { tolerates, .. } => {
+                tolerates.contains(&Tolerance::CommonNameFallback)
+            }
+        };
+        let partial = |p: &Profile| match p.verifier {
+            Verifier::Openssl { params, .. } => params.partial_chain,
+            Verifier::Diagnosis { partial_chain, .. } => partial_chain,
+        };
+        let without_cn: Vec<Client> = PROFILES
             .iter()
-            .filter(|p| p.tolerates.contains(&Tolerance::CommonNameFallback))
+            .filter(|p| !common_name(p))
             .map(|p| p.client)
             .collect();
-        assert!(!cn.contains(&Client::PythonRequests));
-        assert_eq!(cn.len(), 5);
+        assert_eq!(without_cn, [Client::PythonRequests]);
         let partial: Vec<Client> = PROFILES
             .iter()
-            .filter(|p| p.partial_chain)
+            .filter(|p| partial(p))
             .map(|p| p.client)
             .collect();
         assert_eq!(partial, [Client::Curl, Client::Java]);

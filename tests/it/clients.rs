@@ -139,7 +139,9 @@ fn sha1_leaf_under_a_custom_store_java_accepts() {
     assert_eq!(accepted(result), ["java"]);
     assert_eq!(
         result.client("python-requests").error.as_deref(),
-        Some("[SSL: CA_MD_TOO_WEAK] ca md too weak")
+        Some(
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: CA signature digest algorithm too weak"
+        )
     );
     assert_eq!(
         result.client("node").error.as_deref(),
@@ -162,11 +164,13 @@ fn rsa_1024_leaf_node_and_java_accept() {
     assert_eq!(accepted(result), ["node", "java"]);
     assert_eq!(
         result.client("python-urllib").error.as_deref(),
-        Some("<urlopen error [SSL: EE_KEY_TOO_SMALL] ee key too small>")
+        Some(
+            "<urlopen error [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: EE certificate key too weak>"
+        )
     );
     assert_eq!(
         result.client("openssl").error.as_deref(),
-        Some("SSL routines::ee key too small")
+        Some("verify error:num=66:EE certificate key too weak")
     );
 }
 

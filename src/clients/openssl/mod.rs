@@ -1,0 +1,103 @@
+//! The OpenSSL-based clients: Python (`ssl`, requests, urllib), curl, `openssl s_client` and
+//! Node. [`verify`] models OpenSSL's certificate verification; this file words its outcome the
+//! way each front end prints it.
+//!
+//! Sources: OpenSSL 3.0 `crypto/x509/x509_txt.c` (the texts, checked against
+//! `X509_verify_cert_error_string` of this machine's libcrypto), CPython 3.11 `Modules/_ssl.c`
+//! (`[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: ...`, its own texts for host and
+//! IP mismatches), curl 7.88 `lib/vtls/openssl.c` (exit 60, `SSL certificate problem: ...`), Node
+//! 20 `src/crypto/crypto_common.cc` (`X509ErrorCode`: the error's name, or `UNSPECIFIED`).
+
+pub mod verify;
+
+use super::Dialect;
+use crate::target::Host;
+
+/// OpenSSL's text for an `X509_V_ERR_*` number.
+pub fn text(number: u32) -> &'static str {
+    match number {
+        2 => "unable to get issuer certificate",
+        7 => "certificate signature failure",
+        9 => "certificate is not yet valid",
+        10 => "certificate has expired",
+        18 => "self-signed certificate",
+        19 => "self-signed certificate in certificate chain",
+        20 => "unable to get local issuer certificate",
+        21 => "unable to verify the first certificate",
+        25 => "path length constraint exceeded",
+        26 => "unsuitable certificate purpose",
+        34 => "unhandled critical extension",
+        47 => "permitted subtree violation",
+        48 => "excluded subtree violation",
+        62 => "hostname mismatch",
+        64 => "IP address mismatch",
+        66 => "EE certificate key too weak",
+        67 => "CA certificate key too weak",
+        68 => "CA signature digest algorithm too weak",
+        79 => "invalid CA certificate",
+        _ => "unspecified certificate verification error",
+    }
+}
+
+/// Node's `err.code` for an `X509_V_ERR_*` number: the error's name for those Node lists,
+/// `UNSPECIFIED` for the rest.
+pub fn node_code(number: u32) -> &'static str {
+    match number {
+        2 => "UNABLE_TO_GET_ISSUER_CERT",
+        7 => "CERT_SIGNATURE_FAILURE",
+        9 => "CERT_NOT_YET_VALID",
+        10 => "CERT_HAS_EXPIRED",
+        18 => "DEPTH_ZERO_SELF_SIGNED_CERT",
+        19 => "SELF_SIGNED_CERT_IN_CHAIN",
+        20 => "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+        21 => "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+        25 => "PATH_LENGTH_EXCEEDED",
+        26 => "INVALID_PURPOSE",
+        62 => "HOSTNAME_MISMATCH",
+        79 => "INVALID_CA",
+        _ => "UNSPECIFIED",
+    }
+}
+
+/// A verify error in the words of an OpenSSL-based front end.
+pub fn message(dialect: Dialect, number: u32, name: Option<&Host>) -> String {
+    let asked = name.map(|h| h.to_string()).unwrap_or_default();
+    match dialect {
+        Dialect::Python { urllib } => {
+            let why = match number {
+                62 => format!("Hostname mismatch, certificate is not valid for '{asked}'."),
+                64 => format!("IP address mismatch, certificate is not valid for '{asked}'."),
+                _ => text(number).to_string(),
+            };
+            wrap_python(
+                urllib,
+                &format!("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {why}"),
+            )
+        }
+        Dialect::Curl => format!("(60) SSL certificate problem: {}", text(number)),
+        Dialect::Node => format!("{}: {}", node_code(number), text(number)),
+        Dialect::SClient | Dialect::Java => {
+            format!("verify error:num={number}:{}", text(number))
+        }
+    }
+}
+
+/// A bad RSA signature in curl's words: OpenSSL queues the RSA padding error before the verify
+/// failure and curl reports the first error of the queue, as a handshake failure.
+pub fn curl_padding_message() -> String {
+    "(35) OpenSSL SSL_connect: rsa routines::invalid padding (the handshake fails before verification ends, so curl exits 35, not 60)".into()
+}
+
+/// A name mismatch found by curl itself, once verification passed.
+pub fn curl_hostname_message(name: &str) -> String {
+    format!("(60) SSL: no alternative certificate subject name matches target host name '{name}'")
+}
+
+/// urllib wraps the `ssl` error in its own `URLError`.
+pub fn wrap_python(urllib: bool, text: &str) -> String {
+    if urllib {
+        format!("<urlopen error {text}>")
+    } else {
+        text.to_string()
+    }
+}

@@ -1,0 +1,488 @@
+//! OpenSSL 3.0's `X509_verify_cert`, modelled on certcheck's parsed chain: the path OpenSSL builds
+//! over a client's store and every verify error it raises, in the order it raises them.
+//!
+//! Source: openssl/openssl `crypto/x509/x509_vfy.c` (`x509_verify_x509`, `build_chain`,
+//! `verify_chain`, `check_extensions`, `check_auth_level`, `check_id`, `internal_verify`,
+//! `check_name_constraints`), `crypto/x509/v3_purp.c` (`X509_check_ca`, the SSL server purpose),
+//! `crypto/x509/x509_txt.c` (the texts). The order is: the leaf's key level; building the chain
+//! (trusted certificates first); per certificate from the leaf up, critical extensions, CA-ness,
+//! purpose and path length; issuer key and signature-digest levels; the host name; signatures and
+//! validity from the top down; name constraints. A client that aborts on the first error (Python,
+//! curl, `s_client -verify_return_error`) reports the first; one whose callback lets
+//! verification go on (Node) reports the last.
+
+use time::OffsetDateTime;
+
+use crate::chain::signature::{SigCheck, verify_cert_signature};
+use crate::chain::{CertInfo, Chain, KeyKind, usage};
+use crate::diagnose::dns_matches;
+use crate::target::Host;
+use crate::trust::TrustStore;
+use crate::trust::store::Anchor;
+
+/// An `X509_V_ERR_*` raised at a depth of the built chain (0 is the leaf).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Raised {
+    /// The error number.
+    pub number: u32,
+    /// The depth of the certificate it is about.
+    pub depth: usize,
+    /// A signature that failed was checked with an RSA key: OpenSSL's RSA code queues
+    /// `rsa routines::invalid padding` first, which is what curl reports.
+    pub rsa_padding: bool,
+}
+
+impl Raised {
+    fn at(number: u32, depth: usize) -> Raised {
+        Raised {
+            number,
+            depth,
+            rsa_padding: false,
+        }
+    }
+}
+
+/// How the client set OpenSSL up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Params {
+    /// The security level (`@SECLEVEL`): 2 on Debian's system OpenSSL, 1 in Node.
+    pub level: u8,
+    /// `X509_V_FLAG_PARTIAL_CHAIN`: a non-self-signed certificate of the store is an anchor.
+    pub partial_chain: bool,
+    /// Whether OpenSSL itself checks the host name (`X509_VERIFY_PARAM_set1_host`), and if so
+    /// whether the Common Name counts when there is no DNS subjectAltName.
+    pub host: HostCheck,
+}
+
+/// Who checks the name asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostCheck {
+    /// Not OpenSSL: curl and Node check it themselves once verification passed.
+    Application {
+        /// The Common Name counts when the certificate has no DNS or IP subjectAltName.
+        common_name: bool,
+    },
+    /// OpenSSL's `check_id`, with or without the Common Name fallback.
+    Openssl {
+        /// `X509_CHECK_FLAG_NEVER_CHECK_SUBJECT` is not set.
+        common_name: bool,
+    },
+}
+
+/// One certificate of the built chain: presented by the server, or from the client's store.
+#[derive(Clone, Copy)]
+struct Link<'a> {
+    /// Parsed, when known (an anchor of webpki-roots has only a name and a key).
+    info: Option<&'a CertInfo>,
+    subject_raw: &'a [u8],
+    spki_der: &'a [u8],
+    /// From the store.
+    trusted: bool,
+}
+
+impl<'a> Link<'a> {
+    fn presented(info: &'a CertInfo) -> Link<'a> {
+        Link {
+            info: Some(info),
+            subject_raw: &info.subject_raw,
+            spki_der: &info.spki_der,
+            trusted: false,
+        }
+    }
+
+    fn anchor(anchor: &'a Anchor) -> Link<'a> {
+        Link {
+            info: anchor.info(),
+            subject_raw: &anchor.subject_raw,
+            spki_der: &anchor.spki_der,
+            trusted: true,
+        }
+    }
+
+    /// `EXFLAG_SS`: self-issued, its authority key identifier (if any) names its own key, and a
+    /// keyUsage (if any) allows certificate signing. An anchor known only by name and key counts
+    /// as self-signed, as the roots of webpki-roots are.
+    fn self_signed(&self) -> bool {
+        match self.info {
+            Some(info) => {
+                info.subject_raw == info.issuer_raw
+                    && akid_matches(info, info)
+                    && (info.key_usage.is_none() || info.has_key_usage(usage::KEY_CERT_SIGN))
+            }
+            None => true,
+        }
+    }
+
+    fn same(&self, other: &Link<'_>) -> bool {
+        self.subject_raw == other.subject_raw && self.spki_der == other.spki_der
+    }
+}
+
+/// Whether the authority key identifier of `child` (if any) is the key identifier of `issuer`.
+fn akid_matches(issuer: &CertInfo, child: &CertInfo) -> bool {
+    match (&child.authority_key_id, &issuer.subject_key_id) {
+        (Some(akid), Some(skid)) => akid == skid,
+        _ => true,
+    }
+}
+
+/// `ossl_x509_likely_issued`: names match and the key identifiers do not contradict it.
+fn likely_issued(issuer: &Link<'_>, child: &CertInfo) -> bool {
+    issuer.subject_raw == child.issuer_raw.as_slice()
+        && issuer.info.is_none_or(|info| akid_matches(info, child))
+}
+
+/// The chain OpenSSL builds: leaf first, trusted certificates (if any) at the end.
+struct Built<'a> {
+    links: Vec<Link<'a>>,
+}
+
+/// `build_chain`, trusted issuers first: returns the chain and the error it ends with, if any.
+fn build<'a>(
+    chain: &'a Chain,
+    stores: &[&'a TrustStore],
+    params: &Params,
+    now: OffsetDateTime,
+) -> Option<(Built<'a>, Option<Raised>)> {
+    let leaf = chain.leaf()?;
+    let presented: Vec<&CertInfo> = chain.parsed().map(|(_, c)| c).collect();
+    let mut links = vec![Link::presented(leaf)];
+    // The leaf itself in the store: trusted when self-signed, or as a partial chain.
+    let leaf_link = links[0];
+    let in_store = stores
+        .iter()
+        .flat_map(|s| s.anchors.iter())
+        .map(Link::anchor)
+        .find(|a| a.same(&leaf_link));
+    if let Some(anchor) = in_store
+        && (leaf_link.self_signed() || params.partial_chain)
+    {
+        return Some((
+            Built {
+                links: vec![anchor],
+            },
+            None,
+        ));
+    }
+    let mut used = vec![0usize];
+    while let Some(&current) = links.last() {
+        if current.trusted && (current.self_signed() || params.partial_chain) {
+            break;
+        }
+        if !current.trusted && links.len() > 1 && current.self_signed() {
+            break;
+        }
+        let Some(child) = current.info else { break };
+        // The store first (prefer one valid now), then what the server sent.
+        let from_store = best(
+            stores
+                .iter()
+                .flat_map(|s| s.anchors_named(&child.issuer_raw))
+                .map(Link::anchor)
+                .filter(|a| likely_issued(a, child) && !links.iter().any(|l| l.same(a))),
+            now,
+        );
+        if let Some(issuer) = from_store {
+            links.push(issuer);
+            continue;
+        }
+        if current.trusted {
+            break; // a trusted certificate's issuer comes from the store only
+        }
+        let from_server = presented
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !used.contains(i))
+            .map(|(i, c)| (i, Link::presented(c)))
+            .find(|(_, l)| {
+                likely_issued(l, child) && !(child.subject_raw == l.subject_raw && l.same(&current))
+            });
+        match from_server {
+            Some((index, issuer)) => {
+                used.push(index);
+                links.push(issuer);
+            }
+            None => break,
+        }
+        if links.len() > 64 {
+            break;
+        }
+    }
+    let top = links[links.len() - 1];
+    let trusted = top.trusted && (top.self_signed() || params.partial_chain);
+    let error = (!trusted).then(|| {
+        let depth = links.len() - 1;
+        let number = if !top.trusted && top.self_signed() {
+            if depth == 0 { 18 } else { 19 }
+        } else if links.iter().any(|l| l.trusted) {
+            2
+        } else {
+            20
+        };
+        Raised::at(number, depth)
+    });
+    Some((Built { links }, error))
+}
+
+/// The first candidate valid at `now`, else the one that expires last (`get0_best_issuer_sk`).
+fn best<'a>(candidates: impl Iterator<Item = Link<'a>>, now: OffsetDateTime) -> Option<Link<'a>> {
+    let mut fallback: Option<Link<'a>> = None;
+    for candidate in candidates {
+        match candidate.info {
+            None => return Some(candidate),
+            Some(info) if info.not_before <= now && now <= info.not_after => {
+                return Some(candidate);
+            }
+            Some(info) => {
+                let later = fallback
+                    .and_then(|f| f.info)
+                    .is_none_or(|f| info.not_after > f.not_after);
+                if later {
+                    fallback = Some(candidate);
+                }
+            }
+        }
+    }
+    fallback
+}
+
+/// Every verify error OpenSSL raises for this chain under `stores` (one `X509_STORE` made of
+/// them all), in order, as if each were let through by the callback.
+pub fn verify(
+    chain: &Chain,
+    stores: &[&TrustStore],
+    name: Option<&Host>,
+    now: OffsetDateTime,
+    params: &Params,
+) -> Vec<Raised> {
+    let mut raised = Vec::new();
+    let Some(leaf) = chain.leaf() else {
+        return raised;
+    };
+    let min_bits = match params.level {
+        0 => 0,
+        1 => 80,
+        2 => 112,
+        3 => 128,
+        4 => 192,
+        _ => 256,
+    };
+    if key_security_bits(leaf) < min_bits {
+        raised.push(Raised::at(66, 0));
+    }
+    let Some((built, build_error)) = build(chain, stores, params, now) else {
+        return raised;
+    };
+    raised.extend(build_error);
+    let links = &built.links;
+    let num = links.len();
+    // check_extensions
+    let mut plen = 0u32;
+    for (depth, link) in links.iter().enumerate() {
+        let Some(info) = link.info else { continue };
+        if info.extensions.iter().any(|e| e.critical && !e.known) {
+            raised.push(Raised::at(34, depth));
+        }
+        if depth > 0 {
+            let ca = check_ca(info);
+            if ca == 0 || (depth + 1 < num && ca != 1) {
+                raised.push(Raised::at(79, depth));
+            }
+        }
+        if !server_purpose(info, depth > 0) {
+            raised.push(Raised::at(26, depth));
+        }
+        if depth > 1 && info.path_len.is_some_and(|max| plen > max) {
+            raised.push(Raised::at(25, depth));
+        }
+        if depth > 0 && info.subject_raw != info.issuer_raw {
+            plen += 1;
+        }
+    }
+    // check_auth_level
+    for (depth, link) in links.iter().enumerate() {
+        let Some(info) = link.info else { continue };
+        if depth > 0 && key_security_bits(info) < min_bits {
+            raised.push(Raised::at(67, depth));
+        }
+        if depth + 1 < num && signature_security_bits(info) < min_bits {
+            raised.push(Raised::at(68, depth));
+        }
+    }
+    // check_id
+    if let (HostCheck::Openssl { common_name }, Some(host)) = (params.host, name)
+        && !host_matches(leaf, host, common_name)
+    {
+        let number = if matches!(host, Host::Ip(_)) { 64 } else { 62 };
+        raised.push(Raised::at(number, 0));
+    }
+    // internal_verify, from the top down
+    let mut n = num - 1;
+    let top = links[n];
+    let mut issuer = top;
+    let mut check_signature = false;
+    if !top.self_signed() && !params.partial_chain {
+        if n == 0 {
+            raised.push(Raised::at(21, 0));
+            return raised;
+        }
+        n -= 1;
+        check_signature = true;
+    }
+    loop {
+        let subject = links[n];
+        if check_signature
+            && let Some(child) = subject.info
+            && verify_cert_signature(&child.der, issuer.spki_der) == SigCheck::Invalid
+        {
+            raised.push(Raised {
+                number: 7,
+                depth: n,
+                rsa_padding: is_rsa_key(issuer.spki_der),
+            });
+        }
+        if let Some(info) = subject.info {
+            if info.not_before > now {
+                raised.push(Raised::at(9, n));
+            }
+            if info.not_after < now {
+                raised.push(Raised::at(10, n));
+            }
+        }
+        if n == 0 {
+            break;
+        }
+        check_signature = true;
+        issuer = subject;
+        n -= 1;
+    }
+    raised.extend(name_constraints(links, name));
+    raised
+}
+
+/// `X509_check_ca`: 1 for basicConstraints cA=TRUE, 3 for a v1 self-signed root, 4 for a
+/// keyUsage with keyCertSign and no basicConstraints, 0 otherwise.
+fn check_ca(info: &CertInfo) -> u8 {
+    if info.has_basic_constraints {
+        return u8::from(info.is_ca);
+    }
+    if info.version == 1 && info.subject_raw == info.issuer_raw {
+        return 3;
+    }
+    if info.key_usage.is_some() {
+        return if info.has_key_usage(usage::KEY_CERT_SIGN) {
+            4
+        } else {
+            0
+        };
+    }
+    0
+}
+
+/// The TLS server purpose (`check_purpose_ssl_server`): an extendedKeyUsage, when present, must
+/// list serverAuth; a leaf's keyUsage, when present, must allow a TLS key exchange; a CA must be
+/// a CA.
+fn server_purpose(info: &CertInfo, ca: bool) -> bool {
+    if info.ext_key_usage.is_some() && !info.has_ext_key_usage(usage::SERVER_AUTH) {
+        return false;
+    }
+    if ca {
+        return check_ca(info) != 0;
+    }
+    info.key_usage.is_none()
+        || ["digitalSignature", "keyEncipherment", "keyAgreement"]
+            .iter()
+            .any(|k| info.has_key_usage(k))
+}
+
+/// `X509_check_host` / `X509_check_ip`: subjectAltName DNS names (or, without any, the Common
+/// Name when allowed); IP addresses only from subjectAltName.
+fn host_matches(leaf: &CertInfo, host: &Host, common_name: bool) -> bool {
+    match host {
+        Host::Dns(name) => {
+            if !leaf.dns_names.is_empty() {
+                leaf.dns_names.iter().any(|p| dns_matches(p, name))
+            } else {
+                common_name && leaf.common_names.iter().any(|cn| dns_matches(cn, name))
+            }
+        }
+        Host::Ip(ip) => leaf
+            .ip_addresses
+            .iter()
+            .any(|a| a.parse::<std::net::IpAddr>().is_ok_and(|a| a == *ip)),
+    }
+}
+
+/// Name constraints of the certificates above each one (`check_name_constraints`), on its DNS
+/// subjectAltNames: 47 when outside every permitted subtree, 48 when inside an excluded one.
+fn name_constraints(links: &[Link<'_>], _name: Option<&Host>) -> Vec<Raised> {
+    let mut out = Vec::new();
+    for (depth, link) in links.iter().enumerate().rev() {
+        let Some(info) = link.info else { continue };
+        if depth != 0 && info.subject_raw == info.issuer_raw {
+            continue;
+        }
+        for above in &links[depth + 1..] {
+            let Some(nc) = above.info.and_then(|a| a.name_constraints.as_ref()) else {
+                continue;
+            };
+            let dns_rules = |list: &[String]| -> Vec<String> {
+                list.iter()
+                    .filter_map(|r| r.strip_prefix("DNS:").map(str::to_string))
+                    .collect()
+            };
+            let permitted = dns_rules(&nc.permitted);
+            let excluded = dns_rules(&nc.excluded);
+            let within = |name: &str, base: &str| {
+                let base = base.trim_start_matches('.');
+                name == base || name.ends_with(&format!(".{base}"))
+            };
+            for name in &info.dns_names {
+                if excluded.iter().any(|b| within(name, b)) {
+                    out.push(Raised::at(48, depth));
+                } else if !permitted.is_empty() && !permitted.iter().any(|b| within(name, b)) {
+                    out.push(Raised::at(47, depth));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The security bits of a certificate's key, as OpenSSL counts them (`EVP_PKEY_get_security_bits`).
+pub fn key_security_bits(info: &CertInfo) -> u32 {
+    let bits = info.key.bits;
+    match info.key.kind() {
+        KeyKind::Rsa | KeyKind::Dsa => match bits {
+            15360.. => 256,
+            7680.. => 192,
+            3072.. => 128,
+            2048.. => 112,
+            1024.. => 80,
+            _ => bits / 16,
+        },
+        KeyKind::Ec => bits / 2,
+        KeyKind::Other => 128,
+    }
+}
+
+/// The security bits of a certificate's signature digest: OpenSSL 3.0 counts SHA-1 as 64 and
+/// MD5 as 39 so that neither passes security level 1 (`x509_sig_info_init`).
+pub fn signature_security_bits(info: &CertInfo) -> u32 {
+    match info.signature_algorithm_oid.as_str() {
+        "1.2.840.113549.1.1.2" | "1.2.840.113549.1.1.4" | "1.3.14.3.2.3" => 39,
+        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" | "1.2.840.10045.4.1" | "1.2.840.10040.4.3" => 64,
+        "1.2.840.113549.1.1.14" | "1.2.840.10045.4.3.1" => 112,
+        "1.2.840.113549.1.1.12" | "1.2.840.10045.4.3.3" => 192,
+        "1.2.840.113549.1.1.13" | "1.2.840.10045.4.3.4" => 256,
+        _ => 128,
+    }
+}
+
+/// Whether a SubjectPublicKeyInfo holds an RSA key.
+fn is_rsa_key(spki_der: &[u8]) -> bool {
+    matches!(
+        crate::chain::key::certificate_public_half(spki_der),
+        Some(crate::chain::key::PublicHalf::Rsa { .. })
+    )
+}
