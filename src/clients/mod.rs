@@ -10,6 +10,7 @@ pub mod java;
 pub mod node;
 pub mod openssl;
 pub mod profiles;
+pub mod rustls;
 pub mod stores;
 
 use serde::{Deserialize, Serialize};
@@ -43,17 +44,20 @@ pub enum Client {
     Node,
     /// Java (JSSE, PKIX).
     Java,
+    /// rustls with webpki-roots (uv, deno, reqwest with rustls).
+    Rustls,
 }
 
 impl Client {
     /// Every profile, in report order.
-    pub const ALL: [Client; 6] = [
+    pub const ALL: [Client; 7] = [
         Client::PythonRequests,
         Client::PythonUrllib,
         Client::Curl,
         Client::Openssl,
         Client::Node,
         Client::Java,
+        Client::Rustls,
     ];
 
     /// The contract name.
@@ -65,6 +69,7 @@ impl Client {
             Client::Openssl => "openssl",
             Client::Node => "node",
             Client::Java => "java",
+            Client::Rustls => "rustls",
         }
     }
 }
@@ -85,6 +90,8 @@ pub enum Dialect {
     Node,
     /// Java's exception causes.
     Java,
+    /// rustls's `Error` as it displays.
+    Rustls,
 }
 
 /// A refusal of rustls-webpki or certcheck that a client does not share.
@@ -114,6 +121,8 @@ pub enum Verifier {
         /// Which error the client reports.
         report: Report,
     },
+    /// rustls's own `WebPkiServerVerifier` ([`rustls`](mod@self::rustls)).
+    Rustls,
     /// certcheck's diagnosis under the client's store, minus the refusals the client does not
     /// share.
     Diagnosis {
@@ -301,6 +310,7 @@ fn predict_one(
         Verifier::Openssl { params, report } => {
             openssl_outcome(profile, params, report, ctx, indexes)
         }
+        Verifier::Rustls => rustls_outcome(ctx, indexes),
         Verifier::Diagnosis {
             tolerates,
             partial_chain,
@@ -386,6 +396,26 @@ fn openssl_outcome(
             words,
             trust_problem: false,
         };
+    }
+    Outcome::Accepted
+}
+
+/// rustls's verdict under each of the client's stores (the first that refuses wins).
+fn rustls_outcome(ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
+    if indexes.is_empty() {
+        return Outcome::Refused {
+            words: "no root trust anchors were provided".into(),
+            trust_problem: false,
+        };
+    }
+    for store in indexes.iter().filter_map(|&i| ctx.stores.get(i)) {
+        if let Some(words) = rustls::verify(ctx.chain, &[store], ctx.name, ctx.now) {
+            let trust_problem = words.contains("UnknownIssuer");
+            return Outcome::Refused {
+                words,
+                trust_problem,
+            };
+        }
     }
     Outcome::Accepted
 }

@@ -31,7 +31,7 @@ pub struct Profile {
 }
 
 /// The profiles, in report order.
-pub const PROFILES: [Profile; 6] = [
+pub const PROFILES: [Profile; 7] = [
     Profile {
         client: Client::PythonRequests,
         store: StoreRule::Requests,
@@ -134,6 +134,15 @@ pub const PROFILES: [Profile; 6] = [
         dialect: Dialect::Java,
         trust_hint: "Import the root into a truststore (keytool -importcert -file root.pem -alias corp-root -keystore truststore.p12) and run with -Djavax.net.ssl.trustStore=truststore.p12.",
     },
+    Profile {
+        client: Client::Rustls,
+        store: StoreRule::WebpkiRoots,
+        ca_file_as: "a rustls RootCertStore built from PATH (reqwest add_root_certificate, deno --cert PATH)",
+        verifier: Verifier::Rustls,
+        searches_system_dir: false,
+        dialect: Dialect::Rustls,
+        trust_hint: "rustls clients trust webpki-roots (Mozilla's set) unless told otherwise: give them your CA (deno --cert FILE, uv --native-tls or SSL_CERT_FILE with rustls-native-certs, reqwest add_root_certificate); never a verifier that accepts everything.",
+    },
 ];
 
 /// The profile of `client`.
@@ -166,17 +175,19 @@ mod tests {
             Verifier::Diagnosis { tolerates, .. } => {
                 tolerates.contains(&Tolerance::CommonNameFallback)
             }
+            Verifier::Rustls => false,
         };
         let partial = |p: &Profile| match p.verifier {
             Verifier::Openssl { params, .. } => params.partial_chain,
             Verifier::Diagnosis { partial_chain, .. } => partial_chain,
+            Verifier::Rustls => false,
         };
         let without_cn: Vec<Client> = PROFILES
             .iter()
             .filter(|p| !common_name(p))
             .map(|p| p.client)
             .collect();
-        assert_eq!(without_cn, [Client::PythonRequests]);
+        assert_eq!(without_cn, [Client::PythonRequests, Client::Rustls]);
         let partial: Vec<Client> = PROFILES
             .iter()
             .filter(|p| partial(p))

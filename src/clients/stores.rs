@@ -24,6 +24,8 @@ pub enum StoreRule {
     Node,
     /// Java: its `cacerts`, generated on Debian from the system CA set (ca-certificates-java).
     Java,
+    /// rustls with webpki-roots compiled in (uv, deno, reqwest's `rustls-tls`): the Mozilla set.
+    WebpkiRoots,
 }
 
 /// Which store a client's prediction is made under.
@@ -210,6 +212,10 @@ fn default_store(
                 "bundled: Node's own Mozilla set (NODE_EXTRA_CA_CERTS is not set)".into(),
             ),
         },
+        StoreRule::WebpkiRoots => (
+            StoreChoice::Configured(vec![bundled]),
+            "bundled: webpki-roots, the Mozilla set compiled into the client".into(),
+        ),
         StoreRule::Java => match &env.java_cacerts {
             Some(path) => (
                 StoreChoice::Configured(vec![system]),
@@ -263,6 +269,7 @@ mod tests {
                 system.clone(),
                 system.clone(),
                 system,
+                bundled.clone(),
                 bundled.clone(),
                 bundled
             ]
