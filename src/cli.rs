@@ -69,6 +69,10 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N", global = true)]
     pub fail_days: Option<u32>,
 
+    /// The clients whose verdict decides the status and the exit code (repeatable; `all` by default): python-requests, python-urllib, curl, openssl, node, java, rustls.
+    #[arg(long = "client", value_name = "NAME", global = true)]
+    pub clients: Vec<String>,
+
     /// Validate as of this instant (RFC 3339, e.g. 2026-12-01T00:00:00Z) instead of now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_at, global = true)]
     pub at: Option<OffsetDateTime>,

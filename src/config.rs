@@ -7,6 +7,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::cli::{Cli, Command};
+use crate::clients::name::Selection;
 use crate::target::{ConnectTo, Host, Target};
 
 /// Output format.
@@ -79,6 +80,8 @@ pub struct Settings {
     pub timeout: Duration,
     /// `--concurrency`.
     pub concurrency: usize,
+    /// `--client`: the clients that decide the status.
+    pub deciding: Selection,
 }
 
 /// The instant validation uses for `at`: UTC, whole seconds (X.509 times have whole seconds, and
@@ -90,6 +93,14 @@ pub fn validation_instant(at: OffsetDateTime) -> OffsetDateTime {
 }
 
 impl Settings {
+    /// What evaluating a chain takes from the configuration.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            deadlines: self.deadlines(),
+            deciding: self.deciding,
+        }
+    }
+
     /// The instant and expiry thresholds the diagnosis uses.
     pub fn deadlines(&self) -> Deadlines {
         Deadlines {
@@ -110,6 +121,26 @@ pub struct Deadlines {
     pub warn_days: i64,
     /// `--fail-days`: an expiry this close is an error.
     pub fail_days: Option<i64>,
+}
+
+/// The instant, the thresholds and the clients that decide: all that evaluating a chain takes
+/// from the configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// The instant and the expiry thresholds.
+    pub deadlines: Deadlines,
+    /// The clients whose verdict decides the status.
+    pub deciding: Selection,
+}
+
+impl From<Deadlines> for Policy {
+    /// Every client decides.
+    fn from(deadlines: Deadlines) -> Policy {
+        Policy {
+            deadlines,
+            deciding: Selection::ALL,
+        }
+    }
 }
 
 /// The environment that decides which store each client uses, as read from the process.
@@ -214,6 +245,9 @@ pub enum ConfigError {
     /// `--sni`/`--connect-to` do not apply to this mode.
     #[error("{0} only applies to live targets")]
     NotForMode(&'static str),
+    /// `--client` names no client.
+    #[error("--client {0}")]
+    Client(String),
 }
 
 impl Config {
@@ -268,6 +302,7 @@ impl Config {
                 fail_days: cli.common.fail_days.map(i64::from),
                 timeout: cli.connect.timeout,
                 concurrency: usize::from(cli.connect.concurrency),
+                deciding: Selection::parse(&cli.common.clients).map_err(ConfigError::Client)?,
             }),
             format: if cli.common.json {
                 Format::Json

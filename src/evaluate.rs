@@ -4,9 +4,9 @@
 
 use crate::chain::{CertInfo, Chain, parse_certificate};
 use crate::clients::{ClientSetup, predict};
-use crate::config::{ClientEnv, Deadlines};
+use crate::config::{ClientEnv, Deadlines, Policy};
 use crate::diagnose::{Context, Diagnosis, Finding, diagnose};
-use crate::report::build::{Assessment, assemble, client_reports, store_failure};
+use crate::report::build::{Assessment, assemble, client_reports, store_failure, verdict};
 use crate::report::{
     ConnectionErrorReport, Origin, TargetReport, chain_reports, earliest_expiry, finding_reports,
     status, trust_reports,
@@ -119,8 +119,10 @@ impl Stores {
     }
 }
 
-/// Replays, diagnoses, predicts and reports one chain.
-pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, deadlines: &Deadlines) -> TargetReport {
+/// Replays, diagnoses, predicts and reports one chain; the clients `policy` selects decide the
+/// status.
+pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> TargetReport {
+    let deadlines = &policy.deadlines;
     let chain = evidence.chain;
     let trust_stores = &stores.trust;
     let results = replay(
@@ -152,45 +154,65 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, deadlines: &Deadlines)
         .connection_error
         .clone()
         .or_else(|| store_failure(trust_stores));
+    let clients = client_reports(predictions, policy.deciding);
     let status = status(
         &trust,
         &findings,
+        &clients,
         connection_error.as_ref(),
         !chain.is_empty(),
     );
     let assessment = Assessment {
         status,
+        verdict: verdict(&clients, &findings, &trust, status),
         expires_at: earliest_expiry(&trust, Some(&diagnosis), chain),
         connection_error,
         chain: chain_reports(chain, deadlines.now),
         trust,
         findings,
-        clients: client_reports(predictions),
+        clients,
     };
     assemble(evidence.origin.clone(), assessment, deadlines.now)
 }
 
-/// Each client's prediction; the stores only clients use are diagnosed on their own, out of the
-/// report.
+/// Each client's prediction. A client is given exactly what a server sending this chain would
+/// give it: never the `--untrusted` pool, which is the verifier's own help, so with a pool the
+/// chain is diagnosed again without it; the stores only clients use are diagnosed on their own,
+/// out of the report.
 fn predict_clients(
     evidence: &Evidence<'_>,
     setup: &ClientSetup,
     configured: (&Context<'_>, &Diagnosis),
     deadlines: &Deadlines,
 ) -> Vec<crate::clients::Prediction> {
+    let replayed =
+        |stores: &[TrustStore]| replay(evidence.chain, &[], evidence.name, stores, deadlines.now);
+    let configured_stores = configured.0.stores;
+    let without_pool = (!evidence.pool.ders.is_empty()).then(|| replayed(configured_stores));
+    let poolless = without_pool.as_ref().map(|results| {
+        let ctx = Context::new(
+            evidence.chain,
+            &[],
+            configured_stores,
+            results,
+            evidence.name,
+            *deadlines,
+        )
+        .with_ocsp(evidence.ocsp);
+        let diagnosis = diagnose(&ctx, evidence.input_findings.clone());
+        (ctx, diagnosis)
+    });
+    let configured = match &poolless {
+        Some((ctx, diagnosis)) => (ctx, diagnosis),
+        None => configured,
+    };
     if setup.extra_stores.is_empty() {
         return predict(&setup.choices, configured, None);
     }
-    let results = replay(
-        evidence.chain,
-        &evidence.pool.ders,
-        evidence.name,
-        &setup.extra_stores,
-        deadlines.now,
-    );
+    let results = replayed(&setup.extra_stores);
     let ctx = Context::new(
         evidence.chain,
-        &evidence.pool.infos,
+        &[],
         &setup.extra_stores,
         &results,
         evidence.name,

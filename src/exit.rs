@@ -49,12 +49,22 @@ pub fn merge(codes: impl IntoIterator<Item = ExitCode>) -> ExitCode {
 }
 
 /// The code for one target: untrusted beats unreachable beats warnings.
+///
+/// Untrusted (1) when a client that decides would fail, or the status is an error for a reason
+/// no client sees; not when the only failure is a primary store that could not be loaded, which
+/// is "could not be evaluated" (3).
 pub fn for_target(result: &TargetReport) -> ExitCode {
     let has_chain = !result.chain.is_empty();
     let primary = primary_kind(&result.trust);
     let entries: Vec<_> = result.trust.iter().filter(|t| t.store == primary).collect();
+    let primary_unavailable = entries.iter().any(|t| t.unavailable());
     let mut codes = Vec::new();
-    let untrusted = if result.trust.is_empty() {
+    let deciding: Vec<_> = result.clients.iter().filter(|c| c.decides).collect();
+    let untrusted = if !deciding.is_empty() {
+        !primary_unavailable
+            && (deciding.iter().any(|c| !c.accepted)
+                || (result.status == Status::Error && result.connection_error.is_none()))
+    } else if result.trust.is_empty() {
         // No path was built (`inspect --each`): an error finding is the failure.
         result.status == Status::Error && result.connection_error.is_none()
     } else {
@@ -63,7 +73,7 @@ pub fn for_target(result: &TargetReport) -> ExitCode {
     if has_chain && untrusted {
         codes.push(ExitCode::Untrusted);
     }
-    if result.connection_error.is_some() || !has_chain || entries.iter().any(|t| t.unavailable()) {
+    if result.connection_error.is_some() || !has_chain || primary_unavailable {
         codes.push(ExitCode::Unreachable);
     }
     if result.status == Status::Warning {

@@ -61,6 +61,7 @@ pub fn fixture() -> &'static Fixture {
                 fail_days: None,
                 timeout: std::time::Duration::from_secs(10),
                 concurrency: 1,
+                deciding: certcheck::clients::Selection::ALL,
             },
             leaf: leaf.der,
             inter: inter.der(),
@@ -78,7 +79,7 @@ pub fn evaluate_chain(ders: &[Vec<u8>], pool: &[Vec<u8>]) -> TargetReport {
     let evidence = Evidence::new(Origin::file("fuzz", Some(&name)), &chain)
         .with_name(Some(&name))
         .with_pool(&pool);
-    evaluate(&evidence, &f.stores, &f.settings.deadlines())
+    evaluate(&evidence, &f.stores, &f.settings.policy())
 }
 
 /// Renders the results as JSON and as human tables (with and without colour).

@@ -7,14 +7,14 @@
 //! versions in the output.
 
 pub mod java;
+pub mod name;
 pub mod node;
 pub mod openssl;
 pub mod profiles;
 pub mod rustls;
 pub mod stores;
 
-use serde::{Deserialize, Serialize};
-
+pub use name::{Client, Selection};
 pub use profiles::{PROFILES, Profile, profile};
 pub use stores::{ClientSetup, ClientStore, ExtraStore, StoreChoice, StoreRule, choose_stores};
 
@@ -27,52 +27,6 @@ use crate::trust::StoreKind;
 
 /// The versions and settings the predictions assume.
 pub const ASSUMPTIONS: &str = "Python 3.11 + OpenSSL 3.0 + urllib3 2, curl 7.88 (OpenSSL), OpenSSL 3.0 s_client -verify_return_error -verify_hostname, Node 20, OpenJDK 17; OpenSSL security level 2 (Debian's default). Python 3.13 turns on VERIFY_X509_STRICT and VERIFY_X509_PARTIAL_CHAIN, which changes the partial-chain rule.";
-
-/// A client profile's name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Client {
-    /// Python `requests` (urllib3 2, certifi).
-    PythonRequests,
-    /// Python's standard `urllib.request` / `ssl` default context.
-    PythonUrllib,
-    /// The curl command line tool with OpenSSL.
-    Curl,
-    /// `openssl s_client -verify_return_error`.
-    Openssl,
-    /// Node.js `https`.
-    Node,
-    /// Java (JSSE, PKIX).
-    Java,
-    /// rustls with webpki-roots (uv, deno, reqwest with rustls).
-    Rustls,
-}
-
-impl Client {
-    /// Every profile, in report order.
-    pub const ALL: [Client; 7] = [
-        Client::PythonRequests,
-        Client::PythonUrllib,
-        Client::Curl,
-        Client::Openssl,
-        Client::Node,
-        Client::Java,
-        Client::Rustls,
-    ];
-
-    /// The contract name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Client::PythonRequests => "python-requests",
-            Client::PythonUrllib => "python-urllib",
-            Client::Curl => "curl",
-            Client::Openssl => "openssl",
-            Client::Node => "node",
-            Client::Java => "java",
-            Client::Rustls => "rustls",
-        }
-    }
-}
 
 /// How a client words its errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

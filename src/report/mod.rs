@@ -283,8 +283,10 @@ pub struct TargetReport {
     pub address: Option<String>,
     /// `tls` or `file`.
     pub source: Source,
-    /// The outcome under the primary store.
+    /// The outcome: `error` when a client that decides (`--client`) would fail.
     pub status: Status,
+    /// The verdict in words: which clients work and which fail, and why (certcheck addition).
+    pub verdict: String,
     /// The earliest notAfter on the path the primary store validated, else in the chain
     /// (certcheck addition): the date this target breaks.
     pub expires_at: Option<String>,
@@ -317,6 +319,8 @@ pub struct ClientPrediction {
     pub error: Option<String>,
     /// What to change on the client side (never disabling verification); null when none.
     pub hint: Option<String>,
+    /// Whether this client decides the status (`--client`; certcheck addition).
+    pub decides: bool,
 }
 
 /// One case of `certcheck demo`: what was expected and what certcheck found (human output only).

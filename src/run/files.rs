@@ -57,7 +57,7 @@ pub fn inspect_all(
                 .with_name(host)
                 .with_pool(pool);
             evidence.input_findings = input_findings;
-            evaluate(&evidence, stores, &settings.deadlines())
+            evaluate(&evidence, stores, &settings.policy())
         })
         .collect()
 }
@@ -115,8 +115,10 @@ fn inspect_each(path: &Path, target: String, settings: &Settings) -> TargetRepor
         )
     });
     let findings = finding_reports(&[], &findings);
+    let status = crate::report::build::pathless_status(&findings, any_cert);
     let assessment = Assessment {
-        status: crate::report::build::pathless_status(&findings, any_cert),
+        verdict: crate::report::build::verdict(&[], &findings, &[], status),
+        status,
         expires_at: expires,
         connection_error: None,
         chain,

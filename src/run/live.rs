@@ -177,5 +177,5 @@ pub async fn check_tls(job: &TlsJob, stores: SharedStores, settings: &Settings) 
             format!("{e} (after the server presented its certificates, which are diagnosed below)");
         report
     });
-    evaluate(&evidence, &stores, &settings.deadlines())
+    evaluate(&evidence, &stores, &settings.policy())
 }

@@ -207,7 +207,7 @@ mod tests {
         };
         let evidence =
             Evidence::new(Origin::file("chain.pem", Some(&host)), &chain).with_name(Some(&host));
-        let report = evaluate(&evidence, &stores, &deadlines);
+        let report = evaluate(&evidence, &stores, &deadlines.into());
         assert_eq!(report.status, Status::Error);
         assert_eq!(report.trust.len(), 1);
         assert!(!report.trust[0].trusted);
@@ -238,7 +238,7 @@ mod tests {
             fail_days: None,
         };
         let evidence = Evidence::new(Origin::file("chain.pem", None), &chain);
-        let report = evaluate(&evidence, &Stores::default(), &deadlines);
+        let report = evaluate(&evidence, &Stores::default(), &deadlines.into());
         assert!(report.trust.is_empty());
         assert_eq!(report.status, Status::Error);
     }

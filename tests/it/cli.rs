@@ -77,16 +77,52 @@ fn system_store_is_primary_without_ca_file() {
         report.results[0].store("system").source,
         format!("SSL_CERT_FILE={}", env.system_file.display())
     );
-    // With SSL_CERT_FILE pointing at the test root, the system store trusts it: exit 0.
+    // With SSL_CERT_FILE pointing at the test root, the system store trusts it, so the clients
+    // that read it work; those with a Mozilla set of their own (requests, Node, rustls) do not,
+    // and they decide too: exit 1.
     let mut cmd = env.cmd();
     cmd.env("SSL_CERT_FILE", &env.root_file)
         .args(["--json", "--connect-to", &server.addr.to_string()])
         .arg(format!("sys.test:{}", server.addr.port()));
-    let report = run_json(&mut cmd, 0);
+    let report = run_json(&mut cmd, 1);
     let result = &report.results[0];
     assert!(result.store("system").trusted);
     assert!(!result.store("bundled").trusted);
     result.finding("trust-store-disagreement");
+    // (Java reads the system CA set only where a cacerts is installed, so it is left out.)
+    for (client, works) in [
+        ("python-urllib", true),
+        ("curl", true),
+        ("openssl", true),
+        ("python-requests", false),
+        ("node", false),
+        ("rustls", false),
+    ] {
+        assert_eq!(result.client(client).accepted, works, "{client}");
+    }
+    assert!(
+        result
+            .verdict
+            .starts_with("works in python-urllib, curl, openssl"),
+        "{}",
+        result.verdict
+    );
+    // Only the clients that use the system store decide: exit 0.
+    let mut cmd = env.cmd();
+    cmd.env("SSL_CERT_FILE", &env.root_file)
+        .args(["--json", "--connect-to", &server.addr.to_string()])
+        .args([
+            "--client",
+            "python-urllib",
+            "--client",
+            "curl",
+            "--client",
+            "openssl",
+        ])
+        .arg(format!("sys.test:{}", server.addr.port()));
+    let report = run_json(&mut cmd, 0);
+    assert_eq!(report.results[0].status, "ok");
+    assert!(!report.results[0].client("python-requests").decides);
 }
 
 #[test]

@@ -92,8 +92,10 @@ fn intermediate_as_anchor_needs_partial_chain() {
     let inter_only = env.dir.path().join("inter.pem");
     std::fs::write(&inter_only, pki.inter.pem()).expect("write");
     let mut cmd = env.check_with_ca(&target("partial.test", &server), &server, &inter_only);
-    // rustls-webpki accepts an intermediate anchor: the primary verdict is trusted.
-    let report = run_json(&mut cmd, 0);
+    // rustls-webpki accepts an intermediate anchor, so the custom store trusts it; OpenSSL
+    // without PARTIAL_CHAIN does not, and those clients decide too: exit 1.
+    let report = run_json(&mut cmd, 1);
+    assert!(report.results[0].store("custom").trusted);
     let result = &report.results[0];
     assert_eq!(accepted(result), ["curl", "java", "rustls"]);
     assert_eq!(
@@ -310,7 +312,8 @@ fn each_client_uses_its_own_store_from_the_environment() {
 
     // The system store trusts it (a private CA installed system-wide), certifi does not:
     // requests fails and is pointed at REQUESTS_CA_BUNDLE or truststore, never verify=False.
-    let report = run(&[("SSL_CERT_FILE", &env.root_file)], 0);
+    // requests decides too: exit 1.
+    let report = run(&[("SSL_CERT_FILE", &env.root_file)], 1);
     let requests = report.results[0].client("python-requests");
     assert!(!requests.accepted);
     let hint = requests.hint.as_deref().expect("a client-side hint");
@@ -341,7 +344,8 @@ fn interception_is_suspected_for_a_public_name_behind_a_private_root() {
     cmd.env("SSL_CERT_FILE", &env.root_file)
         .args(["--json", "--connect-to", &server.addr.to_string()])
         .arg(target("www.example.com", &server));
-    let report = run_json(&mut cmd, 0);
+    // The clients with a Mozilla set of their own fail: exit 1.
+    let report = run_json(&mut cmd, 1);
     let finding = report.results[0].finding("interception-suspected");
     assert_eq!(finding.severity, "info");
     assert_eq!(
@@ -355,7 +359,7 @@ fn interception_is_suspected_for_a_public_name_behind_a_private_root() {
     cmd.env("SSL_CERT_FILE", &env.root_file)
         .args(["--json", "--connect-to", &server.addr.to_string()])
         .arg(target("intranet.corp", &server));
-    let report = run_json(&mut cmd, 0);
+    let report = run_json(&mut cmd, 1);
     assert!(
         report.results[0]
             .with_code("interception-suspected")

@@ -515,6 +515,7 @@ fn certcheck_verdict(case: &Case) -> TargetReport {
         fail_days: None,
         timeout: Duration::from_secs(10),
         concurrency: 1,
+        deciding: certcheck::clients::Selection::ALL,
     };
     let host = Host::parse(&case.host).expect("host");
     let chain = parse_chain(&case.presented);
@@ -523,7 +524,7 @@ fn certcheck_verdict(case: &Case) -> TargetReport {
     evaluate(
         &evidence,
         &Stores::without_clients(vec![store]),
-        &settings.deadlines(),
+        &settings.policy(),
     )
 }
 

@@ -127,9 +127,11 @@ fn untrusted_pool_completes_the_path_but_the_file_is_still_incomplete() {
     let leaf = write(dir, "cert.pem", pem(&s.leaf.der));
     let inter = write(dir, "inter.pem", pem(&s.pki.inter.der()));
     // As `openssl verify -untrusted`: the pool may build the path, so the store trusts it, and
-    // the missing intermediate is a warning for clients that do not hold it.
-    let report = run_json(s.inspect().arg("--untrusted").arg(&inter).arg(&leaf), 4);
+    // the missing intermediate is a warning for clients that do not hold it. The clients are
+    // given what a server sending this file gives them, the leaf alone: they fail, exit 1.
+    let report = run_json(s.inspect().arg("--untrusted").arg(&inter).arg(&leaf), 1);
     assert!(report.results[0].store("custom").trusted);
+    assert!(report.results[0].clients.iter().all(|c| !c.accepted));
     let finding = report.results[0].finding("incomplete-chain");
     assert_eq!(finding.severity, "warning");
     assert_eq!(finding.certificate, Some(0));

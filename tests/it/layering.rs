@@ -16,6 +16,7 @@ const RANKS: &[(&str, u32)] = &[
     ("chain::oid", 0),
     ("chain::signature", 0),
     ("chain::x509", 0),
+    ("clients::name", 0),
     ("demo::pki", 0),
     ("demo::server", 0),
     // The command line, then the resolved configuration (plain data, the only clock reader).

@@ -391,6 +391,7 @@ fn run_case(inputs: &Inputs) -> Run {
         fail_days: None,
         timeout: Duration::from_secs(10),
         concurrency: 1,
+        deciding: certcheck::clients::Selection::ALL,
     };
     let evidence = Evidence::new(Origin::file("limbo", inputs.name.as_ref()), &chain)
         .with_name(inputs.name.as_ref())
@@ -398,7 +399,7 @@ fn run_case(inputs: &Inputs) -> Run {
     let report = evaluate(
         &evidence,
         &Stores::without_clients(vec![store]),
-        &settings.deadlines(),
+        &settings.policy(),
     );
     Run {
         report,

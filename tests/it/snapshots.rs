@@ -20,6 +20,7 @@ fn settings() -> Settings {
         fail_days: None,
         timeout: std::time::Duration::from_secs(10),
         concurrency: 1,
+        deciding: certcheck::clients::Selection::ALL,
     }
 }
 
@@ -44,7 +45,7 @@ fn render(pki: &Pki, chain: Vec<Vec<u8>>, name: &str) -> String {
     let result = evaluate(
         &evidence,
         &Stores::without_clients(stores),
-        &settings().deadlines(),
+        &settings().policy(),
     );
     let report = Report {
         version: "test".into(),

@@ -99,16 +99,12 @@ impl<'a> Link<'a> {
         }
     }
 
-    /// `EXFLAG_SS`: self-issued, its authority key identifier (if any) names its own key, and a
-    /// keyUsage (if any) allows certificate signing. An anchor known only by name and key counts
-    /// as self-signed, as the roots of webpki-roots are.
+    /// `EXFLAG_SS` as OpenSSL 3 sets it (`ossl_x509v3_cache_extensions`): self-issued, and its
+    /// authority key identifier (if any) names its own key; the signature is not checked. An
+    /// anchor known only by name and key counts as self-signed, as the roots of webpki-roots are.
     fn self_signed(&self) -> bool {
         match self.info {
-            Some(info) => {
-                info.subject_raw == info.issuer_raw
-                    && akid_matches(info, info)
-                    && (info.key_usage.is_none() || info.has_key_usage(usage::KEY_CERT_SIGN))
-            }
+            Some(info) => info.subject_raw == info.issuer_raw && akid_matches(info, info),
             None => true,
         }
     }

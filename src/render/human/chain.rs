@@ -157,6 +157,7 @@ mod tests {
             fail_days,
             timeout: std::time::Duration::from_secs(10),
             concurrency: 1,
+            deciding: crate::clients::Selection::ALL,
         };
         let host = Host::Dns("colour.test".into());
         let evidence = Evidence::new(Origin::file("colour.test:443", Some(&host)), &chain)
@@ -164,7 +165,7 @@ mod tests {
         evaluate(
             &evidence,
             &Stores::without_clients(stores),
-            &settings.deadlines(),
+            &settings.policy(),
         )
     }
 

@@ -22,8 +22,10 @@ pub(super) fn write_target(
     write_findings(result, style, out)
 }
 
-/// `target: STATUS (details)`, then the connection error if there is one.
+/// `target: verdict in words`, then `STATUS (details)`, then the connection error if there is
+/// one.
 fn write_headline(result: &TargetReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}: {}", result.target, result.verdict)?;
     let word = status_word(result.status);
     let word = if style.color {
         let code = match result.status {
@@ -37,9 +39,9 @@ fn write_headline(result: &TargetReport, style: Style, out: &mut dyn Write) -> i
     };
     let detail = headline(result);
     if detail.is_empty() {
-        writeln!(out, "{}: {word}", result.target)?;
+        writeln!(out, "{word}")?;
     } else {
-        writeln!(out, "{}: {word} ({detail})", result.target)?;
+        writeln!(out, "{word} ({detail})")?;
     }
     if let Some(error) = &result.connection_error {
         writeln!(out, "{} error: {}", error.code, error.message)?;

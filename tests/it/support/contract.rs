@@ -24,6 +24,7 @@ pub struct TargetResult {
     pub address: Option<String>,
     pub source: String,
     pub status: String,
+    pub verdict: String,
     pub expires_at: Option<String>,
     pub days_remaining: Option<i64>,
     pub connection_error: Option<ConnectionError>,
@@ -42,6 +43,7 @@ pub struct Client {
     pub accepted: bool,
     pub error: Option<String>,
     pub hint: Option<String>,
+    pub decides: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,134 @@
+//! The names of the client profiles and a selection of them (`--client`): plain data that the
+//! command line and the configuration can hold before any profile is run.
+
+use serde::{Deserialize, Serialize};
+
+/// A client profile's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Client {
+    /// Python `requests` (urllib3 2, certifi).
+    PythonRequests,
+    /// Python's standard `urllib.request` / `ssl` default context.
+    PythonUrllib,
+    /// The curl command line tool with OpenSSL.
+    Curl,
+    /// `openssl s_client -verify_return_error`.
+    Openssl,
+    /// Node.js `https`.
+    Node,
+    /// Java (JSSE, PKIX).
+    Java,
+    /// rustls with webpki-roots (uv, deno, reqwest with rustls).
+    Rustls,
+}
+
+impl Client {
+    /// Every profile, in report order.
+    pub const ALL: [Client; 7] = [
+        Client::PythonRequests,
+        Client::PythonUrllib,
+        Client::Curl,
+        Client::Openssl,
+        Client::Node,
+        Client::Java,
+        Client::Rustls,
+    ];
+
+    /// The contract name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Client::PythonRequests => "python-requests",
+            Client::PythonUrllib => "python-urllib",
+            Client::Curl => "curl",
+            Client::Openssl => "openssl",
+            Client::Node => "node",
+            Client::Java => "java",
+            Client::Rustls => "rustls",
+        }
+    }
+
+    /// The client named `name` (its contract name, or a short form: `requests`, `urllib`).
+    pub fn parse(name: &str) -> Option<Client> {
+        let name = name.trim().to_ascii_lowercase();
+        Client::ALL.into_iter().find(|c| {
+            c.as_str() == name || c.as_str().strip_prefix("python-") == Some(name.as_str())
+        })
+    }
+}
+
+impl std::fmt::Display for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The clients that decide a target's status and the exit code (`--client`, default all).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Selection(u32);
+
+impl Selection {
+    /// Every client.
+    pub const ALL: Selection = Selection(u32::MAX);
+
+    /// No client yet (the start of `--client A --client B`).
+    pub const NONE: Selection = Selection(0);
+
+    /// This selection plus `client`.
+    pub fn with(self, client: Client) -> Selection {
+        Selection(self.0 | 1 << client as u32)
+    }
+
+    /// Whether `client` decides.
+    pub fn contains(self, client: Client) -> bool {
+        self.0 & 1 << client as u32 != 0
+    }
+
+    /// Parses `--client` values: client names or `all`; an unknown name says which are valid.
+    pub fn parse(values: &[String]) -> Result<Selection, String> {
+        if values.is_empty() {
+            return Ok(Selection::ALL);
+        }
+        values.iter().try_fold(Selection::NONE, |selection, value| {
+            if value.trim().eq_ignore_ascii_case("all") {
+                return Ok(Selection::ALL);
+            }
+            match Client::parse(value) {
+                Some(client) => Ok(selection.with(client)),
+                None => Err(format!(
+                    "'{value}' is not a client; valid: all, {}",
+                    Client::ALL.map(Client::as_str).join(", ")
+                )),
+            }
+        })
+    }
+}
+
+impl Default for Selection {
+    fn default() -> Selection {
+        Selection::ALL
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_selections() {
+        assert_eq!(Client::parse("requests"), Some(Client::PythonRequests));
+        assert_eq!(Client::parse("Python-URLLIB"), Some(Client::PythonUrllib));
+        assert_eq!(Client::parse("rustls"), Some(Client::Rustls));
+        assert_eq!(Client::parse("chrome"), None);
+        assert_eq!(Selection::parse(&[]), Ok(Selection::ALL));
+        let two = Selection::parse(&["curl".into(), "node".into()]).unwrap();
+        assert!(two.contains(Client::Curl) && two.contains(Client::Node));
+        assert!(!two.contains(Client::Java));
+        assert_eq!(
+            Selection::parse(&["curl".into(), "all".into()]),
+            Ok(Selection::ALL)
+        );
+        let err = Selection::parse(&["chrome".into()]).unwrap_err();
+        assert!(err.starts_with("'chrome' is not a client; valid: all, python-requests, "));
+    }
+}
