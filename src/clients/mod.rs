@@ -26,7 +26,7 @@ use crate::target::Host;
 use crate::trust::StoreKind;
 
 /// The versions and settings the predictions assume.
-pub const ASSUMPTIONS: &str = "Python 3.11 + OpenSSL 3.0 + urllib3 2, curl 7.88 (OpenSSL), OpenSSL 3.0 s_client -verify_return_error -verify_hostname, Node 20, OpenJDK 17; OpenSSL security level 2 (Debian's default). Python 3.13 turns on VERIFY_X509_STRICT and VERIFY_X509_PARTIAL_CHAIN, which changes the partial-chain rule.";
+pub const ASSUMPTIONS: &str = "Python 3.11 + OpenSSL 3.0 + urllib3 2, curl 7.88 (OpenSSL), OpenSSL 3.0 s_client -verify_return_error -verify_hostname, Node 20, OpenJDK 17, rustls 0.23 with webpki-roots; OpenSSL security level 2 (Debian's default). Python 3.13 turns on VERIFY_X509_STRICT and VERIFY_X509_PARTIAL_CHAIN, which changes the partial-chain rule.";
 
 /// How a client words its errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
