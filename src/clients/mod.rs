@@ -55,11 +55,14 @@ pub enum Tolerance {
     CommonNameFallback,
     /// The trust anchor's own dates are not checked (Java).
     AnchorDates,
-    /// An RSA leaf key from 1024 bits is accepted (Node at security level 1, Java).
-    Rsa1024Leaf,
-    /// A SHA-1 leaf signature is accepted on chains to a `--ca-file` root (Java rejects SHA-1 only
-    /// on chains to its own default CAs).
-    Sha1LeafUnderPrivateRoot,
+    /// RSA keys from 1024 bits are accepted anywhere in the chain (Java's
+    /// `jdk.certpath.disabledAlgorithms` refuses only `RSA keySize < 1024`).
+    Rsa1024,
+    /// SHA-1 signatures are accepted on chains to a `--ca-file` root (Java refuses SHA-1 only on
+    /// chains to its own default CAs: `SHA1 jdkCA & usage TLSServer`); MD5 never.
+    Sha1UnderPrivateRoot,
+    /// A leaf with keyUsage keyCertSign but no cA=TRUE is accepted (Java checks no such rule).
+    KeyCertSignLeaf,
     /// A CA certificate (cA=TRUE) as the server certificate, with serverAuth or no EKU, is
     /// accepted (only rustls refuses it).
     CaAsEndEntity,
@@ -84,6 +87,9 @@ pub enum Verifier {
         tolerates: &'static [Tolerance],
         /// It accepts a path that ends at an intermediate in its store.
         partial_chain: bool,
+        /// It refuses a trust anchor without basicConstraints cA=TRUE, which rustls-webpki
+        /// accepts (Java's `TrustAnchor ... is not a CA certificate`).
+        anchor_must_be_ca: bool,
     },
 }
 
@@ -113,6 +119,7 @@ pub struct Prediction {
 
 /// What the rules need to know about the chain under one store.
 struct Facts<'c> {
+    chain: &'c crate::chain::Chain,
     leaf: Option<&'c CertInfo>,
     /// The leaf has no DNS/IP subjectAltName and its Common Name matches the name asked for.
     cn_only_match: bool,
@@ -140,6 +147,7 @@ fn facts<'c>(ctx: &'c Context<'_>, store: usize) -> Facts<'c> {
         .and_then(|a| anchor_info(ctx.stores.get(store)?, a))
         .is_some_and(|anchor| !anchor.self_signed);
     Facts {
+        chain: ctx.chain,
         leaf,
         cn_only_match,
         anchor_is_intermediate,
@@ -158,15 +166,43 @@ impl Tolerance {
             (Tolerance::AnchorDates, FindingCode::Expired | FindingCode::NotYetValid) => {
                 finding.certificate.is_none()
             }
-            (Tolerance::Rsa1024Leaf, FindingCode::WeakKey) => {
+            (Tolerance::Rsa1024, FindingCode::WeakKey) => match finding.certificate {
+                Some(index) => facts
+                    .chain
+                    .certs
+                    .get(index)
+                    .and_then(|c| c.info())
+                    .is_some_and(|c| c.key.kind() == KeyKind::Rsa && c.key.bits >= 1024),
+                // The anchor's key: certcheck names it in the message only.
+                None => true,
+            },
+            // rustls-webpki (ring) cannot check a signature by an RSA key under 2048 bits; its
+            // refusal, which certcheck's own check does not share, carries no certificate.
+            (Tolerance::Rsa1024, FindingCode::BadSignature) => {
+                finding.certificate.is_none()
+                    && facts.chain.parsed().any(|(_, c)| {
+                        c.key.kind() == KeyKind::Rsa && c.key.bits >= 1024 && c.key.bits < 2048
+                    })
+            }
+            (Tolerance::Sha1UnderPrivateRoot, FindingCode::WeakSignatureAlgorithm) => {
+                facts.custom_store
+                    && finding.certificate.is_some_and(|i| {
+                        facts
+                            .chain
+                            .certs
+                            .get(i)
+                            .and_then(|c| c.info())
+                            .is_some_and(|c| {
+                                crate::chain::oid::weak_signature(&c.signature_algorithm_oid)
+                                    .is_some_and(|w| w.contains("SHA-1"))
+                            })
+                    })
+            }
+            (Tolerance::KeyCertSignLeaf, FindingCode::InvalidPurpose) => {
                 finding.certificate == Some(0)
                     && facts
                         .leaf
-                        .filter(|l| l.key.kind() == KeyKind::Rsa)
-                        .is_some_and(|l| l.key.bits >= 1024)
-            }
-            (Tolerance::Sha1LeafUnderPrivateRoot, FindingCode::WeakSignatureAlgorithm) => {
-                facts.custom_store && finding.certificate == Some(0)
+                        .is_some_and(|leaf| !leaf.is_ca && leaf.has_key_usage(usage::KEY_CERT_SIGN))
             }
             (Tolerance::CaAsEndEntity, FindingCode::InvalidPurpose) => {
                 finding.certificate == Some(0)
@@ -210,43 +246,60 @@ pub fn predict(
         .collect()
 }
 
-/// The first failure a client would hit: (code, certificate, why).
-type Failure = (FindingCode, Option<usize>, String);
-
-fn first_failure(
-    tolerates: &[Tolerance],
+/// The rules of a client modelled from the diagnosis.
+struct DiagnosisRules {
+    tolerates: &'static [Tolerance],
     partial_chain: bool,
-    ctx: &Context<'_>,
+    anchor_must_be_ca: bool,
+}
+
+/// The first failure a client modelled from the diagnosis would hit.
+enum Failure<'c> {
+    /// A finding it shares: its code and certificate.
+    Finding(FindingCode, Option<usize>),
+    /// Its store holds no anchor at all.
+    NoAnchors,
+    /// The anchor reached is not a CA certificate.
+    AnchorNotCa(&'c CertInfo),
+}
+
+fn first_failure<'c>(
+    rules: &DiagnosisRules,
+    ctx: &'c Context<'_>,
     diagnosis: &Diagnosis,
     indexes: &[usize],
-) -> Option<Failure> {
+) -> Option<Failure<'c>> {
     if indexes.is_empty() {
-        return Some((
-            FindingCode::VerificationFailed,
-            None,
-            "the store could not be loaded".into(),
-        ));
+        return Some(Failure::NoAnchors);
     }
     for &store in indexes {
+        if ctx.stores.get(store).is_some_and(|s| s.anchors.is_empty()) {
+            return Some(Failure::NoAnchors);
+        }
         let facts = facts(ctx, store);
         let mut remaining: Vec<&Finding> = diagnosis
             .findings
             .iter()
             .filter(|f| f.severity == Severity::Error && f.scope.includes(store))
-            .filter(|f| !tolerates.iter().any(|t| t.covers(f, &facts)))
+            .filter(|f| !rules.tolerates.iter().any(|t| t.covers(f, &facts)))
             .collect();
         // The store verdict's own code first: it is what the verifier hits first.
         let verdict = diagnosis.verdicts.get(store).and_then(|v| v.error);
         remaining.sort_by_key(|f| (Some(f.code) != verdict, f.code));
         if let Some(first) = remaining.first() {
-            return Some((first.code, first.certificate, first.message.clone()));
+            return Some(Failure::Finding(first.code, first.certificate));
         }
-        if facts.anchor_is_intermediate && !partial_chain {
-            return Some((
-                FindingCode::UnknownIssuer,
-                None,
-                "partial chain: the store's anchor is an intermediate".into(),
-            ));
+        let anchor = ctx
+            .paths
+            .get(store)
+            .filter(|p| p.validated)
+            .and_then(|p| p.anchor)
+            .and_then(|a| anchor_info(ctx.stores.get(store)?, a));
+        if let Some(anchor) = anchor.filter(|a| rules.anchor_must_be_ca && !a.is_ca) {
+            return Some(Failure::AnchorNotCa(anchor));
+        }
+        if facts.anchor_is_intermediate && !rules.partial_chain {
+            return Some(Failure::Finding(FindingCode::UnknownIssuer, None));
         }
     }
     None
@@ -268,7 +321,15 @@ fn predict_one(
         Verifier::Diagnosis {
             tolerates,
             partial_chain,
-        } => diagnosis_outcome(profile, tolerates, partial_chain, ctx, diagnosis, indexes),
+            anchor_must_be_ca,
+        } => {
+            let rules = DiagnosisRules {
+                tolerates,
+                partial_chain,
+                anchor_must_be_ca,
+            };
+            diagnosis_outcome(profile, &rules, ctx, diagnosis, indexes)
+        }
     };
     let (error, trust_problem) = match outcome {
         Outcome::Accepted => (None, false),
@@ -312,6 +373,29 @@ fn openssl_outcome(
     for &index in indexes {
         let Some(store) = ctx.stores.get(index) else {
             continue;
+        };
+        // A CA file the client reads itself: it fails before any handshake when it cannot.
+        if let Some(words) = store
+            .file
+            .as_ref()
+            .and_then(|file| openssl::ca_file_message(profile.dialect, file))
+        {
+            return Outcome::Refused {
+                words,
+                trust_problem: false,
+            };
+        }
+        // A CA file without PEM certificates gives OpenSSL no anchors.
+        let empty;
+        let store = match &store.file {
+            Some(file) if file.state != crate::trust::store::CaFileState::Pem => {
+                empty = crate::trust::TrustStore {
+                    anchors: Vec::new(),
+                    ..store.clone()
+                };
+                &empty
+            }
+            _ => store,
         };
         // Debian's curl also searches its compiled-in CA directory, the system store.
         let system = ctx
@@ -393,35 +477,36 @@ fn application_name_matches(common_name: bool, leaf: &CertInfo, name: &Host) -> 
 /// model of the clients without a verifier of their own here).
 fn diagnosis_outcome(
     profile: &Profile,
-    tolerates: &[Tolerance],
-    partial_chain: bool,
+    rules: &DiagnosisRules,
     ctx: &Context<'_>,
     diagnosis: &Diagnosis,
     indexes: &[usize],
 ) -> Outcome {
-    match first_failure(tolerates, partial_chain, ctx, diagnosis, indexes) {
-        None => Outcome::Accepted,
-        Some((code, _, _)) => Outcome::Refused {
-            words: message(profile.dialect, code, ctx),
-            trust_problem: matches!(
-                code,
-                FindingCode::UnknownIssuer
-                    | FindingCode::UntrustedRoot
-                    | FindingCode::SelfSigned
-                    | FindingCode::IncompleteChain
-            ),
-        },
-    }
-}
-
-/// A failure in the words of a client modelled from the diagnosis.
-fn message(dialect: Dialect, code: FindingCode, ctx: &Context<'_>) -> String {
-    let name = ctx.name.map(|h| h.to_string()).unwrap_or_default();
-    match code {
-        FindingCode::HostnameMismatch if dialect == Dialect::Java => {
+    let Some(failure) = first_failure(rules, ctx, diagnosis, indexes) else {
+        return Outcome::Accepted;
+    };
+    let trust_problem = matches!(
+        failure,
+        Failure::Finding(
+            FindingCode::UnknownIssuer
+                | FindingCode::UntrustedRoot
+                | FindingCode::SelfSigned
+                | FindingCode::IncompleteChain,
+            _
+        )
+    );
+    let words = match (profile.dialect, failure) {
+        (_, Failure::NoAnchors) => java::NO_ANCHORS.to_string(),
+        (_, Failure::AnchorNotCa(anchor)) => java::anchor_not_ca(anchor),
+        (_, Failure::Finding(FindingCode::HostnameMismatch, _)) => {
+            let name = ctx.name.map(|h| h.to_string()).unwrap_or_default();
             java::hostname_message(&name, ctx.name)
         }
-        _ => java::message(code),
+        (_, Failure::Finding(code, index)) => java::message(code, index, ctx),
+    };
+    Outcome::Refused {
+        words,
+        trust_problem,
     }
 }
 

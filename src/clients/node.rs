@@ -3,8 +3,20 @@
 
 use crate::diagnose::Context;
 
-/// A name mismatch in Node's words, listing the altnames it saw.
+/// A name mismatch in Node's words, listing the altnames it saw (for an IP address, only the
+/// certificate's IP addresses).
 pub fn hostname_message(name: &str, ctx: &Context<'_>) -> String {
+    if let Some(crate::target::Host::Ip(ip)) = ctx.name {
+        let ips: Vec<&str> = ctx
+            .chain
+            .leaf()
+            .map(|l| l.ip_addresses.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        return format!(
+            "ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's altnames: IP: {ip} is not in the cert's list: {}",
+            ips.join(", ")
+        );
+    }
     let altnames: Vec<String> = ctx
         .chain
         .leaf()

@@ -75,6 +75,7 @@ pub(crate) fn failed_store(kind: StoreKind, source: &str, why: &str) -> TrustSto
         errors: vec![format!(
             "{source}: loading failed with an internal error ({why})"
         )],
+        file: None,
     }
 }
 

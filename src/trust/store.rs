@@ -118,6 +118,32 @@ pub struct TrustStore {
     pub anchors: Vec<Anchor>,
     /// Entries or locations that failed to load, each a sentence naming the file and position.
     pub errors: Vec<String>,
+    /// For a store read from one CA file (`--ca-file`, `REQUESTS_CA_BUNDLE`...): how that file
+    /// reads to a client that loads it itself.
+    pub file: Option<CaFile>,
+}
+
+/// A CA file as the clients that are given it will read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaFile {
+    /// The path as given.
+    pub path: std::path::PathBuf,
+    /// What is in it.
+    pub state: CaFileState,
+}
+
+/// What a client finds in a CA file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaFileState {
+    /// There is no file at the path.
+    Missing,
+    /// It exists but cannot be read (a directory, no permission).
+    Unreadable,
+    /// It reads, but holds no PEM certificate (empty, other text, or DER, which OpenSSL's
+    /// `load_verify_locations` does not read).
+    NoPemCertificate,
+    /// It holds PEM certificates.
+    Pem,
 }
 
 impl TrustStore {
@@ -163,6 +189,7 @@ impl TrustStore {
             source,
             anchors,
             errors,
+            file: None,
         }
     }
 }
@@ -183,6 +210,7 @@ pub fn load_bundled() -> TrustStore {
             .map(|ta| Anchor::from_trust_anchor(ta.to_owned(), None))
             .collect(),
         errors: Vec::new(),
+        file: None,
     }
 }
 
@@ -191,6 +219,15 @@ pub fn load_custom(path: &Path) -> TrustStore {
     let source = path.display().to_string();
     match load_file(path) {
         Ok(loaded) => {
+            let pem = loaded
+                .certs
+                .iter()
+                .any(|c| matches!(c.position.part, crate::chain::file::Part::PemBlock { .. }));
+            let state = if pem {
+                CaFileState::Pem
+            } else {
+                CaFileState::NoPemCertificate
+            };
             let ders = loaded
                 .certs
                 .into_iter()
@@ -204,14 +241,29 @@ pub fn load_custom(path: &Path) -> TrustStore {
                     .filter(|p| !p.private_key)
                     .map(|p| format!("{source}: {}: {}", p.position, p.message)),
             );
+            store.file = Some(CaFile {
+                path: path.to_path_buf(),
+                state,
+            });
             store
         }
-        Err(err) => TrustStore {
-            kind: StoreKind::Custom,
-            source,
-            anchors: Vec::new(),
-            errors: vec![err.to_string()],
-        },
+        Err(err) => {
+            let state = match std::fs::metadata(path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => CaFileState::Missing,
+                Ok(meta) if meta.is_file() => CaFileState::NoPemCertificate,
+                _ => CaFileState::Unreadable,
+            };
+            TrustStore {
+                kind: StoreKind::Custom,
+                source,
+                anchors: Vec::new(),
+                errors: vec![err.to_string()],
+                file: Some(CaFile {
+                    path: path.to_path_buf(),
+                    state,
+                }),
+            }
+        }
     }
 }
 

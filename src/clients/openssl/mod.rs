@@ -26,6 +26,7 @@ pub fn text(number: u32) -> &'static str {
         21 => "unable to verify the first certificate",
         25 => "path length constraint exceeded",
         26 => "unsuitable certificate purpose",
+        32 => "key usage does not include certificate signing",
         34 => "unhandled critical extension",
         47 => "permitted subtree violation",
         48 => "excluded subtree violation",
@@ -85,7 +86,38 @@ pub fn message(dialect: Dialect, number: u32, name: Option<&Host>) -> String {
 /// A bad RSA signature in curl's words: OpenSSL queues the RSA padding error before the verify
 /// failure and curl reports the first error of the queue, as a handshake failure.
 pub fn curl_padding_message() -> String {
-    "(35) OpenSSL SSL_connect: rsa routines::invalid padding (the handshake fails before verification ends, so curl exits 35, not 60)".into()
+    format!("(35) OpenSSL/{OPENSSL_VERSION}: error:0200008A:rsa routines::invalid padding")
+}
+
+/// The OpenSSL release the OpenSSL-based clients are assumed to run (Debian 12's), as curl names
+/// it in its messages.
+pub const OPENSSL_VERSION: &str = "3.0.19";
+
+/// What a client that loads the CA file itself prints when it cannot use it, or `None` when the
+/// file gives it no trouble (Node reads it with `fs.readFileSync` and then simply trusts nothing
+/// it could not parse).
+pub fn ca_file_message(dialect: Dialect, file: &crate::trust::store::CaFile) -> Option<String> {
+    use crate::trust::store::CaFileState as S;
+    let path = file.path.display();
+    let no_certificate = "[X509: NO_CERTIFICATE_OR_CRL_FOUND] no certificate or crl found";
+    Some(match (dialect, file.state) {
+        (_, S::Pem) => return None,
+        (Dialect::Curl, _) => format!("(77) error setting certificate file: {path}"),
+        (Dialect::Python { urllib: false }, S::Missing) => {
+            format!("Could not find a suitable TLS CA certificate bundle, invalid path: {path}")
+        }
+        (Dialect::Python { .. }, S::Missing) => "[Errno 2] No such file or directory".into(),
+        (Dialect::Python { .. }, S::Unreadable) => "[Errno 13] Permission denied".into(),
+        (Dialect::Python { .. }, S::NoPemCertificate) => no_certificate.into(),
+        (Dialect::Node, S::Missing) => {
+            format!("ENOENT: no such file or directory, open '{path}'")
+        }
+        (Dialect::Node, S::Unreadable) => "EISDIR: illegal operation on a directory, read".into(),
+        (Dialect::Node, S::NoPemCertificate) => return None,
+        (_, S::Missing) => "No such file or directory".into(),
+        (_, S::Unreadable) => "Is a directory".into(),
+        (_, S::NoPemCertificate) => "no certificate or crl found".into(),
+    })
 }
 
 /// A name mismatch found by curl itself, once verification passed.

@@ -327,6 +327,14 @@ pub fn verify(
     }
     loop {
         let subject = links[n];
+        // ossl_x509_signing_allowed: the issuer's keyUsage must allow certificate signing.
+        if check_signature
+            && issuer
+                .info
+                .is_some_and(|i| i.key_usage.is_some() && !i.has_key_usage(usage::KEY_CERT_SIGN))
+        {
+            raised.push(Raised::at(32, n + 1));
+        }
         if check_signature
             && let Some(child) = subject.info
             && verify_cert_signature(&child.der, issuer.spki_der) == SigCheck::Invalid
@@ -356,9 +364,14 @@ pub fn verify(
     raised
 }
 
-/// `X509_check_ca`: 1 for basicConstraints cA=TRUE, 3 for a v1 self-signed root, 4 for a
-/// keyUsage with keyCertSign and no basicConstraints, 0 otherwise.
+/// `check_ca` behind `X509_check_ca`: 0 when a keyUsage forbids certificate signing, else 1 for
+/// basicConstraints cA=TRUE, 3 for a v1 self-signed root, 4 for a keyUsage with keyCertSign and
+/// no basicConstraints, 0 otherwise.
 fn check_ca(info: &CertInfo) -> u8 {
+    // A keyUsage, when present, must allow certificate signing.
+    if info.key_usage.is_some() && !info.has_key_usage(usage::KEY_CERT_SIGN) {
+        return 0;
+    }
     if info.has_basic_constraints {
         return u8::from(info.is_ca);
     }
