@@ -17,7 +17,8 @@ from its output as follows (only trimmed, never reworded):
 | go              | err.Error()                                                              |
 | rustls          | the rustls error's Display                                               |
 | gnutls-cli      | the `- Status: ` line without its prefix; else the `*** ...` error line  |
-| wget            | the ERROR lines, joined by " / ", without `ERROR: `                      |
+| wget            | the `ERROR: ` lines (without that prefix), `GnuTLS: ...` lines and       |
+|                 | `Unable to establish SSL connection.`, in order, joined by " / "        |
 
 `raw` keeps the whole output (cut at 4000 characters). A client that is not installed is
 `skipped`, never passed.
@@ -256,7 +257,8 @@ class SClient(Runner):
     """openssl s_client -verify_return_error -verify_hostname HOST (-verify_ip for an IP) -CAfile CAFILE."""
 
     name = predicted_as = "openssl"
-    how = "openssl s_client -connect 127.0.0.1:PORT -servername HOST -verify_return_error -verify_hostname HOST -CAfile CAFILE"
+    how = ("openssl s_client -connect 127.0.0.1:PORT -servername HOST -verify_return_error -verify_hostname HOST "
+           "(-verify_ip HOST for an IP) -CAfile CAFILE")
 
     def missing(self):
         return None if shutil.which("openssl", path=env.SYSTEM_PATH) else "openssl is not installed"
@@ -673,7 +675,11 @@ class Wget(Runner):
     def verdict(self, code, out, err, target):
         if code == 0:
             return True, ""
-        errors = [ln[len("ERROR: "):].strip() for ln in err.splitlines() if ln.startswith("ERROR: ")]
+        errors = [
+            ln[len("ERROR: "):].strip() if ln.startswith("ERROR: ") else ln.strip()
+            for ln in err.splitlines()
+            if ln.startswith(("ERROR: ", "GnuTLS: ", "Unable to establish SSL connection"))
+        ]
         if errors:
             return False, " / ".join(errors)
         lines = [ln for ln in err.splitlines() if ln.strip()]

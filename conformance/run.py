@@ -69,6 +69,13 @@ def certcheck_binary(args: argparse.Namespace) -> Path:
     return predict.DEFAULT_BINARY
 
 
+def certcheck_version(binary: Path) -> str:
+    """`certcheck --version` and the commit of the checkout it was built from."""
+    proc = subprocess.run([str(binary), "--version"], capture_output=True, text=True, env=env.clean())
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True)
+    return f"{proc.stdout.strip() or binary} at {commit.stdout.strip() or '?'} ({binary})"
+
+
 def select_runners(names: list[str]) -> list[client_defs.Runner]:
     runners = client_defs.all_runners()
     if not names:
@@ -179,7 +186,7 @@ def main(argv: list[str]) -> int:
 
     doc = {
         "generated_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "certcheck": str(binary),
+        "certcheck": certcheck_version(binary),
         "clients": [r.name for r in runners],
         "versions": {r.name: (r.version() if not r.missing() else f"not available: {r.missing()}") for r in runners},
         "how": {r.name: r.how for r in runners},
