@@ -179,6 +179,7 @@ class Python(Runner):
 
     def __init__(self, mode: str):
         self.mode = mode
+        self._missing: str | None | bool = False  # False: not checked yet
         self.name = "python-requests" if mode == "requests" else "python-urllib"
         self.predicted_as = self.name
         self.how = (
@@ -187,10 +188,13 @@ class Python(Runner):
         )
 
     def missing(self) -> str | None:
-        if self.mode == "requests" and not hasattr(self, "_missing"):
-            code, *_ = _run([sys.executable, "-c", "import requests"], env.clean())
-            self._missing = None if code == 0 else "the requests package is not installed for " + sys.executable
-        return getattr(self, "_missing", None)
+        if self._missing is False:
+            self._missing = None
+            if self.mode == "requests":
+                code, *_ = _run([sys.executable, "-c", "import requests"], env.clean())
+                if code != 0:
+                    self._missing = "the requests package is not installed for " + sys.executable
+        return self._missing
 
     def version(self) -> str:
         code, out, _, _ = _run(
@@ -423,12 +427,8 @@ class Java(Runner):
     def run(self, target):
         outcome = super().run(target)
         if outcome.status == "ran":
-            outcome.note = self._stores.get(self._key(target.ca_file), (None, ""))[1] or None
+            outcome.note = self.truststore(target.ca_file)[1] or None
         return outcome
-
-    def _key(self, ca_file: str) -> str:
-        path = Path(ca_file)
-        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing:" + ca_file
 
     def command(self, target):
         store, _ = self.truststore(target.ca_file)
