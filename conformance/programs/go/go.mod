@@ -1,0 +1,3 @@
+module certcheck.test/conformance/goclient
+
+go 1.27
