@@ -543,7 +543,7 @@ class Go(Runner):
 class Rustls(Runner):
     """rustls 0.23 (ring) with a RootCertStore of CAFILE's certificates, built offline from certcheck's crates."""
 
-    name = "rustls"
+    name = predicted_as = "rustls"
     how = "RootCertStore::add_parsable_certificates(PEM certificates of CAFILE), ClientConfig with ring's defaults"
 
     def __init__(self):

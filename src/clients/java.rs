@@ -18,7 +18,7 @@ pub const NO_ANCHORS: &str = "the trustAnchors parameter must be non-empty";
 pub fn anchor_not_ca(anchor: &CertInfo) -> String {
     format!(
         "TrustAnchor with subject \"{}\" is not a CA certificate",
-        anchor.subject
+        java_name(&anchor.subject)
     )
 }
 
@@ -67,7 +67,9 @@ pub fn message(code: FindingCode, index: Option<usize>, ctx: &Context<'_>) -> St
         FindingCode::WeakKey => match cert {
             Some(cert) => format!(
                 "Algorithm constraints check failed on keysize limits: {} {} bit key used with certificate: {}",
-                cert.key.algorithm, cert.key.bits, cert.subject
+                cert.key.algorithm,
+                cert.key.bits,
+                java_name(&cert.subject)
             ),
             None => "Algorithm constraints check failed on keysize limits".into(),
         },
@@ -105,6 +107,14 @@ fn issuer_is_presented(ctx: &Context<'_>, index: Option<usize>) -> bool {
     ctx.chain
         .parsed()
         .any(|(i, c)| Some(i) != index && c.subject_raw == cert.issuer_raw)
+}
+
+/// A distinguished name as `X500Principal.toString()` writes it: the most specific RDN first,
+/// the reverse of certcheck's (DER) order.
+fn java_name(subject: &str) -> String {
+    let mut parts: Vec<&str> = subject.split(", ").collect();
+    parts.reverse();
+    parts.join(", ")
 }
 
 /// `java.util.Date.toString()` in UTC: `Sat Nov 21 19:29:29 UTC 2026`.

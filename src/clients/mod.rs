@@ -127,6 +127,9 @@ struct Facts<'c> {
     anchor_is_intermediate: bool,
     /// The store is a `--ca-file`.
     custom_store: bool,
+    /// A certificate of the chain, or an anchor that issued one, has an RSA key of 1024 to 2047
+    /// bits, whose signatures rustls-webpki (ring) cannot check.
+    legacy_rsa: bool,
 }
 
 fn facts<'c>(ctx: &'c Context<'_>, store: usize) -> Facts<'c> {
@@ -146,7 +149,19 @@ fn facts<'c>(ctx: &'c Context<'_>, store: usize) -> Facts<'c> {
         .and_then(|p| p.anchor)
         .and_then(|a| anchor_info(ctx.stores.get(store)?, a))
         .is_some_and(|anchor| !anchor.self_signed);
+    let legacy = |key: &crate::chain::KeyInfo| {
+        key.kind() == KeyKind::Rsa && (1024..2048).contains(&key.bits)
+    };
+    let legacy_rsa = ctx.chain.parsed().any(|(_, c)| {
+        legacy(&c.key)
+            || ctx.stores.get(store).is_some_and(|s| {
+                s.anchors_named(&c.issuer_raw)
+                    .filter_map(|a| a.info())
+                    .any(|a| legacy(&a.key))
+            })
+    });
     Facts {
+        legacy_rsa,
         chain: ctx.chain,
         leaf,
         cn_only_match,
@@ -179,10 +194,7 @@ impl Tolerance {
             // rustls-webpki (ring) cannot check a signature by an RSA key under 2048 bits; its
             // refusal, which certcheck's own check does not share, carries no certificate.
             (Tolerance::Rsa1024, FindingCode::BadSignature) => {
-                finding.certificate.is_none()
-                    && facts.chain.parsed().any(|(_, c)| {
-                        c.key.kind() == KeyKind::Rsa && c.key.bits >= 1024 && c.key.bits < 2048
-                    })
+                finding.certificate.is_none() && facts.legacy_rsa
             }
             (Tolerance::Sha1UnderPrivateRoot, FindingCode::WeakSignatureAlgorithm) => {
                 facts.custom_store
@@ -295,7 +307,14 @@ fn first_failure<'c>(
             .filter(|p| p.validated)
             .and_then(|p| p.anchor)
             .and_then(|a| anchor_info(ctx.stores.get(store)?, a));
-        if let Some(anchor) = anchor.filter(|a| rules.anchor_must_be_ca && !a.is_ca) {
+        let leaf_is_anchor = |a: &CertInfo| {
+            ctx.chain
+                .leaf()
+                .is_some_and(|l| l.subject_raw == a.subject_raw && l.spki_der == a.spki_der)
+        };
+        if let Some(anchor) =
+            anchor.filter(|a| rules.anchor_must_be_ca && !a.is_ca && !leaf_is_anchor(a))
+        {
             return Some(Failure::AnchorNotCa(anchor));
         }
         if facts.anchor_is_intermediate && !rules.partial_chain {
@@ -442,7 +461,7 @@ fn openssl_outcome(
 fn rustls_outcome(ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
     if indexes.is_empty() {
         return Outcome::Refused {
-            words: "no root trust anchors were provided".into(),
+            words: "invalid peer certificate: UnknownIssuer".into(),
             trust_problem: false,
         };
     }

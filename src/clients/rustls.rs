@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use crate::chain::Chain;
 use crate::target::Host;
 use crate::trust::TrustStore;
+use crate::trust::store::CaFileState;
 
 /// What rustls says of the chain under `stores` for `name`: `None` when it accepts, else the
 /// error as rustls prints it. Without a name (a file without `--host`) the name is not checked.
@@ -39,9 +40,36 @@ pub fn verify(
     {
         return Some("invalid peer certificate: BadSignature".into());
     }
+    // A CA file a rustls program reads itself (rustls-pki-types' PEM reader): a missing file is
+    // an I/O error, one without PEM certificates gives it no anchors.
+    if let Some(file) = stores.iter().find_map(|s| s.file.as_ref()) {
+        match file.state {
+            CaFileState::Missing => {
+                return Some(format!(
+                    "{}: No such file or directory (os error 2)",
+                    file.path.display()
+                ));
+            }
+            CaFileState::Unreadable => {
+                return Some(format!(
+                    "{}: Is a directory (os error 21)",
+                    file.path.display()
+                ));
+            }
+            CaFileState::NoPemCertificate | CaFileState::Pem => {}
+        }
+    }
     let roots = RootCertStore {
-        roots: stores.iter().flat_map(|s| s.trust_anchors()).collect(),
+        roots: stores
+            .iter()
+            .filter(|s| s.file.as_ref().is_none_or(|f| f.state == CaFileState::Pem))
+            .flat_map(|s| s.trust_anchors())
+            .collect(),
     };
+    // A ClientConfig with no root at all trusts nothing: every chain is an unknown issuer.
+    if roots.roots.is_empty() {
+        return Some("invalid peer certificate: UnknownIssuer".into());
+    }
     let verifier = match WebPkiServerVerifier::builder_with_provider(
         Arc::new(roots),
         crate::connect::provider(),
