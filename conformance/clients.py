@@ -461,7 +461,7 @@ class Java(Runner):
 class Go(Runner):
     """tls.Dial with RootCAs = x509.NewCertPool() + AppendCertsFromPEM(CAFILE), built as a module (go.mod `go X.Y`)."""
 
-    name = "go"
+    name = predicted_as = "go"
     how = "tls.Dial(..., &tls.Config{RootCAs: pool of CAFILE, ServerName: HOST})"
 
     def __init__(self):

@@ -6,6 +6,7 @@
 //! worded in its own dialect ([`openssl`], [`node`], [`java`]). [`ASSUMPTIONS`] states the
 //! versions in the output.
 
+pub mod go;
 pub mod java;
 pub mod name;
 pub mod node;
@@ -26,7 +27,7 @@ use crate::target::Host;
 use crate::trust::StoreKind;
 
 /// The versions and settings the predictions assume.
-pub const ASSUMPTIONS: &str = "Python 3.11 + OpenSSL 3.0 + urllib3 2, curl 7.88 (OpenSSL), OpenSSL 3.0 s_client -verify_return_error -verify_hostname, Node 20, OpenJDK 17, rustls 0.23 with webpki-roots; OpenSSL security level 2 (Debian's default). Python 3.13 turns on VERIFY_X509_STRICT and VERIFY_X509_PARTIAL_CHAIN, which changes the partial-chain rule.";
+pub const ASSUMPTIONS: &str = "Python 3.11 + OpenSSL 3.0 + urllib3 2, curl 7.88 (OpenSSL), OpenSSL 3.0 s_client -verify_return_error -verify_hostname, Node 20, OpenJDK 17, Go 1.27, rustls 0.23 with webpki-roots; OpenSSL security level 2 (Debian's default). Python 3.13 turns on VERIFY_X509_STRICT and VERIFY_X509_PARTIAL_CHAIN, which changes the partial-chain rule.";
 
 /// How a client words its errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +47,8 @@ pub enum Dialect {
     Java,
     /// rustls's `Error` as it displays.
     Rustls,
+    /// Go's `error` string (`tls: failed to verify certificate: x509: ...`).
+    Go,
 }
 
 /// A refusal of rustls-webpki or certcheck that a client does not share.
@@ -80,6 +83,8 @@ pub enum Verifier {
     },
     /// rustls's own `WebPkiServerVerifier` ([`rustls`](mod@self::rustls)).
     Rustls,
+    /// Go's `Certificate.Verify` ([`go`]).
+    Go,
     /// certcheck's diagnosis under the client's store, minus the refusals the client does not
     /// share.
     Diagnosis {
@@ -337,6 +342,7 @@ fn predict_one(
             openssl_outcome(profile, params, report, ctx, indexes)
         }
         Verifier::Rustls => rustls_outcome(ctx, indexes),
+        Verifier::Go => go_outcome(ctx, indexes),
         Verifier::Diagnosis {
             tolerates,
             partial_chain,
@@ -468,6 +474,28 @@ fn rustls_outcome(ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
     for store in indexes.iter().filter_map(|&i| ctx.stores.get(i)) {
         if let Some(words) = rustls::verify(ctx.chain, &[store], ctx.name, ctx.now) {
             let trust_problem = words.contains("UnknownIssuer");
+            return Outcome::Refused {
+                words,
+                trust_problem,
+            };
+        }
+    }
+    Outcome::Accepted
+}
+
+/// Go's verdict under each of the client's stores (the first that refuses wins).
+fn go_outcome(ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
+    if indexes.is_empty() {
+        return Outcome::Refused {
+            words:
+                "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+                    .into(),
+            trust_problem: false,
+        };
+    }
+    for store in indexes.iter().filter_map(|&i| ctx.stores.get(i)) {
+        if let Some(words) = go::verify(ctx.chain, store, ctx.name, ctx.now) {
+            let trust_problem = words.contains("unknown authority");
             return Outcome::Refused {
                 words,
                 trust_problem,

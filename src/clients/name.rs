@@ -19,19 +19,22 @@ pub enum Client {
     Node,
     /// Java (JSSE, PKIX).
     Java,
+    /// Go's crypto/x509 and crypto/tls (Docker, kubectl, Terraform, Helm).
+    Go,
     /// rustls with webpki-roots (uv, deno, reqwest with rustls).
     Rustls,
 }
 
 impl Client {
     /// Every profile, in report order.
-    pub const ALL: [Client; 7] = [
+    pub const ALL: [Client; 8] = [
         Client::PythonRequests,
         Client::PythonUrllib,
         Client::Curl,
         Client::Openssl,
         Client::Node,
         Client::Java,
+        Client::Go,
         Client::Rustls,
     ];
 
@@ -44,6 +47,7 @@ impl Client {
             Client::Openssl => "openssl",
             Client::Node => "node",
             Client::Java => "java",
+            Client::Go => "go",
             Client::Rustls => "rustls",
         }
     }

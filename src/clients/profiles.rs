@@ -31,7 +31,7 @@ pub struct Profile {
 }
 
 /// The profiles, in report order.
-pub const PROFILES: [Profile; 7] = [
+pub const PROFILES: [Profile; 8] = [
     Profile {
         client: Client::PythonRequests,
         store: StoreRule::Requests,
@@ -137,6 +137,15 @@ pub const PROFILES: [Profile; 7] = [
         trust_hint: "Import the root into a truststore (keytool -importcert -file root.pem -alias corp-root -keystore truststore.p12) and run with -Djavax.net.ssl.trustStore=truststore.p12.",
     },
     Profile {
+        client: Client::Go,
+        store: StoreRule::GoSystem,
+        ca_file_as: "tls.Config{RootCAs: a pool of PATH}",
+        verifier: Verifier::Go,
+        searches_system_dir: false,
+        dialect: Dialect::Go,
+        trust_hint: "Go programs read SSL_CERT_FILE and SSL_CERT_DIR (Docker: /etc/docker/certs.d/HOST/ca.crt; kubectl: certificate-authority in the kubeconfig): point them at your CA; never InsecureSkipVerify.",
+    },
+    Profile {
         client: Client::Rustls,
         store: StoreRule::WebpkiRoots,
         ca_file_as: "a rustls RootCertStore built from PATH (reqwest add_root_certificate, deno --cert PATH)",
@@ -167,7 +176,7 @@ mod tests {
     }
 
     #[test]
-    fn only_requests_skips_the_common_name_and_only_curl_and_java_take_partial_chains() {
+    fn who_skips_the_common_name_and_who_takes_partial_chains() {
         let common_name = |p: &Profile| match p.verifier {
             Verifier::Openssl { params, .. } => matches!(
                 params.host,
@@ -177,24 +186,31 @@ mod tests {
             Verifier::Diagnosis { tolerates, .. } => {
                 tolerates.contains(&Tolerance::CommonNameFallback)
             }
-            Verifier::Rustls => false,
+            Verifier::Rustls | Verifier::Go => false,
         };
         let partial = |p: &Profile| match p.verifier {
             Verifier::Openssl { params, .. } => params.partial_chain,
             Verifier::Diagnosis { partial_chain, .. } => partial_chain,
-            Verifier::Rustls => false,
+            // Every certificate of a rustls RootCertStore or a Go CertPool is an anchor.
+            Verifier::Rustls | Verifier::Go => true,
         };
         let without_cn: Vec<Client> = PROFILES
             .iter()
             .filter(|p| !common_name(p))
             .map(|p| p.client)
             .collect();
-        assert_eq!(without_cn, [Client::PythonRequests, Client::Rustls]);
+        assert_eq!(
+            without_cn,
+            [Client::PythonRequests, Client::Go, Client::Rustls]
+        );
         let partial: Vec<Client> = PROFILES
             .iter()
             .filter(|p| partial(p))
             .map(|p| p.client)
             .collect();
-        assert_eq!(partial, [Client::Curl, Client::Java]);
+        assert_eq!(
+            partial,
+            [Client::Curl, Client::Java, Client::Go, Client::Rustls]
+        );
     }
 }

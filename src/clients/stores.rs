@@ -24,6 +24,9 @@ pub enum StoreRule {
     Node,
     /// Java: its `cacerts`, generated on Debian from the system CA set (ca-certificates-java).
     Java,
+    /// Go: `SSL_CERT_FILE`, and every file of `SSL_CERT_DIR` or else `/etc/ssl/certs`: the
+    /// system store.
+    GoSystem,
     /// rustls with webpki-roots compiled in (uv, deno, reqwest's `rustls-tls`): the Mozilla set.
     WebpkiRoots,
 }
@@ -212,6 +215,10 @@ fn default_store(
                 "bundled: Node's own Mozilla set (NODE_EXTRA_CA_CERTS is not set)".into(),
             ),
         },
+        StoreRule::GoSystem => (
+            StoreChoice::Configured(vec![system]),
+            "system: Go reads SSL_CERT_FILE and SSL_CERT_DIR (else /etc/ssl/certs)".into(),
+        ),
         StoreRule::WebpkiRoots => (
             StoreChoice::Configured(vec![bundled]),
             "bundled: webpki-roots, the Mozilla set compiled into the client".into(),
@@ -268,9 +275,10 @@ mod tests {
                 bundled.clone(),
                 system.clone(),
                 system.clone(),
+                system.clone(),
+                bundled.clone(),
+                bundled.clone(),
                 system,
-                bundled.clone(),
-                bundled.clone(),
                 bundled
             ]
         );

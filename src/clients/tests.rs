@@ -57,7 +57,10 @@ fn only_requests_refuses_a_common_name_only_leaf() {
         .filter(|p| !p.accepted)
         .map(|p| p.client)
         .collect();
-    assert_eq!(refusing, [Client::PythonRequests, Client::Rustls]);
+    assert_eq!(
+        refusing,
+        [Client::PythonRequests, Client::Go, Client::Rustls]
+    );
     assert_eq!(
         error_of(&got, Client::PythonRequests),
         "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for 'cn.test'."
@@ -80,6 +83,7 @@ fn an_intermediate_as_the_only_anchor_passes_only_where_partial_chains_do() {
             (Client::Openssl, false),
             (Client::Node, false),
             (Client::Java, true),
+            (Client::Go, true),
             (Client::Rustls, true),
         ]
     );
@@ -163,6 +167,7 @@ fn a_private_root_trusted_by_the_system_store_gets_each_clients_fix() {
             (Client::Openssl, true),
             (Client::Node, false),
             (Client::Java, false),
+            (Client::Go, true),
             (Client::Rustls, false),
         ]
     );

@@ -40,6 +40,7 @@ fn every_result_predicts_every_client() {
             "openssl",
             "node",
             "java",
+            "go",
             "rustls"
         ]
     );
@@ -97,7 +98,7 @@ fn intermediate_as_anchor_needs_partial_chain() {
     let report = run_json(&mut cmd, 1);
     assert!(report.results[0].store("custom").trusted);
     let result = &report.results[0];
-    assert_eq!(accepted(result), ["curl", "java", "rustls"]);
+    assert_eq!(accepted(result), ["curl", "java", "go", "rustls"]);
     assert_eq!(
         result.client("python-requests").error.as_deref(),
         Some(
@@ -165,7 +166,7 @@ fn rsa_1024_leaf_node_and_java_accept() {
         .arg(fixture("rsa1024-leaf.pem"));
     let report = run_json(&mut cmd, 1);
     let result = &report.results[0];
-    assert_eq!(accepted(result), ["node", "java"]);
+    assert_eq!(accepted(result), ["node", "java", "go"]);
     assert_eq!(
         result.client("python-urllib").error.as_deref(),
         Some(
@@ -411,7 +412,7 @@ fn stores_subcommand_says_where_each_store_comes_from() {
     );
     // With --ca-file every client uses it; the assumptions are stated.
     let clients = report["clients"].as_array().expect("clients");
-    assert_eq!(clients.len(), 7);
+    assert_eq!(clients.len(), 8);
     assert!(
         report["assumptions"]
             .as_str()
