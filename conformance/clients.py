@@ -597,6 +597,7 @@ class GnutlsCli(Runner):
     """gnutls-cli --x509cafile=CAFILE --verify-hostname=HOST, non-interactive, without --insecure."""
 
     name = "gnutls-cli"
+    predicted_as = "gnutls"
     how = "gnutls-cli --x509cafile=CAFILE --verify-hostname=HOST --sni-hostname=HOST -p PORT 127.0.0.1 </dev/null"
 
     def missing(self):
@@ -636,7 +637,7 @@ class Wget(Runner):
     """wget --ca-certificate=CAFILE (GnuTLS; adds to the system bundle). HOST maps to 127.0.0.1 through a
     hosts file bind-mounted in a private mount namespace (`unshare -m`), since wget has no --resolve."""
 
-    name = "wget"
+    name = predicted_as = "wget"
     how = "wget --ca-certificate=CAFILE -O /dev/null URL (HOST in /etc/hosts of a private mount namespace)"
 
     def __init__(self):

@@ -69,7 +69,7 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N", global = true)]
     pub fail_days: Option<u32>,
 
-    /// The clients whose verdict decides the status and the exit code (repeatable; `all` by default): python-requests, python-urllib, curl, openssl, node, java, go, rustls.
+    /// The clients whose verdict decides the status and the exit code (repeatable; `all` by default): python-requests, python-urllib, curl, openssl, node, java, go, rustls, gnutls, wget.
     #[arg(long = "client", value_name = "NAME", global = true)]
     pub clients: Vec<String>,
 

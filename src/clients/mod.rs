@@ -6,6 +6,7 @@
 //! worded in its own dialect ([`openssl`], [`node`], [`java`]). [`ASSUMPTIONS`] states the
 //! versions in the output.
 
+pub mod gnutls;
 pub mod go;
 pub mod java;
 pub mod name;
@@ -27,7 +28,7 @@ use crate::target::Host;
 use crate::trust::StoreKind;
 
 /// The versions and settings the predictions assume.
-pub const ASSUMPTIONS: &str = "Python 3.11 + OpenSSL 3.0 + urllib3 2, curl 7.88 (OpenSSL), OpenSSL 3.0 s_client -verify_return_error -verify_hostname, Node 20, OpenJDK 17, Go 1.27, rustls 0.23 with webpki-roots; OpenSSL security level 2 (Debian's default). Python 3.13 turns on VERIFY_X509_STRICT and VERIFY_X509_PARTIAL_CHAIN, which changes the partial-chain rule.";
+pub const ASSUMPTIONS: &str = "Python 3.11 + OpenSSL 3.0 + urllib3 2, curl 7.88 (OpenSSL), OpenSSL 3.0 s_client -verify_return_error -verify_hostname, Node 20, OpenJDK 17, Go 1.27, rustls 0.23 with webpki-roots, GnuTLS 3.7 (gnutls-cli) and wget 1.21; OpenSSL security level 2 (Debian's default). Python 3.13 turns on VERIFY_X509_STRICT and VERIFY_X509_PARTIAL_CHAIN, which changes the partial-chain rule.";
 
 /// How a client words its errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +50,10 @@ pub enum Dialect {
     Rustls,
     /// Go's `error` string (`tls: failed to verify certificate: x509: ...`).
     Go,
+    /// GnuTLS's status text (`The certificate is NOT trusted. ...`).
+    Gnutls,
+    /// wget's lines (`The certificate of ‘HOST’ is not trusted.`).
+    Wget,
 }
 
 /// A refusal of rustls-webpki or certcheck that a client does not share.
@@ -85,6 +90,11 @@ pub enum Verifier {
     Rustls,
     /// Go's `Certificate.Verify` ([`go`]).
     Go,
+    /// GnuTLS's verification ([`gnutls`]); `wget`: as wget checks and prints it.
+    Gnutls {
+        /// wget: no extended key usage check, the CA file added to the system bundle.
+        wget: bool,
+    },
     /// certcheck's diagnosis under the client's store, minus the refusals the client does not
     /// share.
     Diagnosis {
@@ -343,6 +353,7 @@ fn predict_one(
         }
         Verifier::Rustls => rustls_outcome(ctx, indexes),
         Verifier::Go => go_outcome(ctx, indexes),
+        Verifier::Gnutls { wget } => gnutls_outcome(wget, ctx, indexes),
         Verifier::Diagnosis {
             tolerates,
             partial_chain,
@@ -501,6 +512,34 @@ fn go_outcome(ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
                 trust_problem,
             };
         }
+    }
+    Outcome::Accepted
+}
+
+/// GnuTLS's (or wget's) verdict under each of the client's stores (the first that refuses wins).
+fn gnutls_outcome(wget: bool, ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
+    let system = ctx.stores.iter().find(|s| s.kind == StoreKind::System);
+    for store in indexes.iter().filter_map(|&i| ctx.stores.get(i)) {
+        let said = if wget {
+            let extra = system.filter(|s| !std::ptr::eq(*s, store));
+            gnutls::wget(ctx.chain, store, extra, ctx.name, ctx.now)
+        } else {
+            gnutls::gnutls_cli(ctx.chain, store, ctx.name, ctx.now)
+        };
+        if let Some(words) = said {
+            let trust_problem =
+                words.contains("issuer is unknown") || words.contains("known issuer");
+            return Outcome::Refused {
+                words,
+                trust_problem,
+            };
+        }
+    }
+    if indexes.is_empty() {
+        return Outcome::Refused {
+            words: "The certificate is NOT trusted. The certificate issuer is unknown.".into(),
+            trust_problem: false,
+        };
     }
     Outcome::Accepted
 }

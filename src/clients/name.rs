@@ -23,11 +23,15 @@ pub enum Client {
     Go,
     /// rustls with webpki-roots (uv, deno, reqwest with rustls).
     Rustls,
+    /// GnuTLS (gnutls-cli, apt on Debian).
+    Gnutls,
+    /// wget, built on GnuTLS on Debian.
+    Wget,
 }
 
 impl Client {
     /// Every profile, in report order.
-    pub const ALL: [Client; 8] = [
+    pub const ALL: [Client; 10] = [
         Client::PythonRequests,
         Client::PythonUrllib,
         Client::Curl,
@@ -36,6 +40,8 @@ impl Client {
         Client::Java,
         Client::Go,
         Client::Rustls,
+        Client::Gnutls,
+        Client::Wget,
     ];
 
     /// The contract name.
@@ -49,6 +55,8 @@ impl Client {
             Client::Java => "java",
             Client::Go => "go",
             Client::Rustls => "rustls",
+            Client::Gnutls => "gnutls",
+            Client::Wget => "wget",
         }
     }
 

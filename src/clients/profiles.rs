@@ -31,7 +31,7 @@ pub struct Profile {
 }
 
 /// The profiles, in report order.
-pub const PROFILES: [Profile; 8] = [
+pub const PROFILES: [Profile; 10] = [
     Profile {
         client: Client::PythonRequests,
         store: StoreRule::Requests,
@@ -154,6 +154,24 @@ pub const PROFILES: [Profile; 8] = [
         dialect: Dialect::Rustls,
         trust_hint: "rustls clients trust webpki-roots (Mozilla's set) unless told otherwise: give them your CA (deno --cert FILE, uv --native-tls or SSL_CERT_FILE with rustls-native-certs, reqwest add_root_certificate); never a verifier that accepts everything.",
     },
+    Profile {
+        client: Client::Gnutls,
+        store: StoreRule::GnutlsSystem,
+        ca_file_as: "gnutls-cli --x509cafile PATH",
+        verifier: Verifier::Gnutls { wget: false },
+        searches_system_dir: false,
+        dialect: Dialect::Gnutls,
+        trust_hint: "Give GnuTLS your CA: --x509cafile FILE for gnutls-cli, or install it into the system store (update-ca-certificates) for apt.",
+    },
+    Profile {
+        client: Client::Wget,
+        store: StoreRule::GnutlsSystem,
+        ca_file_as: "wget --ca-certificate=PATH (added to the system bundle)",
+        verifier: Verifier::Gnutls { wget: true },
+        searches_system_dir: false,
+        dialect: Dialect::Wget,
+        trust_hint: "Give wget your CA with --ca-certificate=FILE (or ca_certificate in .wgetrc); never --no-check-certificate.",
+    },
 ];
 
 /// The profile of `client`.
@@ -187,12 +205,13 @@ mod tests {
                 tolerates.contains(&Tolerance::CommonNameFallback)
             }
             Verifier::Rustls | Verifier::Go => false,
+            Verifier::Gnutls { .. } => true,
         };
         let partial = |p: &Profile| match p.verifier {
             Verifier::Openssl { params, .. } => params.partial_chain,
             Verifier::Diagnosis { partial_chain, .. } => partial_chain,
             // Every certificate of a rustls RootCertStore or a Go CertPool is an anchor.
-            Verifier::Rustls | Verifier::Go => true,
+            Verifier::Rustls | Verifier::Go | Verifier::Gnutls { .. } => true,
         };
         let without_cn: Vec<Client> = PROFILES
             .iter()
@@ -210,7 +229,14 @@ mod tests {
             .collect();
         assert_eq!(
             partial,
-            [Client::Curl, Client::Java, Client::Go, Client::Rustls]
+            [
+                Client::Curl,
+                Client::Java,
+                Client::Go,
+                Client::Rustls,
+                Client::Gnutls,
+                Client::Wget
+            ]
         );
     }
 }

@@ -27,6 +27,8 @@ pub enum StoreRule {
     /// Go: `SSL_CERT_FILE`, and every file of `SSL_CERT_DIR` or else `/etc/ssl/certs`: the
     /// system store.
     GoSystem,
+    /// GnuTLS on Debian: the system CA bundle (`/etc/ssl/certs/ca-certificates.crt`).
+    GnutlsSystem,
     /// rustls with webpki-roots compiled in (uv, deno, reqwest's `rustls-tls`): the Mozilla set.
     WebpkiRoots,
 }
@@ -219,6 +221,10 @@ fn default_store(
             StoreChoice::Configured(vec![system]),
             "system: Go reads SSL_CERT_FILE and SSL_CERT_DIR (else /etc/ssl/certs)".into(),
         ),
+        StoreRule::GnutlsSystem => (
+            StoreChoice::Configured(vec![system]),
+            "system: GnuTLS's default trust list, Debian's CA bundle".into(),
+        ),
         StoreRule::WebpkiRoots => (
             StoreChoice::Configured(vec![bundled]),
             "bundled: webpki-roots, the Mozilla set compiled into the client".into(),
@@ -278,8 +284,10 @@ mod tests {
                 system.clone(),
                 bundled.clone(),
                 bundled.clone(),
-                system,
-                bundled
+                system.clone(),
+                bundled.clone(),
+                system.clone(),
+                system
             ]
         );
         assert_eq!(

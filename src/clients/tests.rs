@@ -85,6 +85,8 @@ fn an_intermediate_as_the_only_anchor_passes_only_where_partial_chains_do() {
             (Client::Java, true),
             (Client::Go, true),
             (Client::Rustls, true),
+            (Client::Gnutls, true),
+            (Client::Wget, true),
         ]
     );
     assert_eq!(
@@ -169,6 +171,8 @@ fn a_private_root_trusted_by_the_system_store_gets_each_clients_fix() {
             (Client::Java, false),
             (Client::Go, true),
             (Client::Rustls, false),
+            (Client::Gnutls, true),
+            (Client::Wget, true),
         ]
     );
     assert_eq!(

@@ -41,7 +41,9 @@ fn every_result_predicts_every_client() {
             "node",
             "java",
             "go",
-            "rustls"
+            "rustls",
+            "gnutls",
+            "wget"
         ]
     );
     for client in &result.clients {
@@ -80,7 +82,15 @@ fn common_name_only_requests_rejects_the_others_accept() {
     );
     assert_eq!(
         accepted(result),
-        ["python-urllib", "curl", "openssl", "node", "java"]
+        [
+            "python-urllib",
+            "curl",
+            "openssl",
+            "node",
+            "java",
+            "gnutls",
+            "wget"
+        ]
     );
 }
 
@@ -98,7 +108,10 @@ fn intermediate_as_anchor_needs_partial_chain() {
     let report = run_json(&mut cmd, 1);
     assert!(report.results[0].store("custom").trusted);
     let result = &report.results[0];
-    assert_eq!(accepted(result), ["curl", "java", "go", "rustls"]);
+    assert_eq!(
+        accepted(result),
+        ["curl", "java", "go", "rustls", "gnutls", "wget"]
+    );
     assert_eq!(
         result.client("python-requests").error.as_deref(),
         Some(
@@ -166,7 +179,7 @@ fn rsa_1024_leaf_node_and_java_accept() {
         .arg(fixture("rsa1024-leaf.pem"));
     let report = run_json(&mut cmd, 1);
     let result = &report.results[0];
-    assert_eq!(accepted(result), ["node", "java", "go"]);
+    assert_eq!(accepted(result), ["node", "java", "go", "gnutls", "wget"]);
     assert_eq!(
         result.client("python-urllib").error.as_deref(),
         Some(
@@ -412,7 +425,7 @@ fn stores_subcommand_says_where_each_store_comes_from() {
     );
     // With --ca-file every client uses it; the assumptions are stated.
     let clients = report["clients"].as_array().expect("clients");
-    assert_eq!(clients.len(), 8);
+    assert_eq!(clients.len(), 10);
     assert!(
         report["assumptions"]
             .as_str()

@@ -77,7 +77,12 @@ pub fn message(dialect: Dialect, number: u32, name: Option<&Host>) -> String {
         }
         Dialect::Curl => format!("(60) SSL certificate problem: {}", text(number)),
         Dialect::Node => format!("{}: {}", node_code(number), text(number)),
-        Dialect::SClient | Dialect::Java | Dialect::Rustls | Dialect::Go => {
+        Dialect::SClient
+        | Dialect::Java
+        | Dialect::Rustls
+        | Dialect::Go
+        | Dialect::Gnutls
+        | Dialect::Wget => {
             format!("verify error:num={number}:{}", text(number))
         }
     }
