@@ -122,7 +122,13 @@ pub fn verify_handshake_signature(
     let Ok((_, spki)) = SubjectPublicKeyInfo::from_der(spki_der) else {
         return SigCheck::Unsupported("unparsable leaf key".into());
     };
-    let small_rsa = rsa_bits(&spki).is_some_and(|b| b < 2048);
+    let bits = rsa_bits(&spki);
+    // ring verifies RSA from 1024 bits at the least: a smaller key's signature cannot be checked
+    // here, which says nothing against it (the weak key is a finding of its own).
+    if let Some(bits) = bits.filter(|b| *b < 1024) {
+        return SigCheck::Unsupported(format!("an RSA key of {bits} bits"));
+    }
+    let small_rsa = bits.is_some_and(|b| b < 2048);
     let verifier: &dyn ring_sig::VerificationAlgorithm = match scheme {
         SignatureScheme::RSA_PKCS1_SHA256 if small_rsa => {
             &ring_sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY
