@@ -183,17 +183,17 @@ fn verify(chain: &Chain, stores: &[&TrustStore], now: OffsetDateTime) -> Status 
     let Some(leaf) = chain.leaf() else {
         return status;
     };
-    let trusted: Vec<&CertInfo> = stores
-        .iter()
-        .flat_map(|s| s.anchors.iter())
-        .filter_map(|a| a.info())
-        .collect();
-    let presented: Vec<&CertInfo> = chain.parsed().map(|(_, c)| c).collect();
-    let is_trusted = |c: &CertInfo| {
-        trusted
+    // Only the anchors named as an issuer are ever parsed.
+    let trusted_named = |name: &[u8]| -> Vec<&CertInfo> {
+        stores
             .iter()
-            .any(|t| t.subject_raw == c.subject_raw && t.spki_der == c.spki_der)
+            .flat_map(|s| s.anchors.iter())
+            .filter(|a| a.subject_raw == name)
+            .filter_map(|a| a.info())
+            .collect()
     };
+    let presented: Vec<&CertInfo> = chain.parsed().map(|(_, c)| c).collect();
+    let is_trusted = |c: &CertInfo| stores.iter().any(|s| s.holds(&c.subject_raw, &c.spki_der));
     let mut path: Vec<&CertInfo> = vec![leaf];
     let mut anchor: Option<&CertInfo> = None;
     let mut used = vec![0usize];
@@ -205,9 +205,9 @@ fn verify(chain: &Chain, stores: &[&TrustStore], now: OffsetDateTime) -> Status 
         let signed_by = |issuer: &CertInfo| {
             verify_cert_signature(&current.der, &issuer.spki_der) != SigCheck::Invalid
         };
-        if let Some(found) = trusted
-            .iter()
-            .find(|t| t.subject_raw == current.issuer_raw && signed_by(t))
+        if let Some(found) = trusted_named(&current.issuer_raw)
+            .into_iter()
+            .find(|t| signed_by(t))
         {
             anchor = Some(found);
             break;

@@ -27,7 +27,7 @@ pub fn verify(
 ) -> Option<String> {
     let leaf = chain.leaf()?;
     // A program reads its CA file with os.ReadFile and x509.CertPool.AppendCertsFromPEM.
-    let mut roots: Vec<&CertInfo> = store.anchors.iter().filter_map(|a| a.info()).collect();
+    let mut roots: Option<&TrustStore> = Some(store);
     if let Some(file) = &store.file {
         match file.state {
             CaFileState::Missing => {
@@ -39,7 +39,7 @@ pub fn verify(
             CaFileState::Unreadable => {
                 return Some(format!("read {}: is a directory", file.path.display()));
             }
-            CaFileState::NoPemCertificate => roots.clear(),
+            CaFileState::NoPemCertificate => roots = None,
             CaFileState::Pem => {}
         }
     }
@@ -56,12 +56,10 @@ pub fn verify(
         return failed(why);
     }
     let intermediates: Vec<&CertInfo> = chain.parsed().skip(1).map(|(_, c)| c).collect();
-    let in_roots = roots
-        .iter()
-        .any(|r| r.subject_raw == leaf.subject_raw && r.spki_der == leaf.spki_der);
+    let in_roots = roots.is_some_and(|r| r.holds(&leaf.subject_raw, &leaf.spki_der));
     if !in_roots {
         let mut search = Search {
-            roots: &roots,
+            roots,
             intermediates: &intermediates,
             now,
             hint: None,
@@ -97,7 +95,8 @@ pub fn verify(
 
 /// Go's path search over the roots and the intermediates the server sent.
 struct Search<'a> {
-    roots: &'a [&'a CertInfo],
+    /// The pool of roots; only the certificates named as an issuer are ever parsed.
+    roots: Option<&'a TrustStore>,
     intermediates: &'a [&'a CertInfo],
     now: OffsetDateTime,
     /// The first candidate's failure, for `possibly because of ...`.
@@ -111,12 +110,19 @@ impl<'a> Search<'a> {
         let mut error = None;
         // `findPotentialParents`: every certificate with the issuer's name, those whose key
         // identifier matches the child's authority key identifier first.
-        let mut candidates = self
+        let roots = self
             .roots
-            .iter()
-            .map(|c| (*c, true))
-            .chain(self.intermediates.iter().map(|c| (*c, false)))
-            .filter(|(c, _)| c.subject_raw == cert.issuer_raw)
+            .into_iter()
+            .flat_map(|r| r.anchors_named(&cert.issuer_raw))
+            .filter_map(|a| a.info())
+            .map(|c| (c, true));
+        let mut candidates = roots
+            .chain(
+                self.intermediates
+                    .iter()
+                    .filter(|c| c.subject_raw == cert.issuer_raw)
+                    .map(|c| (*c, false)),
+            )
             .collect::<Vec<_>>();
         candidates.sort_by_key(|(c, is_root)| (!akid_matches(c, cert), !is_root));
         for (candidate, is_root) in candidates {

@@ -427,6 +427,7 @@ fn openssl_outcome(
             Some(file) if file.state != crate::trust::store::CaFileState::Pem => {
                 empty = crate::trust::TrustStore {
                     anchors: Vec::new(),
+                    rustls_verifier: Default::default(),
                     ..store.clone()
                 };
                 &empty
@@ -482,7 +483,27 @@ fn rustls_outcome(ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
             trust_problem: false,
         };
     }
-    for store in indexes.iter().filter_map(|&i| ctx.stores.get(i)) {
+    for &index in indexes {
+        let Some(store) = ctx.stores.get(index) else {
+            continue;
+        };
+        // The replay under this store ran rustls-webpki with rustls's own algorithms on the same
+        // certificates: when it accepted path and name, so does rustls (its handshake-key rule
+        // aside), and its verifier need not run again.
+        let replay_accepted = ctx
+            .results
+            .get(index)
+            .is_some_and(|r| r.path.is_ok() && r.name.as_ref().is_none_or(|n| n.is_ok()))
+            && store
+                .file
+                .as_ref()
+                .is_none_or(|f| f.state == crate::trust::store::CaFileState::Pem)
+            && ctx.chain.leaf().is_some_and(|l| {
+                l.key.kind() != KeyKind::Rsa || l.key.bits >= crate::chain::MIN_RSA_BITS
+            });
+        if replay_accepted {
+            continue;
+        }
         if let Some(words) = rustls::verify(ctx.chain, &[store], ctx.name, ctx.now) {
             let trust_problem = words.contains("UnknownIssuer");
             return Outcome::Refused {

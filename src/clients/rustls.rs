@@ -59,25 +59,30 @@ pub fn verify(
             CaFileState::NoPemCertificate | CaFileState::Pem => {}
         }
     }
-    let roots = RootCertStore {
-        roots: stores
-            .iter()
-            .filter(|s| s.file.as_ref().is_none_or(|f| f.state == CaFileState::Pem))
-            .flat_map(|s| s.trust_anchors())
-            .collect(),
-    };
+    let usable: Vec<&TrustStore> = stores
+        .iter()
+        .copied()
+        .filter(|s| s.file.as_ref().is_none_or(|f| f.state == CaFileState::Pem))
+        .collect();
     // A ClientConfig with no root at all trusts nothing: every chain is an unknown issuer.
-    if roots.roots.is_empty() {
+    if usable.iter().all(|s| s.anchors.is_empty()) {
         return Some("invalid peer certificate: UnknownIssuer".into());
     }
-    let verifier = match WebPkiServerVerifier::builder_with_provider(
-        Arc::new(roots),
-        crate::connect::provider(),
-    )
-    .build()
-    {
+    let verifier = match usable.as_slice() {
+        // One store (the usual case): its verifier is built once and shared by every target.
+        [one] => one.rustls_verifier.get(|| one.trust_anchors()),
+        many => {
+            let roots = RootCertStore {
+                roots: many.iter().flat_map(|s| s.trust_anchors()).collect(),
+            };
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), crate::connect::provider())
+                .build()
+                .map_err(|e| e.to_string())
+        }
+    };
+    let verifier = match verifier {
         Ok(verifier) => verifier,
-        Err(err) => return Some(err.to_string()),
+        Err(err) => return Some(err),
     };
     let server_name = match name {
         Some(Host::Dns(dns)) => ServerName::try_from(dns.clone()).ok(),

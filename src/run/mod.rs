@@ -76,6 +76,7 @@ pub(crate) fn failed_store(kind: StoreKind, source: &str, why: &str) -> TrustSto
             "{source}: loading failed with an internal error ({why})"
         )],
         file: None,
+        rustls_verifier: Default::default(),
     }
 }
 

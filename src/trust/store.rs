@@ -121,6 +121,34 @@ pub struct TrustStore {
     /// For a store read from one CA file (`--ca-file`, `REQUESTS_CA_BUNDLE`...): how that file
     /// reads to a client that loads it itself.
     pub file: Option<CaFile>,
+    /// rustls's verifier over these anchors, built on first use and shared by every target.
+    pub rustls_verifier: RustlsVerifier,
+}
+
+/// A rustls `WebPkiServerVerifier` built once from a store's anchors (or why it cannot be).
+#[derive(Clone, Debug, Default)]
+pub struct RustlsVerifier(
+    std::sync::OnceLock<Result<std::sync::Arc<rustls::client::WebPkiServerVerifier>, String>>,
+);
+
+impl RustlsVerifier {
+    /// The verifier, built from `anchors` the first time.
+    pub fn get(
+        &self,
+        anchors: impl FnOnce() -> Vec<TrustAnchor<'static>>,
+    ) -> Result<std::sync::Arc<rustls::client::WebPkiServerVerifier>, String> {
+        self.0
+            .get_or_init(|| {
+                let roots = rustls::RootCertStore { roots: anchors() };
+                rustls::client::WebPkiServerVerifier::builder_with_provider(
+                    std::sync::Arc::new(roots),
+                    std::sync::Arc::new(rustls::crypto::ring::default_provider()),
+                )
+                .build()
+                .map_err(|e| e.to_string())
+            })
+            .clone()
+    }
 }
 
 /// A CA file as the clients that are given it will read it.
@@ -190,6 +218,7 @@ impl TrustStore {
             anchors,
             errors,
             file: None,
+            rustls_verifier: RustlsVerifier::default(),
         }
     }
 }
@@ -211,6 +240,7 @@ pub fn load_bundled() -> TrustStore {
             .collect(),
         errors: Vec::new(),
         file: None,
+        rustls_verifier: RustlsVerifier::default(),
     }
 }
 
@@ -262,6 +292,7 @@ pub fn load_custom(path: &Path) -> TrustStore {
                     path: path.to_path_buf(),
                     state,
                 }),
+                rustls_verifier: RustlsVerifier::default(),
             }
         }
     }

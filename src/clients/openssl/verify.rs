@@ -145,11 +145,12 @@ fn build<'a>(
     let mut links = vec![Link::presented(leaf)];
     // The leaf itself in the store: trusted when self-signed, or as a partial chain.
     let leaf_link = links[0];
+    // Compared by name and key first, so that only the matching anchor is ever parsed.
     let in_store = stores
         .iter()
         .flat_map(|s| s.anchors.iter())
-        .map(Link::anchor)
-        .find(|a| a.same(&leaf_link));
+        .find(|a| a.subject_raw == leaf_link.subject_raw && a.spki_der == leaf_link.spki_der)
+        .map(Link::anchor);
     if let Some(anchor) = in_store
         && (leaf_link.self_signed() || params.partial_chain)
     {
