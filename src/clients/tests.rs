@@ -4,6 +4,7 @@ use super::*;
 use crate::config::ClientEnv;
 use crate::demo::pki::Spec;
 use crate::diagnose::testkit::{Case, NOW, Pki, store};
+use crate::target::Host;
 use crate::trust::store::load_bundled;
 
 /// Each client's prediction for `case`, with the stores `choices` name (as `--ca-file`).
@@ -205,5 +206,124 @@ fn a_store_a_client_cannot_load_is_a_failure_not_an_accept() {
     assert_eq!(
         got[0].error.as_deref(),
         Some("(60) SSL certificate problem: unspecified certificate verification error")
+    );
+}
+
+// The rules the conformance suite cannot reach on this machine: chains under the clients' own
+// default stores (a public CA, Java's cacerts), several errors at once for Node, and each
+// model's texts for names it cannot serve.
+
+/// Each client's prediction under its default store: `system` at 0, `bundled` at 1, and a Java
+/// `cacerts` found (so Java uses the system CA set).
+fn with_system(case: &Case) -> Vec<Prediction> {
+    let env = ClientEnv {
+        java_cacerts: Some("/etc/ssl/certs/java/cacerts".into()),
+        ..ClientEnv::default()
+    };
+    let (choices, _) = choose_stores(&env, 0, 1, &[]);
+    let ctx = case.ctx();
+    let diagnosis = case.diagnose();
+    predict(&choices, (&ctx, &diagnosis), None)
+}
+
+#[test]
+fn node_reports_the_last_error_and_the_others_the_first() {
+    // Expired and for another name: OpenSSL checks the name (62) before the dates (10); Python
+    // and s_client stop at the name, Node goes on and reports the expiry, curl (which checks the
+    // name itself, afterwards) the expiry too.
+    let pki = Pki::new();
+    let leaf = pki.leaf_with(Spec::leaf(&["www.test"], NOW).valid(
+        NOW - time::Duration::days(90),
+        NOW - time::Duration::days(1),
+    ));
+    let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("api.test");
+    let got = predictions(&case);
+    assert_eq!(
+        error_of(&got, Client::Openssl),
+        "verify error:num=62:hostname mismatch"
+    );
+    assert_eq!(
+        error_of(&got, Client::Node),
+        "CERT_HAS_EXPIRED: certificate has expired"
+    );
+    assert_eq!(
+        error_of(&got, Client::Curl),
+        "(60) SSL certificate problem: certificate has expired"
+    );
+    assert!(error_of(&got, Client::Go).contains("certificate has expired or is not yet valid"));
+    assert_eq!(
+        error_of(&got, Client::Gnutls),
+        "The certificate is NOT trusted. The certificate chain uses expired certificate. The name in the certificate does not match the expected."
+    );
+    // wget stops at the untrusted chain and never compares the name.
+    assert!(!error_of(&got, Client::Wget).contains("owner"));
+}
+
+#[test]
+fn go_and_node_name_an_ip_host_by_its_ip_addresses() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["localhost"]);
+    let mut case = Case::new(&pki.chain(&leaf), vec![pki.custom()]);
+    case.name = Some(Host::Ip("127.0.0.1".parse().unwrap()));
+    let case = case.at(NOW);
+    let got = predictions(&case);
+    assert_eq!(
+        error_of(&got, Client::Go),
+        "tls: failed to verify certificate: x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs"
+    );
+    assert_eq!(
+        error_of(&got, Client::Node),
+        "ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list: "
+    );
+    assert_eq!(
+        error_of(&got, Client::PythonRequests),
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: IP address mismatch, certificate is not valid for '127.0.0.1'."
+    );
+}
+
+#[test]
+fn java_refuses_sha1_under_its_own_cas_but_not_under_a_private_root() {
+    // Under a --ca-file root Java accepts the SHA-1 leaf; under the store it uses by default (the
+    // system CA set here) it applies `SHA1 jdkCA & usage TLSServer`.
+    let root = store(
+        StoreKind::Custom,
+        "root.pem",
+        &[crate::diagnose::testkit::fixture("root")],
+    );
+    let sha1 = crate::diagnose::testkit::fixture("sha1-leaf");
+    let under_custom = Case::new(std::slice::from_ref(&sha1), vec![root])
+        .at(crate::diagnose::testkit::FIXTURES_NOW);
+    let got = predictions(&under_custom);
+    assert!(got.iter().any(|p| p.client == Client::Java && p.accepted));
+    let system = store(
+        StoreKind::System,
+        "system",
+        &[crate::diagnose::testkit::fixture("root")],
+    );
+    let under_system =
+        Case::new(&[sha1], vec![system, load_bundled()]).at(crate::diagnose::testkit::FIXTURES_NOW);
+    let got = with_system(&under_system);
+    assert_eq!(
+        error_of(&got, Client::Java),
+        "Algorithm constraints check failed on signature algorithm: SHA1withRSA"
+    );
+}
+
+#[test]
+fn a_store_holding_nothing_is_each_clients_own_failure() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["x.test"]);
+    let empty = store(StoreKind::Custom, "empty.pem", &[]);
+    let case = Case::new(&pki.chain(&leaf), vec![empty]).name("x.test");
+    let got = predictions(&case);
+    assert!(got.iter().all(|p| !p.accepted));
+    assert_eq!(error_of(&got, Client::Java), java::NO_ANCHORS);
+    assert_eq!(
+        error_of(&got, Client::Rustls),
+        "invalid peer certificate: UnknownIssuer"
+    );
+    assert_eq!(
+        error_of(&got, Client::Go),
+        "tls: failed to verify certificate: x509: certificate signed by unknown authority"
     );
 }

@@ -496,3 +496,39 @@ fn is_rsa_key(spki_der: &[u8]) -> bool {
         Some(crate::chain::key::PublicHalf::Rsa { .. })
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::testkit::{fixture, info};
+
+    #[test]
+    fn security_bits_follow_openssl() {
+        let rsa1024 = info(&fixture("rsa1024-leaf"));
+        assert_eq!(key_security_bits(&rsa1024), 80);
+        let rsa2048 = info(&fixture("root"));
+        assert_eq!(key_security_bits(&rsa2048), 112);
+        // SHA-1 and MD5 are counted below security level 1 (80 bits), SHA-256 at 128.
+        assert_eq!(signature_security_bits(&info(&fixture("sha1-leaf"))), 64);
+        assert_eq!(signature_security_bits(&info(&fixture("md5-leaf"))), 39);
+        assert_eq!(signature_security_bits(&rsa2048), 128);
+    }
+
+    #[test]
+    fn check_ca_reads_basic_constraints_then_key_usage() {
+        let root = info(&fixture("root"));
+        assert_eq!(check_ca(&root), 1);
+        let mut v1 = root.clone();
+        v1.has_basic_constraints = false;
+        v1.key_usage = None;
+        v1.version = 1;
+        assert_eq!(check_ca(&v1), 3, "a v1 self-signed root is a CA");
+        v1.version = 3;
+        assert_eq!(check_ca(&v1), 0, "a v3 root without extensions is not");
+        let mut no_sign = root.clone();
+        no_sign.key_usage = Some(vec!["digitalSignature".into()]);
+        assert_eq!(check_ca(&no_sign), 0);
+        let leaf = info(&fixture("rsa-issued-leaf"));
+        assert!(server_purpose(&leaf, false));
+    }
+}
