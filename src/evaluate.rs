@@ -6,7 +6,8 @@ use crate::chain::{CertInfo, Chain, parse_certificate};
 use crate::clients::{ClientSetup, predict};
 use crate::config::{ClientEnv, Deadlines, Policy};
 use crate::diagnose::{Context, Diagnosis, Finding, diagnose};
-use crate::report::build::{Assessment, assemble, client_reports, store_failure, verdict};
+use crate::report::build::{Assessment, assemble, client_reports, store_failure};
+use crate::report::verdict;
 use crate::report::{
     ConnectionErrorReport, Origin, TargetReport, chain_reports, earliest_expiry, finding_reports,
     status, trust_reports,

@@ -3,6 +3,7 @@
 //! computed before rendering, by [`build`].
 
 pub mod build;
+pub mod verdict;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -15,8 +16,9 @@ use crate::trust::StoreKind;
 
 pub use build::{
     Origin, bundle_reports, chain_reports, days_until, earliest_expiry, finding_reports,
-    primary_kind, primary_trusted, status, trust_reports,
+    primary_kind, primary_trusted, trust_reports,
 };
+pub use verdict::{pathless_status, status, verdict};
 
 /// The whole run.
 #[derive(Clone, Debug, Serialize, Deserialize)]

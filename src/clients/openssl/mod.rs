@@ -8,6 +8,7 @@
 //! IP mismatches), curl 7.88 `lib/vtls/openssl.c` (exit 60, `SSL certificate problem: ...`), Node
 //! 20 `src/crypto/crypto_common.cc` (`X509ErrorCode`: the error's name, or `UNSPECIFIED`).
 
+pub mod checks;
 pub mod verify;
 
 use super::Dialect;

@@ -1,0 +1,205 @@
+//! Each verifier's outcome for one client under its stores: OpenSSL's model, rustls's, Go's and
+//! GnuTLS's, and the name check curl and Node do themselves.
+
+use super::{Dialect, Profile, Report, gnutls, go, node, openssl, rustls};
+use crate::chain::{CertInfo, KeyKind};
+use crate::diagnose::{Context, dns_matches};
+use crate::target::Host;
+use crate::trust::StoreKind;
+
+/// What a client does with the chain.
+pub(super) enum Outcome {
+    /// It completes the handshake.
+    Accepted,
+    /// It fails, printing `words`; `trust_problem` when no path reached its store.
+    Refused { words: String, trust_problem: bool },
+}
+
+/// OpenSSL's verdict under each of the client's stores (the first that refuses wins), then the
+/// name check of a client that does it itself.
+pub(super) fn openssl_outcome(
+    profile: &Profile,
+    params: openssl::verify::Params,
+    report: Report,
+    ctx: &Context<'_>,
+    indexes: &[usize],
+) -> Outcome {
+    if indexes.is_empty() {
+        return Outcome::Refused {
+            words: openssl::message(profile.dialect, 1, ctx.name),
+            trust_problem: false,
+        };
+    }
+    for &index in indexes {
+        let Some(store) = ctx.stores.get(index) else {
+            continue;
+        };
+        // A CA file the client reads itself: it fails before any handshake when it cannot.
+        if let Some(words) = store
+            .file
+            .as_ref()
+            .and_then(|file| openssl::ca_file_message(profile.dialect, file))
+        {
+            return Outcome::Refused {
+                words,
+                trust_problem: false,
+            };
+        }
+        // A CA file without PEM certificates gives OpenSSL no anchors.
+        let empty;
+        let store = match &store.file {
+            Some(file) if file.state != crate::trust::store::CaFileState::Pem => {
+                empty = crate::trust::TrustStore {
+                    anchors: Vec::new(),
+                    rustls_verifier: Default::default(),
+                    ..store.clone()
+                };
+                &empty
+            }
+            _ => store,
+        };
+        // Debian's curl also searches its compiled-in CA directory, the system store.
+        let system = ctx
+            .stores
+            .iter()
+            .find(|s| s.kind == StoreKind::System && profile.searches_system_dir);
+        let mut stores = vec![store];
+        stores.extend(system.filter(|s| !std::ptr::eq(*s, store)));
+        let raised = openssl::verify::verify(ctx.chain, &stores, ctx.name, ctx.now, &params);
+        let error = match report {
+            Report::First => raised.first(),
+            Report::Last => raised.last(),
+        };
+        if let Some(error) = error {
+            let words = match profile.dialect {
+                Dialect::Curl if error.rsa_padding => openssl::curl_padding_message(),
+                _ => openssl::message(profile.dialect, error.number, ctx.name),
+            };
+            return Outcome::Refused {
+                words,
+                trust_problem: matches!(error.number, 2 | 18 | 19 | 20 | 21),
+            };
+        }
+    }
+    // curl and Node compare the name themselves once verification passed.
+    if let openssl::verify::HostCheck::Application { common_name } = params.host
+        && let (Some(leaf), Some(name)) = (ctx.chain.leaf(), ctx.name)
+        && !application_name_matches(common_name, leaf, name)
+    {
+        let asked = name.to_string();
+        let words = match profile.dialect {
+            Dialect::Node => node::hostname_message(&asked, ctx),
+            _ => openssl::curl_hostname_message(&asked),
+        };
+        return Outcome::Refused {
+            words,
+            trust_problem: false,
+        };
+    }
+    Outcome::Accepted
+}
+
+/// rustls's verdict under each of the client's stores (the first that refuses wins).
+pub(super) fn rustls_outcome(ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
+    if indexes.is_empty() {
+        return Outcome::Refused {
+            words: "invalid peer certificate: UnknownIssuer".into(),
+            trust_problem: false,
+        };
+    }
+    for &index in indexes {
+        let Some(store) = ctx.stores.get(index) else {
+            continue;
+        };
+        // The replay under this store ran rustls-webpki with rustls's own algorithms on the same
+        // certificates: when it accepted path and name, so does rustls (its handshake-key rule
+        // aside), and its verifier need not run again.
+        let replay_accepted = ctx
+            .results
+            .get(index)
+            .is_some_and(|r| r.path.is_ok() && r.name.as_ref().is_none_or(|n| n.is_ok()))
+            && store
+                .file
+                .as_ref()
+                .is_none_or(|f| f.state == crate::trust::store::CaFileState::Pem)
+            && ctx.chain.leaf().is_some_and(|l| {
+                l.key.kind() != KeyKind::Rsa || l.key.bits >= crate::chain::MIN_RSA_BITS
+            });
+        if replay_accepted {
+            continue;
+        }
+        if let Some(words) = rustls::verify(ctx.chain, &[store], ctx.name, ctx.now) {
+            let trust_problem = words.contains("UnknownIssuer");
+            return Outcome::Refused {
+                words,
+                trust_problem,
+            };
+        }
+    }
+    Outcome::Accepted
+}
+
+/// Go's verdict under each of the client's stores (the first that refuses wins).
+pub(super) fn go_outcome(ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
+    if indexes.is_empty() {
+        return Outcome::Refused {
+            words:
+                "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+                    .into(),
+            trust_problem: false,
+        };
+    }
+    for store in indexes.iter().filter_map(|&i| ctx.stores.get(i)) {
+        if let Some(words) = go::verify(ctx.chain, store, ctx.name, ctx.now) {
+            let trust_problem = words.contains("unknown authority");
+            return Outcome::Refused {
+                words,
+                trust_problem,
+            };
+        }
+    }
+    Outcome::Accepted
+}
+
+/// GnuTLS's (or wget's) verdict under each of the client's stores (the first that refuses wins).
+pub(super) fn gnutls_outcome(wget: bool, ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
+    let system = ctx.stores.iter().find(|s| s.kind == StoreKind::System);
+    for store in indexes.iter().filter_map(|&i| ctx.stores.get(i)) {
+        let said = if wget {
+            let extra = system.filter(|s| !std::ptr::eq(*s, store));
+            gnutls::wget(ctx.chain, store, extra, ctx.name, ctx.now)
+        } else {
+            gnutls::gnutls_cli(ctx.chain, store, ctx.name, ctx.now)
+        };
+        if let Some(words) = said {
+            let trust_problem =
+                words.contains("issuer is unknown") || words.contains("known issuer");
+            return Outcome::Refused {
+                words,
+                trust_problem,
+            };
+        }
+    }
+    if indexes.is_empty() {
+        return Outcome::Refused {
+            words: "The certificate is NOT trusted. The certificate issuer is unknown.".into(),
+            trust_problem: false,
+        };
+    }
+    Outcome::Accepted
+}
+
+/// The name check of curl and Node: subjectAltName, or the Common Name when the certificate
+/// has no DNS or IP subjectAltName and the client falls back to it.
+pub(super) fn application_name_matches(common_name: bool, leaf: &CertInfo, name: &Host) -> bool {
+    if crate::diagnose::names::covers(leaf, name) {
+        return true;
+    }
+    let Host::Dns(dns) = name else {
+        return false;
+    };
+    common_name
+        && leaf.dns_names.is_empty()
+        && leaf.ip_addresses.is_empty()
+        && leaf.common_names.iter().any(|cn| dns_matches(cn, dns))
+}

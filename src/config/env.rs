@@ -1,0 +1,90 @@
+//! The process environment certcheck reads, captured once as plain data so that tests can pass
+//! their own: the variables that decide the system store and each client's store, and the
+//! terminal.
+
+use std::path::PathBuf;
+
+/// The environment that decides which store each client uses, as read from the process.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientEnv {
+    /// `REQUESTS_CA_BUNDLE`.
+    pub requests_ca_bundle: Option<PathBuf>,
+    /// `CURL_CA_BUNDLE`.
+    pub curl_ca_bundle: Option<PathBuf>,
+    /// `NODE_EXTRA_CA_CERTS`.
+    pub node_extra_ca_certs: Option<PathBuf>,
+    /// `SSL_CERT_FILE` / `SSL_CERT_DIR` are set.
+    pub ssl_cert_env: bool,
+    /// Java's `cacerts`, when one was found.
+    pub java_cacerts: Option<PathBuf>,
+}
+
+/// Where the system store comes from, as rustls-native-certs will see it: `SSL_CERT_FILE` and
+/// `SSL_CERT_DIR` as set (set but empty still counts, as the crate reads them).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SystemStoreEnv {
+    /// `SSL_CERT_FILE`, when set.
+    pub cert_file: Option<PathBuf>,
+    /// `SSL_CERT_DIR`, when set.
+    pub cert_dir: Option<PathBuf>,
+}
+
+/// The environment certcheck reads, captured so tests can pass their own.
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    /// `SSL_CERT_FILE`/`SSL_CERT_DIR` (informational: rustls-native-certs reads them itself).
+    pub system_store: SystemStoreEnv,
+    /// What decides each client profile's store.
+    pub clients: ClientEnv,
+    /// stderr is a terminal (for the progress bar).
+    pub stderr_is_terminal: bool,
+    /// `NO_COLOR` is set and not empty.
+    pub no_color: bool,
+    /// stdout is a terminal.
+    pub stdout_is_terminal: bool,
+}
+
+impl Env {
+    /// Reads the process environment.
+    pub fn from_process() -> Env {
+        use std::io::IsTerminal;
+        let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        Env {
+            // As rustls-native-certs reads them: set but empty still counts.
+            system_store: SystemStoreEnv {
+                cert_file: std::env::var_os("SSL_CERT_FILE").map(PathBuf::from),
+                cert_dir: std::env::var_os("SSL_CERT_DIR").map(PathBuf::from),
+            },
+            no_color: non_empty("NO_COLOR").is_some(),
+            clients: ClientEnv {
+                requests_ca_bundle: non_empty("REQUESTS_CA_BUNDLE").map(PathBuf::from),
+                curl_ca_bundle: non_empty("CURL_CA_BUNDLE").map(PathBuf::from),
+                node_extra_ca_certs: non_empty("NODE_EXTRA_CA_CERTS").map(PathBuf::from),
+                ssl_cert_env: non_empty("SSL_CERT_FILE").is_some()
+                    || non_empty("SSL_CERT_DIR").is_some(),
+                java_cacerts: find_java_cacerts(non_empty("JAVA_HOME").map(PathBuf::from)),
+            },
+            stdout_is_terminal: std::io::stdout().is_terminal(),
+            stderr_is_terminal: std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+/// Java's `cacerts`: under `$JAVA_HOME`, next to the `java` on `PATH`, or Debian's shared copy.
+fn find_java_cacerts(java_home: Option<PathBuf>) -> Option<PathBuf> {
+    let beside_java = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("java"))
+            .find(|java| java.is_file())
+            .and_then(|java| std::fs::canonicalize(java).ok())
+            .and_then(|java| Some(java.parent()?.parent()?.join("lib/security/cacerts")))
+    });
+    java_home
+        .map(|home| home.join("lib/security/cacerts"))
+        .into_iter()
+        .chain(beside_java)
+        .chain(std::iter::once(PathBuf::from(
+            "/etc/ssl/certs/java/cacerts",
+        )))
+        .find(|candidate| candidate.is_file())
+}
