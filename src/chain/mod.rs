@@ -98,6 +98,54 @@ pub struct NameConstraintsInfo {
     pub excluded: Vec<String>,
 }
 
+/// How a DNS name stands against a certificate's name constraints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DnsConstraint {
+    /// Inside a permitted subtree, or no DNS subtree is permitted nor excluded.
+    Permitted,
+    /// Outside every permitted DNS subtree.
+    NotPermitted,
+    /// Inside an excluded DNS subtree.
+    Excluded,
+}
+
+impl NameConstraintsInfo {
+    /// Where `name` stands against the DNS subtrees (RFC 5280 4.2.1.10).
+    pub fn check_dns(&self, name: &str) -> DnsConstraint {
+        let dns = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .filter_map(|r| r.strip_prefix("DNS:").map(str::to_string))
+                .collect()
+        };
+        let (permitted, excluded) = (dns(&self.permitted), dns(&self.excluded));
+        if excluded.iter().any(|b| dns_within(name, b)) {
+            DnsConstraint::Excluded
+        } else if !permitted.is_empty() && !permitted.iter().any(|b| dns_within(name, b)) {
+            DnsConstraint::NotPermitted
+        } else {
+            DnsConstraint::Permitted
+        }
+    }
+}
+
+/// Whether DNS name `name` is within the subtree `base` (`example.com` covers itself and its
+/// subdomains, `.example.com` only the subdomains; a wildcard counts as one label).
+pub fn dns_within(name: &str, base: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let base = base.trim_end_matches('.').to_ascii_lowercase();
+    if base.is_empty() {
+        return true;
+    }
+    if let Some(sub) = base.strip_prefix('.') {
+        return name.ends_with(&format!(".{sub}"));
+    }
+    let name = name
+        .strip_prefix("*.")
+        .map(|n| format!("x.{n}"))
+        .unwrap_or(name);
+    name == base || name.ends_with(&format!(".{base}"))
+}
+
 /// An extension as it appears in the certificate, with whether x509-parser understood it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExtensionInfo {

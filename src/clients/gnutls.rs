@@ -14,7 +14,7 @@
 use time::OffsetDateTime;
 
 use crate::chain::signature::{SigCheck, verify_cert_signature};
-use crate::chain::{CertInfo, Chain, KeyKind, usage};
+use crate::chain::{CertInfo, Chain, DnsConstraint, KeyKind, usage};
 use crate::diagnose::dns_matches;
 use crate::target::Host;
 use crate::trust::TrustStore;
@@ -275,20 +275,10 @@ fn verify(chain: &Chain, stores: &[&TrustStore], now: OffsetDateTime) -> Status 
         let Some(nc) = &issuer.name_constraints else {
             continue;
         };
-        let permitted: Vec<&str> = nc
-            .permitted
+        if leaf
+            .dns_names
             .iter()
-            .filter_map(|r| r.strip_prefix("DNS:"))
-            .collect();
-        let within = |name: &str, base: &str| {
-            let base = base.trim_start_matches('.');
-            name == base || name.ends_with(&format!(".{base}"))
-        };
-        if !permitted.is_empty()
-            && leaf
-                .dns_names
-                .iter()
-                .any(|n| !permitted.iter().any(|b| within(n, b)))
+            .any(|n| nc.check_dns(n) != DnsConstraint::Permitted)
         {
             status.signer_constraints = true;
         }

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::chain::signature::{SigCheck, verify_cert_signature};
-use crate::chain::{CertInfo, Chain, KeyKind, usage};
+use crate::chain::{CertInfo, Chain, DnsConstraint, KeyKind, usage};
 use crate::diagnose::dns_matches;
 use crate::target::Host;
 use crate::trust::TrustStore;
@@ -202,26 +202,15 @@ fn candidate_error(
     if let Some(why) = time_error(candidate, now) {
         return Some(why);
     }
-    if let (Some(leaf), Some(constraints)) = (current.first(), &candidate.name_constraints) {
-        let permitted: Vec<&str> = constraints
-            .permitted
+    if let (Some(leaf), Some(constraints)) = (current.first(), &candidate.name_constraints)
+        && let Some(name) = leaf
+            .dns_names
             .iter()
-            .filter_map(|r| r.strip_prefix("DNS:"))
-            .collect();
-        let within = |name: &str, base: &str| {
-            let base = base.trim_start_matches('.');
-            name == base || name.ends_with(&format!(".{base}"))
-        };
-        if !permitted.is_empty()
-            && let Some(name) = leaf
-                .dns_names
-                .iter()
-                .find(|n| !permitted.iter().any(|b| within(n, b)))
-        {
-            return Some(format!(
-                "a root or intermediate certificate is not authorized to sign for this name: DNS name {name:?} is not permitted by any constraint"
-            ));
-        }
+            .find(|n| constraints.check_dns(n) != DnsConstraint::Permitted)
+    {
+        return Some(format!(
+            "a root or intermediate certificate is not authorized to sign for this name: DNS name {name:?} is not permitted by any constraint"
+        ));
     }
     let intermediates_below = current.len().saturating_sub(1);
     if candidate

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use super::paths::anchor_info;
 use super::text::{label, list};
 use super::{Context, Finding, FindingCode, STORES, Scope};
-use crate::chain::{CertInfo, usage};
+use crate::chain::{CertInfo, dns_within, usage};
 
 /// Extensions rustls-webpki processes; any other critical extension makes it reject the certificate.
 const VERIFIER_EXTENSIONS: [&str; 7] = [
@@ -175,22 +175,6 @@ pub fn path_length(ctx: &Context<'_>) -> Vec<Finding> {
         }
     }
     out
-}
-
-fn dns_within(name: &str, base: &str) -> bool {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    let base = base.trim_end_matches('.').to_ascii_lowercase();
-    if base.is_empty() {
-        return true;
-    }
-    if let Some(sub) = base.strip_prefix('.') {
-        return name.ends_with(&format!(".{sub}"));
-    }
-    let name = name
-        .strip_prefix("*.")
-        .map(|n| format!("x.{n}"))
-        .unwrap_or(name);
-    name == base || name.ends_with(&format!(".{base}"))
 }
 
 fn ip_within(ip: &str, subtree: &str) -> Option<bool> {

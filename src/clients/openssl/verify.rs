@@ -17,7 +17,7 @@ use super::checks::{
     check_ca, host_matches, key_security_bits, server_purpose, signature_security_bits,
 };
 use crate::chain::signature::{SigCheck, verify_cert_signature};
-use crate::chain::{CertInfo, Chain, usage};
+use crate::chain::{CertInfo, Chain, DnsConstraint, usage};
 use crate::target::Host;
 use crate::trust::TrustStore;
 use crate::trust::store::Anchor;
@@ -380,22 +380,11 @@ fn name_constraints(links: &[Link<'_>], _name: Option<&Host>) -> Vec<Raised> {
             let Some(nc) = above.info.and_then(|a| a.name_constraints.as_ref()) else {
                 continue;
             };
-            let dns_rules = |list: &[String]| -> Vec<String> {
-                list.iter()
-                    .filter_map(|r| r.strip_prefix("DNS:").map(str::to_string))
-                    .collect()
-            };
-            let permitted = dns_rules(&nc.permitted);
-            let excluded = dns_rules(&nc.excluded);
-            let within = |name: &str, base: &str| {
-                let base = base.trim_start_matches('.');
-                name == base || name.ends_with(&format!(".{base}"))
-            };
             for name in &info.dns_names {
-                if excluded.iter().any(|b| within(name, b)) {
-                    out.push(Raised::at(48, depth));
-                } else if !permitted.is_empty() && !permitted.iter().any(|b| within(name, b)) {
-                    out.push(Raised::at(47, depth));
+                match nc.check_dns(name) {
+                    DnsConstraint::Excluded => out.push(Raised::at(48, depth)),
+                    DnsConstraint::NotPermitted => out.push(Raised::at(47, depth)),
+                    DnsConstraint::Permitted => {}
                 }
             }
         }
