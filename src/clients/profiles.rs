@@ -18,6 +18,8 @@ pub struct Profile {
     pub store: StoreRule,
     /// How a `--ca-file` is given to this client, for the store column (`PATH` is the file).
     pub ca_file_as: &'static str,
+    /// The client and version the profile stands for, as measured by the conformance suite.
+    pub assumes: &'static str,
     /// How it verifies the chain.
     pub verifier: Verifier,
     /// It also looks for issuers in the system store's directory when given a CA file (Debian's
@@ -36,6 +38,7 @@ pub const PROFILES: [Profile; 10] = [
         client: Client::PythonRequests,
         store: StoreRule::Requests,
         ca_file_as: "requests.get(..., verify=PATH)",
+        assumes: "requests 2 with urllib3 2 on Python 3.11 and OpenSSL 3.0 (security level 2)",
         verifier: Verifier::Openssl {
             // urllib3 2 turns the Common Name off (hostname_checks_common_name = False).
             params: Params {
@@ -53,6 +56,7 @@ pub const PROFILES: [Profile; 10] = [
         client: Client::PythonUrllib,
         store: StoreRule::OpensslDefault,
         ca_file_as: "ssl.create_default_context(cafile=PATH)",
+        assumes: "urllib on Python 3.11 and OpenSSL 3.0 (security level 2)",
         verifier: Verifier::Openssl {
             params: Params {
                 level: 2,
@@ -69,6 +73,7 @@ pub const PROFILES: [Profile; 10] = [
         client: Client::Curl,
         store: StoreRule::Curl,
         ca_file_as: "curl --cacert PATH",
+        assumes: "curl 7.88 with OpenSSL 3.0 (Debian 12)",
         verifier: Verifier::Openssl {
             // curl sets X509_V_FLAG_PARTIAL_CHAIN and compares the name itself afterwards.
             params: Params {
@@ -86,6 +91,7 @@ pub const PROFILES: [Profile; 10] = [
         client: Client::Openssl,
         store: StoreRule::OpensslDefault,
         ca_file_as: "openssl s_client -CAfile PATH",
+        assumes: "openssl s_client 3.0 -verify_return_error -verify_hostname",
         verifier: Verifier::Openssl {
             params: Params {
                 level: 2,
@@ -102,6 +108,7 @@ pub const PROFILES: [Profile; 10] = [
         client: Client::Node,
         store: StoreRule::Node,
         ca_file_as: "https.request({ ca: fs.readFileSync(PATH) })",
+        assumes: "Node 20 (its OpenSSL 3.0 at security level 1)",
         verifier: Verifier::Openssl {
             // Node's callback accepts every error and reads the last one after the handshake; its
             // bundled OpenSSL runs at security level 1; it compares the name itself.
@@ -120,6 +127,7 @@ pub const PROFILES: [Profile; 10] = [
         client: Client::Java,
         store: StoreRule::Java,
         ca_file_as: "a truststore built from PATH",
+        assumes: "OpenJDK 17 (JSSE, PKIX)",
         verifier: Verifier::Diagnosis {
             tolerates: &[
                 Tolerance::CommonNameFallback,
@@ -140,6 +148,7 @@ pub const PROFILES: [Profile; 10] = [
         client: Client::Go,
         store: StoreRule::GoSystem,
         ca_file_as: "tls.Config{RootCAs: a pool of PATH}",
+        assumes: "Go 1.27 crypto/tls and crypto/x509",
         verifier: Verifier::Go,
         searches_system_dir: false,
         dialect: Dialect::Go,
@@ -149,6 +158,7 @@ pub const PROFILES: [Profile; 10] = [
         client: Client::Rustls,
         store: StoreRule::WebpkiRoots,
         ca_file_as: "a rustls RootCertStore built from PATH (reqwest add_root_certificate, deno --cert PATH)",
+        assumes: "rustls 0.23 with rustls-webpki 0.103 (ring)",
         verifier: Verifier::Rustls,
         searches_system_dir: false,
         dialect: Dialect::Rustls,
@@ -158,6 +168,7 @@ pub const PROFILES: [Profile; 10] = [
         client: Client::Gnutls,
         store: StoreRule::GnutlsSystem,
         ca_file_as: "gnutls-cli --x509cafile PATH",
+        assumes: "GnuTLS 3.7 (gnutls-cli, apt)",
         verifier: Verifier::Gnutls { wget: false },
         searches_system_dir: false,
         dialect: Dialect::Gnutls,
@@ -167,6 +178,7 @@ pub const PROFILES: [Profile; 10] = [
         client: Client::Wget,
         store: StoreRule::GnutlsSystem,
         ca_file_as: "wget --ca-certificate=PATH (added to the system bundle)",
+        assumes: "wget 1.21 on GnuTLS 3.7",
         verifier: Verifier::Gnutls { wget: true },
         searches_system_dir: false,
         dialect: Dialect::Wget,

@@ -375,6 +375,8 @@ pub struct StoreSummary {
 pub struct ClientStoreSummary {
     /// The client profile.
     pub client: Client,
+    /// The client and version the profile stands for.
+    pub assumes: String,
     /// Which store and why (the environment variables that decided it).
     pub store: String,
 }

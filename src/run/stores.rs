@@ -65,6 +65,7 @@ pub fn stores_report(config: &Config) -> StoresReport {
             .iter()
             .map(|c| ClientStoreSummary {
                 client: c.client,
+                assumes: crate::clients::profile(c.client).assumes.to_string(),
                 store: c.reason.clone(),
             })
             .collect(),

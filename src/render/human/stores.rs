@@ -50,10 +50,11 @@ fn write_store_sources(report: &StoresReport, style: Style, out: &mut dyn Write)
 
 /// One row per client profile: the store it uses, and why.
 fn write_client_stores(report: &StoresReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    let mut clients = table_with_header(style, ["Client", "Store it uses, and why"]);
+    let mut clients = table_with_header(style, ["Client", "Stands for", "Store it uses, and why"]);
     for client in &report.clients {
         clients.add_row(vec![
             Cell::new(client.client.as_str()),
+            Cell::new(&client.assumes),
             Cell::new(&client.store),
         ]);
     }
