@@ -56,7 +56,7 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// One configured store and how to load it, so that a loader that fails in any way still leaves
-/// a store of that kind and name behind ([`failed_store`]).
+/// a store of that kind and name behind (see `failed_store`).
 pub struct StoreLoader {
     /// Which store.
     pub kind: StoreKind,
