@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::Client;
 use super::profiles::{PROFILES, Profile};
 use crate::config::ClientEnv;
-use crate::trust::store::{load_bundled, load_custom};
+use crate::trust::store::{load_bundled, load_custom, load_java_keystore};
 use crate::trust::{StoreKind, TrustStore};
 
 /// Where a client looks for trust anchors when no `--ca-file` is given.
@@ -22,7 +22,7 @@ pub enum StoreRule {
     OpensslDefault,
     /// Node: its own Mozilla set, plus `NODE_EXTRA_CA_CERTS`.
     Node,
-    /// Java: its `cacerts`, generated on Debian from the system CA set (ca-certificates-java).
+    /// Java: its `cacerts` keystore, read as the JDK reads it.
     Java,
     /// Go: `SSL_CERT_FILE`, and every file of `SSL_CERT_DIR` or else `/etc/ssl/certs`: the
     /// system store.
@@ -60,6 +60,8 @@ pub enum ExtraStore {
     File(PathBuf),
     /// The bundled Mozilla set plus a file (Node with NODE_EXTRA_CA_CERTS).
     BundledPlus(PathBuf),
+    /// Java's `cacerts` keystore.
+    JavaKeystore(PathBuf),
 }
 
 /// Each client's store choice and the stores only clients use, loaded once per run.
@@ -103,6 +105,7 @@ impl ClientSetup {
             .iter()
             .map(|spec| match spec {
                 ExtraStore::File(path) => file(path),
+                ExtraStore::JavaKeystore(path) => load_java_keystore(path),
                 ExtraStore::BundledPlus(path) => {
                     let mut store = load_bundled();
                     let added = file(path);
@@ -231,11 +234,8 @@ fn default_store(
         ),
         StoreRule::Java => match &env.java_cacerts {
             Some(path) => (
-                StoreChoice::Configured(vec![system]),
-                format!(
-                    "Java's cacerts at {}, modelled as the system CA set it is generated from (ca-certificates-java)",
-                    path.display()
-                ),
+                extra_store(ExtraStore::JavaKeystore(path.clone())),
+                format!("Java's cacerts at {} (its trusted entries)", path.display()),
             ),
             None => (
                 StoreChoice::Configured(vec![bundled]),
@@ -310,14 +310,15 @@ mod tests {
             extra,
             [
                 ExtraStore::File("/corp.pem".into()),
-                ExtraStore::BundledPlus("/corp.pem".into())
+                ExtraStore::BundledPlus("/corp.pem".into()),
+                ExtraStore::JavaKeystore("/etc/ssl/certs/java/cacerts".into())
             ]
         );
         assert_eq!(choices[0].choice, StoreChoice::Extra(0));
         assert_eq!(choices[0].reason, "REQUESTS_CA_BUNDLE=/corp.pem");
         assert_eq!(choices[2].choice, StoreChoice::Extra(0));
         assert_eq!(choices[4].choice, StoreChoice::Extra(1));
-        assert_eq!(choices[5].choice, StoreChoice::Configured(vec![0]));
+        assert_eq!(choices[5].choice, StoreChoice::Extra(2));
         assert!(
             choices[3]
                 .reason

@@ -5,6 +5,7 @@ use crate::config::ClientEnv;
 use crate::demo::pki::Spec;
 use crate::diagnose::testkit::{Case, NOW, Pki, store};
 use crate::target::Host;
+use crate::trust::TrustStore;
 use crate::trust::store::load_bundled;
 
 /// Each client's prediction for `case`, with the stores `choices` name (as `--ca-file`).
@@ -214,16 +215,38 @@ fn a_store_a_client_cannot_load_is_a_failure_not_an_accept() {
 // model's texts for names it cannot serve.
 
 /// Each client's prediction under its default store: `system` at 0, `bundled` at 1, and a Java
-/// `cacerts` found (so Java uses the system CA set).
-fn with_system(case: &Case) -> Vec<Prediction> {
+/// `cacerts` found, whose anchors are `java` (its own CAs).
+fn with_system(case: &Case, java: TrustStore) -> Vec<Prediction> {
     let env = ClientEnv {
         java_cacerts: Some("/etc/ssl/certs/java/cacerts".into()),
         ..ClientEnv::default()
     };
-    let (choices, _) = choose_stores(&env, 0, 1, &[]);
+    let (choices, extra) = choose_stores(&env, 0, 1, &[]);
+    assert_eq!(
+        extra,
+        [ExtraStore::JavaKeystore(
+            "/etc/ssl/certs/java/cacerts".into()
+        )]
+    );
     let ctx = case.ctx();
     let diagnosis = case.diagnose();
-    predict(&choices, (&ctx, &diagnosis), None)
+    let java_case = Case::new(
+        &case
+            .chain
+            .certs
+            .iter()
+            .map(|c| c.der().to_vec())
+            .collect::<Vec<_>>(),
+        vec![java],
+    )
+    .at(case.deadlines.now);
+    let java_ctx = java_case.ctx();
+    let java_diagnosis = java_case.diagnose();
+    predict(
+        &choices,
+        (&ctx, &diagnosis),
+        Some((&java_ctx, &java_diagnosis)),
+    )
 }
 
 #[test]
@@ -302,7 +325,12 @@ fn java_refuses_sha1_under_its_own_cas_but_not_under_a_private_root() {
     );
     let under_system =
         Case::new(&[sha1], vec![system, load_bundled()]).at(crate::diagnose::testkit::FIXTURES_NOW);
-    let got = with_system(&under_system);
+    let java_cacerts = store(
+        StoreKind::System,
+        "Java cacerts",
+        &[crate::diagnose::testkit::fixture("root")],
+    );
+    let got = with_system(&under_system, java_cacerts);
     assert_eq!(
         error_of(&got, Client::Java),
         "Algorithm constraints check failed on signature algorithm: SHA1withRSA"

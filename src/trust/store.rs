@@ -244,6 +244,46 @@ pub fn load_bundled() -> TrustStore {
     }
 }
 
+/// The password Java's `cacerts` ships with, which keytool and the JDK use unless told otherwise.
+const JAVA_CACERTS_PASSWORD: &[u8] = b"changeit";
+
+/// Java's truststore (`cacerts`, a JKS keystore as Debian's ca-certificates-java writes it): its
+/// trusted-certificate entries are the anchors. A keystore that cannot be read is a store with
+/// no anchors and the reason, like any other.
+pub fn load_java_keystore(path: &Path) -> TrustStore {
+    let source = format!("Java cacerts at {}", path.display());
+    let failed = |why: String| TrustStore {
+        kind: StoreKind::System,
+        source: source.clone(),
+        anchors: Vec::new(),
+        errors: vec![format!("{}: {why}", path.display())],
+        file: None,
+        rustls_verifier: RustlsVerifier::default(),
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) => return failed(format!("cannot be read ({err})")),
+    };
+    let mut keystore = jks::KeyStore::new();
+    if let Err(err) = keystore.load(std::io::BufReader::new(file), JAVA_CACERTS_PASSWORD) {
+        return failed(format!(
+            "is not a JKS keystore with the default password ({err})"
+        ));
+    }
+    let ders = keystore
+        .aliases()
+        .into_iter()
+        .filter_map(|alias| {
+            let entry = keystore.get_trusted_certificate_entry(&alias).ok()?;
+            Some((
+                entry.certificate.content,
+                format!("{}: {alias}", path.display()),
+            ))
+        })
+        .collect();
+    TrustStore::from_ders(StoreKind::System, source, ders)
+}
+
 /// A `--ca-file`: every certificate in it is an anchor; bad entries are reported with their position.
 pub fn load_custom(path: &Path) -> TrustStore {
     let source = path.display().to_string();
@@ -300,6 +340,49 @@ pub fn load_custom(path: &Path) -> TrustStore {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn a_java_keystore_gives_its_trusted_entries() {
+        let root = crate::demo::pki::Authority::root(&crate::demo::pki::Spec::ca(
+            "Keystore Root",
+            time::macros::datetime!(2030-01-01 00:00:00 UTC),
+        ))
+        .expect("root");
+        let mut keystore = jks::KeyStore::new();
+        keystore
+            .set_trusted_certificate_entry(
+                "keystore-root",
+                jks::TrustedCertificateEntry {
+                    creation_time: std::time::SystemTime::UNIX_EPOCH,
+                    certificate: jks::Certificate {
+                        cert_type: "X.509".into(),
+                        content: root.der(),
+                    },
+                },
+            )
+            .expect("entry");
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("cacerts");
+        let file = std::fs::File::create(&path).expect("create");
+        keystore.store(file, JAVA_CACERTS_PASSWORD).expect("store");
+        let store = load_java_keystore(&path);
+        assert_eq!(store.anchors.len(), 1, "{:?}", store.errors);
+        assert_eq!(store.kind, StoreKind::System);
+        assert_eq!(store.source, format!("Java cacerts at {}", path.display()));
+        // Not a keystore: no anchors, and why.
+        std::fs::write(&path, b"not a keystore").expect("write");
+        let store = load_java_keystore(&path);
+        assert!(store.anchors.is_empty());
+        assert!(store.errors[0].contains("is not a JKS keystore with the default password"));
+        // Debian's own, when this machine has one (ca-certificates-java writes JKS).
+        let debian = Path::new("/etc/ssl/certs/java/cacerts");
+        if debian.is_file() {
+            let store = load_java_keystore(debian);
+            assert!(store.anchors.len() > 100, "{:?}", store.errors);
+        }
+    }
+
     #[test]
     fn webpki_roots_version_matches_the_lock_file() {
         let lock = include_str!("../../Cargo.lock");
