@@ -22,6 +22,11 @@ pub fn anchor_not_ca(anchor: &CertInfo) -> String {
     )
 }
 
+/// A certificate on the JDK's `blocked.certs` (`sun.security.util.UntrustedCertificates`).
+pub fn blocked(cert: &CertInfo) -> String {
+    format!("Untrusted certificate: {}", java_name(&cert.subject))
+}
+
 /// A failure in Java's words, with the values of certificate `index` where Java prints them.
 pub fn message(code: FindingCode, index: Option<usize>, ctx: &Context<'_>) -> String {
     let cert = index

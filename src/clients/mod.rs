@@ -166,6 +166,7 @@ fn predict_one(
                 tolerates,
                 partial_chain,
                 anchor_must_be_ca,
+                blocked: &choice.blocked,
             };
             diagnosis_outcome(profile, &rules, ctx, diagnosis, indexes)
         }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::Client;
 use super::profiles::{PROFILES, Profile};
+use crate::chain::Fingerprint;
 use crate::config::ClientEnv;
 use crate::trust::store::{load_bundled, load_custom, load_java_keystore};
 use crate::trust::{StoreKind, TrustStore};
@@ -51,6 +52,8 @@ pub struct ClientStore {
     pub choice: StoreChoice,
     /// Which store and why, for people.
     pub reason: String,
+    /// Certificates the client refuses whatever the store (Java's `blocked.certs`), by SHA-256.
+    pub blocked: Vec<Fingerprint>,
 }
 
 /// How to load a store that only a client uses.
@@ -116,11 +119,40 @@ impl ClientSetup {
                 }
             })
             .collect();
+        let mut choices = choices;
+        if let Some(path) = &env.java_blocked {
+            let blocked = read_blocked_certs(path);
+            for choice in choices.iter_mut().filter(|c| c.client == Client::Java) {
+                choice.blocked = blocked.clone();
+            }
+        }
         ClientSetup {
             choices,
             extra_stores,
         }
     }
+}
+
+/// The SHA-256 fingerprints of a JDK's `blocked.certs` (an `Algorithm=SHA-256` line, then one
+/// hex fingerprint per line); lines that are not fingerprints are skipped.
+pub fn read_blocked_certs(path: &Path) -> Vec<Fingerprint> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter_map(|line| {
+            let hex = line.trim();
+            if hex.len() != 64 {
+                return None;
+            }
+            let mut out = [0u8; 32];
+            for (byte, pair) in out.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+                let text = std::str::from_utf8(pair).ok()?;
+                *byte = u8::from_str_radix(text, 16).ok()?;
+            }
+            Some(Fingerprint(out))
+        })
+        .collect()
 }
 
 /// Chooses each client's store: every client uses the `--ca-file` stores when given (as if passed
@@ -143,6 +175,7 @@ pub fn choose_stores(
                     client: profile.client,
                     choice: StoreChoice::Configured(custom.to_vec()),
                     reason: format!("custom: --ca-file, as if given {}", profile.ca_file_as),
+                    blocked: Vec::new(),
                 };
             }
             let (choice, reason) = default_store(profile, env, system, bundled, &mut extra);
@@ -150,6 +183,7 @@ pub fn choose_stores(
                 client: profile.client,
                 choice,
                 reason,
+                blocked: Vec::new(),
             }
         })
         .collect();
@@ -304,6 +338,7 @@ mod tests {
             node_extra_ca_certs: Some("/corp.pem".into()),
             ssl_cert_env: true,
             java_cacerts: Some("/etc/ssl/certs/java/cacerts".into()),
+            java_blocked: None,
         };
         let (choices, extra) = choose_stores(&env, 0, 1, &[]);
         assert_eq!(
@@ -337,5 +372,18 @@ mod tests {
             choices[0].reason,
             "CURL_CA_BUNDLE=/c.pem (REQUESTS_CA_BUNDLE is not set)"
         );
+    }
+
+    #[test]
+    fn blocked_certs_are_read_as_the_jdk_writes_them() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("blocked.certs");
+        let one = "03DB9E5E79FE6117177F81C11595AF598CB176AF766290DBCEB2C318B32E39A2";
+        std::fs::write(&path, format!("Algorithm=SHA-256\n{one}\nnot hex\n")).expect("write");
+        let blocked = read_blocked_certs(&path);
+        assert_eq!(blocked.len(), 1);
+        assert_eq!(blocked[0].0[0], 0x03);
+        assert_eq!(blocked[0].0[31], 0xA2);
+        assert!(read_blocked_certs(&dir.path().join("missing")).is_empty());
     }
 }

@@ -199,6 +199,7 @@ fn a_store_a_client_cannot_load_is_a_failure_not_an_accept() {
         client: Client::Curl,
         choice: StoreChoice::Extra(0),
         reason: "CURL_CA_BUNDLE=/missing.pem".into(),
+        blocked: Vec::new(),
     };
     let ctx = case.ctx();
     let diagnosis = case.diagnose();
@@ -353,5 +354,30 @@ fn a_store_holding_nothing_is_each_clients_own_failure() {
     assert_eq!(
         error_of(&got, Client::Go),
         "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+    );
+}
+
+#[test]
+fn java_refuses_a_blocked_certificate_whatever_the_store() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["blocked.test"]);
+    let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("blocked.test");
+    let custom: Vec<usize> = vec![0];
+    let (mut choices, _) = choose_stores(&ClientEnv::default(), 0, 0, &custom);
+    let inter = crate::diagnose::testkit::info(&pki.inter.der());
+    for choice in choices.iter_mut().filter(|c| c.client == Client::Java) {
+        choice.blocked = vec![inter.sha256];
+    }
+    let ctx = case.ctx();
+    let diagnosis = case.diagnose();
+    let got = predict(&choices, (&ctx, &diagnosis), None);
+    assert_eq!(
+        error_of(&got, Client::Java),
+        "Untrusted certificate: CN=Test Intermediate CA"
+    );
+    assert!(
+        got.iter()
+            .filter(|p| p.client != Client::Java)
+            .all(|p| p.accepted)
     );
 }

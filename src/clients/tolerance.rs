@@ -144,13 +144,15 @@ impl Tolerance {
 }
 
 /// The rules of a client modelled from the diagnosis.
-pub(super) struct DiagnosisRules {
+pub(super) struct DiagnosisRules<'b> {
     /// The refusals the client does not share.
     pub(super) tolerates: &'static [Tolerance],
     /// It accepts a path that ends at an intermediate of its store.
     pub(super) partial_chain: bool,
     /// It refuses an anchor that is not a CA.
     pub(super) anchor_must_be_ca: bool,
+    /// Certificates it refuses whatever the store (Java's `blocked.certs`).
+    pub(super) blocked: &'b [crate::chain::Fingerprint],
 }
 
 /// The first failure a client modelled from the diagnosis would hit.
@@ -161,6 +163,8 @@ pub(super) enum Failure<'c> {
     NoAnchors,
     /// The anchor reached is not a CA certificate.
     AnchorNotCa(&'c CertInfo),
+    /// A certificate of the chain is on the client's block list.
+    Blocked(&'c CertInfo),
 }
 
 pub(super) fn first_failure<'c>(
@@ -171,6 +175,13 @@ pub(super) fn first_failure<'c>(
 ) -> Option<Failure<'c>> {
     if indexes.is_empty() {
         return Some(Failure::NoAnchors);
+    }
+    if let Some((_, cert)) = ctx
+        .chain
+        .parsed()
+        .find(|(_, c)| rules.blocked.contains(&c.sha256))
+    {
+        return Some(Failure::Blocked(cert));
     }
     for &store in indexes {
         if ctx.stores.get(store).is_some_and(|s| s.anchors.is_empty()) {
@@ -237,6 +248,7 @@ pub(super) fn diagnosis_outcome(
     let words = match (profile.dialect, failure) {
         (_, Failure::NoAnchors) => java::NO_ANCHORS.to_string(),
         (_, Failure::AnchorNotCa(anchor)) => java::anchor_not_ca(anchor),
+        (_, Failure::Blocked(cert)) => java::blocked(cert),
         (_, Failure::Finding(FindingCode::HostnameMismatch, _)) => {
             let name = ctx.name.map(|h| h.to_string()).unwrap_or_default();
             java::hostname_message(&name, ctx.name)

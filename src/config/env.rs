@@ -17,6 +17,8 @@ pub struct ClientEnv {
     pub ssl_cert_env: bool,
     /// Java's `cacerts`, when one was found.
     pub java_cacerts: Option<PathBuf>,
+    /// The JDK's `lib/security/blocked.certs`, when one was found.
+    pub java_blocked: Option<PathBuf>,
 }
 
 /// Where the system store comes from, as rustls-native-certs will see it: `SSL_CERT_FILE` and
@@ -63,6 +65,9 @@ impl Env {
                 ssl_cert_env: non_empty("SSL_CERT_FILE").is_some()
                     || non_empty("SSL_CERT_DIR").is_some(),
                 java_cacerts: find_java_cacerts(non_empty("JAVA_HOME").map(PathBuf::from)),
+                java_blocked: java_homes(non_empty("JAVA_HOME").map(PathBuf::from))
+                    .map(|home| home.join("lib/security/blocked.certs"))
+                    .find(|candidate| candidate.is_file()),
             },
             stdout_is_terminal: std::io::stdout().is_terminal(),
             stderr_is_terminal: std::io::stderr().is_terminal(),
@@ -72,19 +77,22 @@ impl Env {
 
 /// Java's `cacerts`: under `$JAVA_HOME`, next to the `java` on `PATH`, or Debian's shared copy.
 fn find_java_cacerts(java_home: Option<PathBuf>) -> Option<PathBuf> {
+    java_homes(java_home)
+        .map(|home| home.join("lib/security/cacerts"))
+        .chain(std::iter::once(PathBuf::from(
+            "/etc/ssl/certs/java/cacerts",
+        )))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The JDKs to look in: `$JAVA_HOME`, then the one of the `java` on `PATH`.
+fn java_homes(java_home: Option<PathBuf>) -> impl Iterator<Item = PathBuf> {
     let beside_java = std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
             .map(|dir| dir.join("java"))
             .find(|java| java.is_file())
             .and_then(|java| std::fs::canonicalize(java).ok())
-            .and_then(|java| Some(java.parent()?.parent()?.join("lib/security/cacerts")))
+            .and_then(|java| Some(java.parent()?.parent()?.to_path_buf()))
     });
-    java_home
-        .map(|home| home.join("lib/security/cacerts"))
-        .into_iter()
-        .chain(beside_java)
-        .chain(std::iter::once(PathBuf::from(
-            "/etc/ssl/certs/java/cacerts",
-        )))
-        .find(|candidate| candidate.is_file())
+    java_home.into_iter().chain(beside_java)
 }
