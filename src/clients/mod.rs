@@ -152,7 +152,7 @@ fn predict_one(
     let profile = profile(choice.client);
     let outcome = match profile.verifier {
         Verifier::Openssl { params, report } => {
-            openssl_outcome(profile, params, report, choice.also_system, ctx, indexes)
+            openssl_outcome(profile, params, report, ctx, indexes)
         }
         Verifier::Rustls => rustls_outcome(ctx, indexes),
         Verifier::Go => go_outcome(ctx, indexes),

@@ -21,7 +21,6 @@ pub(super) fn openssl_outcome(
     profile: &Profile,
     params: openssl::verify::Params,
     report: Report,
-    also_system: bool,
     ctx: &Context<'_>,
     indexes: &[usize],
 ) -> Outcome {
@@ -63,7 +62,7 @@ pub(super) fn openssl_outcome(
         let system = ctx
             .stores
             .iter()
-            .find(|s| s.kind == StoreKind::System && also_system);
+            .find(|s| s.kind == StoreKind::System && profile.searches_system_dir);
         let mut stores = vec![store];
         stores.extend(system.filter(|s| !std::ptr::eq(*s, store)));
         let raised = openssl::verify::verify(ctx.chain, &stores, ctx.name, ctx.now, &params);

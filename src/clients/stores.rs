@@ -34,9 +34,6 @@ pub enum StoreRule {
     WebpkiRoots,
 }
 
-/// The CA bundle Debian's curl is built with (`curl-config --ca`).
-pub const CURL_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
-
 /// Which store a client's prediction is made under.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StoreChoice {
@@ -57,10 +54,6 @@ pub struct ClientStore {
     pub reason: String,
     /// Certificates the client refuses whatever the store (Java's `blocked.certs`), by SHA-256.
     pub blocked: Vec<Fingerprint>,
-    /// It also looks for issuers in the system store (Debian's curl searches its compiled-in CA
-    /// directory even when given a CA file); only when the system store is that directory, that
-    /// is when `SSL_CERT_FILE`/`SSL_CERT_DIR` do not replace it.
-    pub also_system: bool,
 }
 
 /// How to load a store that only a client uses.
@@ -183,7 +176,6 @@ pub fn choose_stores(
                     choice: StoreChoice::Configured(custom.to_vec()),
                     reason: format!("custom: --ca-file, as if given {}", profile.ca_file_as),
                     blocked: Vec::new(),
-                    also_system: profile.searches_system_dir && !env.ssl_cert_env,
                 };
             }
             let (choice, reason) = default_store(profile, env, system, bundled, &mut extra);
@@ -192,7 +184,6 @@ pub fn choose_stores(
                 choice,
                 reason,
                 blocked: Vec::new(),
-                also_system: profile.searches_system_dir && !env.ssl_cert_env,
             }
         })
         .collect();
@@ -242,23 +233,12 @@ fn default_store(
                     .into(),
             ),
         },
-        // Debian's curl reads its compiled-in bundle, not SSL_CERT_FILE or SSL_CERT_DIR (checked
-        // with curl 7.88: SSL_CERT_FILE naming the only root that would do still gives exit 60).
         StoreRule::Curl => match &env.curl_ca_bundle {
             Some(path) => (
                 extra_store(ExtraStore::File(path.clone())),
                 format!("CURL_CA_BUNDLE={}", path.display()),
             ),
-            None if env.ssl_cert_env => (
-                extra_store(ExtraStore::File(CURL_CA_BUNDLE.into())),
-                format!(
-                    "curl's compiled-in CA bundle {CURL_CA_BUNDLE} (curl does not read SSL_CERT_FILE or SSL_CERT_DIR)"
-                ),
-            ),
-            None => (
-                StoreChoice::Configured(vec![system]),
-                format!("system: curl's compiled-in CA bundle {CURL_CA_BUNDLE}, the system store"),
-            ),
+            None => system_store(),
         },
         StoreRule::OpensslDefault => system_store(),
         StoreRule::Node => match &env.node_extra_ca_certs {
@@ -405,30 +385,5 @@ mod tests {
         assert_eq!(blocked[0].0[0], 0x03);
         assert_eq!(blocked[0].0[31], 0xA2);
         assert!(read_blocked_certs(&dir.path().join("missing")).is_empty());
-    }
-
-    #[test]
-    fn curl_keeps_its_compiled_in_bundle_when_ssl_cert_file_is_set() {
-        let env = ClientEnv {
-            ssl_cert_env: true,
-            ..ClientEnv::default()
-        };
-        let (choices, extra) = choose_stores(&env, 0, 1, &[]);
-        let curl = choices.iter().find(|c| c.client == Client::Curl).unwrap();
-        assert_eq!(extra, [ExtraStore::File(CURL_CA_BUNDLE.into())]);
-        assert_eq!(curl.choice, StoreChoice::Extra(0));
-        assert!(!curl.also_system);
-        // The OpenSSL default-path clients do follow SSL_CERT_FILE.
-        let urllib = choices
-            .iter()
-            .find(|c| c.client == Client::PythonUrllib)
-            .unwrap();
-        assert_eq!(urllib.choice, StoreChoice::Configured(vec![0]));
-        let (choices, _) = choose_stores(&ClientEnv::default(), 0, 1, &[2]);
-        let curl = choices.iter().find(|c| c.client == Client::Curl).unwrap();
-        assert!(
-            curl.also_system,
-            "with --cacert, curl also searches /etc/ssl/certs"
-        );
     }
 }

@@ -200,7 +200,6 @@ fn a_store_a_client_cannot_load_is_a_failure_not_an_accept() {
         choice: StoreChoice::Extra(0),
         reason: "CURL_CA_BUNDLE=/missing.pem".into(),
         blocked: Vec::new(),
-        also_system: false,
     };
     let ctx = case.ctx();
     let diagnosis = case.diagnose();
