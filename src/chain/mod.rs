@@ -250,6 +250,16 @@ impl KeyInfo {
 }
 
 impl CertInfo {
+    /// Whether this certificate's authorityKeyIdentifier (if any) names `issuer`'s
+    /// subjectKeyIdentifier (if any): the key identifiers do not contradict `issuer` having
+    /// issued it.
+    pub fn key_ids_allow_issuer(&self, issuer: &CertInfo) -> bool {
+        match (&self.authority_key_id, &issuer.subject_key_id) {
+            (Some(akid), Some(skid)) => akid == skid,
+            _ => true,
+        }
+    }
+
     /// The keyUsage extension is present and asserts `name` (see [`usage`]).
     pub fn has_key_usage(&self, name: &str) -> bool {
         self.key_usage

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use crate::chain::signature::{SigCheck, verify_cert_signature};
 use crate::chain::{CertInfo, Chain, DnsConstraint, KeyKind, usage};
-use crate::diagnose::dns_matches;
+use crate::diagnose::names::covers_or_common_name;
 use crate::target::Host;
 use crate::trust::TrustStore;
 use crate::trust::store::{CaFile, CaFileState};
@@ -72,7 +72,7 @@ pub fn gnutls_cli(
     status.purpose_mismatch = leaf.ext_key_usage.is_some()
         && !leaf.has_ext_key_usage(usage::SERVER_AUTH)
         && !leaf.has_ext_key_usage(usage::ANY);
-    status.unexpected_owner = name.is_some_and(|host| !owner_matches(leaf, host));
+    status.unexpected_owner = name.is_some_and(|host| !covers_or_common_name(leaf, host, true));
     let texts = [
         (
             status.signer_not_found,
@@ -166,7 +166,7 @@ pub fn wget(
         return Some(lines.join(" / "));
     }
     if let Some(host_name) = name
-        && !owner_matches(leaf, host_name)
+        && !covers_or_common_name(leaf, host_name, true)
     {
         lines.push(format!(
             "The certificate's owner does not match hostname ‘{host}’"
@@ -284,22 +284,4 @@ fn verify(chain: &Chain, stores: &[&TrustStore], now: OffsetDateTime) -> Status 
         }
     }
     status
-}
-
-/// `gnutls_x509_crt_check_hostname`: DNS subjectAltNames, else the Common Name; an IP address
-/// only against IP subjectAltNames.
-fn owner_matches(leaf: &CertInfo, host: &Host) -> bool {
-    match host {
-        Host::Ip(ip) => leaf
-            .ip_addresses
-            .iter()
-            .any(|a| a.parse::<std::net::IpAddr>().is_ok_and(|a| a == *ip)),
-        Host::Dns(name) => {
-            if leaf.dns_names.is_empty() {
-                leaf.common_names.iter().any(|cn| dns_matches(cn, name))
-            } else {
-                leaf.dns_names.iter().any(|p| dns_matches(p, name))
-            }
-        }
-    }
 }

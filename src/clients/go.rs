@@ -9,7 +9,6 @@
 //! only leaves a hint, while one that fails `isValid` (its dates, path length) is the error.
 
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::chain::signature::{SigCheck, verify_cert_signature};
 use crate::chain::{CertInfo, Chain, DnsConstraint, KeyKind, usage};
@@ -124,7 +123,7 @@ impl<'a> Search<'a> {
                     .map(|c| (*c, false)),
             )
             .collect::<Vec<_>>();
-        candidates.sort_by_key(|(c, is_root)| (!akid_matches(c, cert), !is_root));
+        candidates.sort_by_key(|(c, is_root)| (!cert.key_ids_allow_issuer(c), !is_root));
         for (candidate, is_root) in candidates {
             if current
                 .iter()
@@ -223,7 +222,7 @@ fn candidate_error(
 }
 
 fn time_error(cert: &CertInfo, now: OffsetDateTime) -> Option<String> {
-    let at = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
+    let at = crate::diagnose::text::date;
     if now < cert.not_before {
         return Some(format!(
             "certificate has expired or is not yet valid: current time {} is before {}",
@@ -292,13 +291,6 @@ fn looks_like_hostname(name: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*')
         })
-}
-
-fn akid_matches(issuer: &CertInfo, child: &CertInfo) -> bool {
-    match (&child.authority_key_id, &issuer.subject_key_id) {
-        (Some(akid), Some(skid)) => akid == skid,
-        _ => true,
-    }
 }
 
 /// Go's names of the signature algorithms it refuses (`InsecureAlgorithmError`).

@@ -32,6 +32,18 @@ pub fn covers(cert: &CertInfo, host: &Host) -> bool {
     }
 }
 
+/// Whether the leaf covers `host` as OpenSSL's `X509_check_host`/`X509_check_ip` and GnuTLS's
+/// `gnutls_x509_crt_check_hostname` decide: its subjectAltName DNS names, or, when it has none
+/// and `common_name` allows it, its Common Name; an IP address only by subjectAltName.
+pub fn covers_or_common_name(cert: &CertInfo, host: &Host, common_name: bool) -> bool {
+    match host {
+        Host::Dns(name) if cert.dns_names.is_empty() => {
+            common_name && cert.common_names.iter().any(|cn| dns_matches(cn, name))
+        }
+        _ => covers(cert, host),
+    }
+}
+
 /// `xn--bcher-kva.example (bücher.example)` for names with punycode labels, else the name.
 pub fn show_name(name: &str) -> String {
     if !name.split('.').any(|l| l.starts_with("xn--")) {

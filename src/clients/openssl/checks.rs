@@ -3,8 +3,6 @@
 //! bits its key and its signature count for (`@SECLEVEL`).
 
 use crate::chain::{CertInfo, KeyKind, usage};
-use crate::diagnose::dns_matches;
-use crate::target::Host;
 
 /// `check_ca` behind `X509_check_ca`: 0 when a keyUsage forbids certificate signing, else 1 for
 /// basicConstraints cA=TRUE, 3 for a v1 self-signed root, 4 for a keyUsage with keyCertSign and
@@ -44,24 +42,6 @@ pub(super) fn server_purpose(info: &CertInfo, ca: bool) -> bool {
         || ["digitalSignature", "keyEncipherment", "keyAgreement"]
             .iter()
             .any(|k| info.has_key_usage(k))
-}
-
-/// `X509_check_host` / `X509_check_ip`: subjectAltName DNS names (or, without any, the Common
-/// Name when allowed); IP addresses only from subjectAltName.
-pub(super) fn host_matches(leaf: &CertInfo, host: &Host, common_name: bool) -> bool {
-    match host {
-        Host::Dns(name) => {
-            if !leaf.dns_names.is_empty() {
-                leaf.dns_names.iter().any(|p| dns_matches(p, name))
-            } else {
-                common_name && leaf.common_names.iter().any(|cn| dns_matches(cn, name))
-            }
-        }
-        Host::Ip(ip) => leaf
-            .ip_addresses
-            .iter()
-            .any(|a| a.parse::<std::net::IpAddr>().is_ok_and(|a| a == *ip)),
-    }
 }
 
 /// The security bits of a certificate's key, as OpenSSL counts them (`EVP_PKEY_get_security_bits`).

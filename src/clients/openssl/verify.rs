@@ -13,11 +13,10 @@
 
 use time::OffsetDateTime;
 
-use super::checks::{
-    check_ca, host_matches, key_security_bits, server_purpose, signature_security_bits,
-};
+use super::checks::{check_ca, key_security_bits, server_purpose, signature_security_bits};
 use crate::chain::signature::{SigCheck, verify_cert_signature};
 use crate::chain::{CertInfo, Chain, DnsConstraint, usage};
+use crate::diagnose::names::covers_or_common_name;
 use crate::target::Host;
 use crate::trust::TrustStore;
 use crate::trust::store::Anchor;
@@ -106,7 +105,7 @@ impl<'a> Link<'a> {
     /// anchor known only by name and key counts as self-signed, as the roots of webpki-roots are.
     fn self_signed(&self) -> bool {
         match self.info {
-            Some(info) => info.subject_raw == info.issuer_raw && akid_matches(info, info),
+            Some(info) => info.subject_raw == info.issuer_raw && info.key_ids_allow_issuer(info),
             None => true,
         }
     }
@@ -116,18 +115,12 @@ impl<'a> Link<'a> {
     }
 }
 
-/// Whether the authority key identifier of `child` (if any) is the key identifier of `issuer`.
-fn akid_matches(issuer: &CertInfo, child: &CertInfo) -> bool {
-    match (&child.authority_key_id, &issuer.subject_key_id) {
-        (Some(akid), Some(skid)) => akid == skid,
-        _ => true,
-    }
-}
-
 /// `ossl_x509_likely_issued`: names match and the key identifiers do not contradict it.
 fn likely_issued(issuer: &Link<'_>, child: &CertInfo) -> bool {
     issuer.subject_raw == child.issuer_raw.as_slice()
-        && issuer.info.is_none_or(|info| akid_matches(info, child))
+        && issuer
+            .info
+            .is_none_or(|info| child.key_ids_allow_issuer(info))
 }
 
 /// The chain OpenSSL builds: leaf first, trusted certificates (if any) at the end.
@@ -310,7 +303,7 @@ pub fn verify(
     }
     // check_id
     if let (HostCheck::Openssl { common_name }, Some(host)) = (params.host, name)
-        && !host_matches(leaf, host, common_name)
+        && !covers_or_common_name(leaf, host, common_name)
     {
         let number = if matches!(host, Host::Ip(_)) { 64 } else { 62 };
         raised.push(Raised::at(number, 0));
