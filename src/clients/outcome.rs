@@ -71,8 +71,8 @@ pub(super) fn openssl_outcome(
             Report::Last => raised.last(),
         };
         if let Some(error) = error {
-            let words = match profile.dialect {
-                Dialect::Curl if error.rsa_padding => openssl::curl_padding_message(),
+            let words = match (profile.dialect, error.rsa_failure) {
+                (Dialect::Curl, Some(failure)) => openssl::curl_rsa_message(failure),
                 _ => openssl::message(profile.dialect, error.number, ctx.name),
             };
             return Outcome::Refused {

@@ -89,10 +89,14 @@ pub fn message(dialect: Dialect, number: u32, name: Option<&Host>) -> String {
     }
 }
 
-/// A bad RSA signature in curl's words: OpenSSL queues the RSA padding error before the verify
-/// failure and curl reports the first error of the queue, as a handshake failure.
-pub fn curl_padding_message() -> String {
-    format!("(35) OpenSSL/{OPENSSL_VERSION}: error:0200008A:rsa routines::invalid padding")
+/// A bad RSA signature in curl's words: OpenSSL queues its RSA reason before the verify failure
+/// and curl reports the first error of the queue, as a handshake failure.
+pub fn curl_rsa_message(failure: verify::RsaFailure) -> String {
+    let (code, reason) = match failure {
+        verify::RsaFailure::DataTooLarge => ("02000084", "data too large for modulus"),
+        verify::RsaFailure::InvalidPadding => ("0200008A", "invalid padding"),
+    };
+    format!("(35) OpenSSL/{OPENSSL_VERSION}: error:{code}:rsa routines::{reason}")
 }
 
 /// The OpenSSL release the OpenSSL-based clients are assumed to run (Debian 12's), as curl names

@@ -28,9 +28,19 @@ pub struct Raised {
     pub number: u32,
     /// The depth of the certificate it is about.
     pub depth: usize,
-    /// A signature that failed was checked with an RSA key: OpenSSL's RSA code queues
-    /// `rsa routines::invalid padding` first, which is what curl reports.
-    pub rsa_padding: bool,
+    /// A signature that failed was checked with an RSA key: OpenSSL's RSA code queues its own
+    /// reason first, which is what curl reports.
+    pub rsa_failure: Option<RsaFailure>,
+}
+
+/// Why OpenSSL's RSA code refused a certificate signature (`crypto/rsa/rsa_ossl.c`,
+/// `rsa_pk1.c`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RsaFailure {
+    /// The signature, as a number, is not below the modulus: `data too large for modulus`.
+    DataTooLarge,
+    /// It decrypts to something that is not a PKCS#1 padding: `invalid padding`.
+    InvalidPadding,
 }
 
 impl Raised {
@@ -38,7 +48,7 @@ impl Raised {
         Raised {
             number,
             depth,
-            rsa_padding: false,
+            rsa_failure: None,
         }
     }
 }
@@ -338,7 +348,7 @@ pub fn verify(
             raised.push(Raised {
                 number: 7,
                 depth: n,
-                rsa_padding: is_rsa_key(issuer.spki_der),
+                rsa_failure: rsa_failure(&child.der, issuer.spki_der),
             });
         }
         if let Some(info) = subject.info {
@@ -385,10 +395,58 @@ fn name_constraints(links: &[Link<'_>], _name: Option<&Host>) -> Vec<Raised> {
     out
 }
 
-/// Whether a SubjectPublicKeyInfo holds an RSA key.
-fn is_rsa_key(spki_der: &[u8]) -> bool {
-    matches!(
-        crate::chain::key::certificate_public_half(spki_der),
-        Some(crate::chain::key::PublicHalf::Rsa { .. })
-    )
+/// The RSA reason for a failed signature on `child_der` by the key in `spki_der`, `None` when
+/// the key is not RSA.
+fn rsa_failure(child_der: &[u8], spki_der: &[u8]) -> Option<RsaFailure> {
+    let Some(crate::chain::key::PublicHalf::Rsa { modulus, .. }) =
+        crate::chain::key::certificate_public_half(spki_der)
+    else {
+        return None;
+    };
+    let cert = crate::chain::x509::parse_x509(child_der, false).ok()?;
+    let signature = cert.signature_value.data.as_ref();
+    let significant =
+        |bytes: &[u8]| -> Vec<u8> { bytes.iter().copied().skip_while(|b| *b == 0).collect() };
+    let (signature, modulus) = (significant(signature), significant(&modulus));
+    // Both big-endian: the longer is larger, else compare byte by byte.
+    let too_large = (signature.len(), signature.as_slice()) >= (modulus.len(), modulus.as_slice());
+    Some(if too_large {
+        RsaFailure::DataTooLarge
+    } else {
+        RsaFailure::InvalidPadding
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::testkit::{fixture, info};
+
+    #[test]
+    fn a_bad_rsa_signature_is_too_large_or_badly_padded_by_its_value() {
+        let root = info(&fixture("root"));
+        let mut leaf = fixture("rsa-issued-leaf");
+        let last = leaf.len() - 1;
+        // The signature is the last element of the certificate: flipping its last bit keeps it
+        // below the modulus, setting its first bytes makes it larger.
+        leaf[last] ^= 0x01;
+        assert_eq!(
+            rsa_failure(&leaf, &root.spki_der),
+            Some(RsaFailure::InvalidPadding)
+        );
+        let signature_len = 256;
+        for byte in &mut leaf[last + 1 - signature_len..last + 1 - signature_len + 8] {
+            *byte = 0xff;
+        }
+        assert_eq!(
+            rsa_failure(&leaf, &root.spki_der),
+            Some(RsaFailure::DataTooLarge)
+        );
+        let ec = info(&fixture("rsa-issued-leaf"));
+        assert_eq!(
+            rsa_failure(&leaf, &ec.spki_der),
+            None,
+            "an EC key is not RSA"
+        );
+    }
 }
