@@ -458,7 +458,24 @@ class Java(Runner):
 # Go
 
 
-class Go(Runner):
+class CompiledClient(Runner):
+    """A client program the suite builds (Go, rustls): run as `PROGRAM HOST PORT CAFILE`, it prints
+    one JSON line `{"accepted": ..., "error": ...}`; without it, the last line of stderr is the words."""
+
+    binary: Path | None = None
+
+    def command(self, target):
+        return [str(self.binary), target.host, str(target.port), target.ca_file], env.clean(), None
+
+    def verdict(self, code, out, err, target):
+        result = _first_json(out)
+        if result is None:
+            lines = err.strip().splitlines()
+            return False, lines[-1] if lines else f"exit {code}"
+        return bool(result["accepted"]), result.get("error") or ""
+
+
+class Go(CompiledClient):
     """tls.Dial with RootCAs = x509.NewCertPool() + AppendCertsFromPEM(CAFILE), built as a module (go.mod `go X.Y`)."""
 
     name = predicted_as = "go"
@@ -525,22 +542,13 @@ class Go(Runner):
                 raise RuntimeError(f"go build {package} failed: {err}")
         self.binary, self.server_binary = binary, server
 
-    def command(self, target):
-        return [str(self.binary), target.host, str(target.port), target.ca_file], env.clean(), None
-
-    def verdict(self, code, out, err, target):
-        result = _first_json(out)
-        if result is None:
-            lines = err.strip().splitlines()
-            return False, lines[-1] if lines else f"exit {code}"
-        return bool(result["accepted"]), result.get("error") or ""
 
 
 # ---------------------------------------------------------------------------
 # rustls
 
 
-class Rustls(Runner):
+class Rustls(CompiledClient):
     """rustls 0.23 (ring) with a RootCertStore of CAFILE's certificates, built offline from certcheck's crates."""
 
     name = predicted_as = "rustls"
@@ -578,15 +586,6 @@ class Rustls(Runner):
             raise RuntimeError(f"cargo build of the rustls client failed: {err}")
         self.binary = target_dir / "release" / "rustls-conf-client"
 
-    def command(self, target):
-        return [str(self.binary), target.host, str(target.port), target.ca_file], env.clean(), None
-
-    def verdict(self, code, out, err, target):
-        result = _first_json(out)
-        if result is None:
-            lines = err.strip().splitlines()
-            return False, lines[-1] if lines else f"exit {code}"
-        return bool(result["accepted"]), result.get("error") or ""
 
 
 # ---------------------------------------------------------------------------
