@@ -19,7 +19,6 @@ fn main() -> std::process::ExitCode {
     };
     match run(&config) {
         Ok(code) => code.into(),
-        Err(err) if is_broken_pipe(&err) => ExitCode::Ok.into(),
         Err(err) => {
             eprintln!("certcheck: {err:#}");
             ExitCode::Usage.into()
@@ -45,28 +44,38 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
             if let Some(bar) = progress {
                 bar.finish_and_clear();
             }
-            if let Some(err) = stream_error {
-                return Err(err.into());
-            }
-            render::render(&report, config.format, style, config.verbose, &mut out)?;
-            out.flush()?;
             let code = exit::for_report(&report);
+            // A reader that went away (`| head`) ends the output, not the verdict: the exit code
+            // is the report's either way, so `certcheck broken:443 | true` still fails under
+            // `pipefail`.
+            let written = match stream_error {
+                Some(err) => Err(err),
+                None => render::render(&report, config.format, style, config.verbose, &mut out)
+                    .and_then(|()| out.flush()),
+            };
+            unless_reader_left(written)?;
             // The process ends now: freeing a large report piece by piece is wasted time.
             std::mem::forget(report);
             Ok(code)
         }
         Mode::Stores => {
             let report = modes::stores::stores_report(config);
-            render::render_stores(&report, config.format, style, &mut out)?;
+            unless_reader_left(
+                render::render_stores(&report, config.format, style, &mut out)
+                    .and_then(|()| out.flush()),
+            )?;
             Ok(ExitCode::Ok)
         }
         Mode::Demo => {
             let run = demo::run(config, modes::load_stores(config))?;
-            render::render(&run.report, config.format, style, true, &mut out)?;
-            if config.format == Format::Human {
-                render::human::write_demo(&run.outcomes, style, &mut out)?;
-            }
-            out.flush()?;
+            unless_reader_left(
+                render::render(&run.report, config.format, style, true, &mut out).and_then(|()| {
+                    if config.format == Format::Human {
+                        render::human::write_demo(&run.outcomes, style, &mut out)?;
+                    }
+                    out.flush()
+                }),
+            )?;
             Ok(if run.outcomes.iter().all(|o| o.passed) {
                 ExitCode::Ok
             } else {
@@ -94,10 +103,11 @@ fn progress_bar(config: &Config) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-    })
+/// Output that failed because its reader closed the pipe is not an error of certcheck's (the
+/// exit code still follows the report); any other write error is.
+fn unless_reader_left(written: io::Result<()>) -> io::Result<()> {
+    match written {
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }

@@ -274,10 +274,9 @@ impl CertInfo {
             .is_some_and(|eku| eku.iter().any(|p| p == name))
     }
 
-    /// Whole days from `now` until notAfter, negative once expired (rounded towards negative infinity).
+    /// Whole days from `now` until notAfter, negative once expired (see [`days_until`]).
     pub fn days_remaining(&self, now: OffsetDateTime) -> i64 {
-        let secs = (self.not_after - now).whole_seconds();
-        secs.div_euclid(86_400)
+        days_until(self.not_after, now)
     }
 
     /// Whether the certificate's subject name is this certificate's issuer name.
@@ -440,4 +439,11 @@ pub fn colon_hex(hex: &str) -> String {
         .map(|pair| String::from_utf8_lossy(pair).to_uppercase())
         .collect::<Vec<_>>()
         .join(":")
+}
+
+/// Whole days from `now` to `at`, rounded towards negative infinity: negative as soon as `at` has
+/// passed, so `-1` means "within the last day". The one day count of a report: the JSON's
+/// `days_remaining`, the tables and the findings' sentences all use it.
+pub fn days_until(at: OffsetDateTime, now: OffsetDateTime) -> i64 {
+    (at - now).whole_seconds().div_euclid(86_400)
 }

@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::finding::FindingCode;
-use crate::chain::CertInfo;
+use crate::chain::{CertInfo, days_until};
 
 /// `certificate 1 (CN=Example Intermediate)`.
 pub fn label(index: usize, cert: &CertInfo) -> String {
@@ -53,19 +53,26 @@ pub fn write_date(at: OffsetDateTime, out: &mut impl std::fmt::Write) -> std::fm
     out.write_char('Z')
 }
 
-/// `58 days ago`, `in 3 days`, `today` style distance between `at` and `now`.
+/// `58 days ago`, `in 3 days`, `in 5 hours` style distance between `at` and `now`.
+///
+/// Beyond a day the count is [`days_until`], the number the JSON's `days_remaining` and the
+/// tables print, so one report never gives one certificate two day counts; where that count is
+/// 0 or -1 (within a day either way) it is in hours.
 pub fn relative(at: OffsetDateTime, now: OffsetDateTime) -> String {
-    let days = (at - now).whole_days();
-    let hours = (at - now).whole_hours();
-    match days {
-        0 if hours == 1 => "in 1 hour".into(),
-        0 if hours == -1 => "1 hour ago".into(),
-        0 if hours > 0 => format!("in {hours} hours"),
-        0 if hours < 0 => format!("{} hours ago", -hours),
-        0 if at < now => "less than an hour ago".into(),
-        0 => "in less than an hour".into(),
+    let secs = (at - now).whole_seconds();
+    if (-86_400..86_400).contains(&secs) {
+        let hours = secs / 3_600;
+        return match hours {
+            1 => "in 1 hour".into(),
+            -1 => "1 hour ago".into(),
+            h if h > 0 => format!("in {h} hours"),
+            h if h < 0 => format!("{} hours ago", -h),
+            _ if at < now => "less than an hour ago".into(),
+            _ => "in less than an hour".into(),
+        };
+    }
+    match days_until(at, now) {
         1 => "in 1 day".into(),
-        -1 => "1 day ago".into(),
         d if d > 0 => format!("in {d} days"),
         d => format!("{} days ago", -d),
     }
@@ -100,7 +107,10 @@ mod tests {
             (time::Duration::minutes(-10), "less than an hour ago"),
             (time::Duration::minutes(10), "in less than an hour"),
             (time::Duration::hours(30), "in 1 day"),
-            (time::Duration::hours(-30), "1 day ago"),
+            (time::Duration::hours(-30), "2 days ago"),
+            (time::Duration::hours(-24), "24 hours ago"),
+            (time::Duration::hours(-25), "2 days ago"),
+            (time::Duration::hours(-23), "23 hours ago"),
             (time::Duration::days(-58), "58 days ago"),
             (time::Duration::days(3), "in 3 days"),
         ];

@@ -7,6 +7,7 @@ use super::{
     CertDate, CertReport, ClientPrediction, ConnectionErrorReport, ErrorCode, FindingReport,
     KeyReport, Source, Status, TargetReport, TlsReport, TrustReport,
 };
+use crate::chain::days_until;
 use crate::chain::{AlgorithmName, BundleCert, CertInfo, Chain, ChainCert, Fingerprint, KeyInfo};
 use crate::clients::{Prediction, Selection};
 use crate::connect::ConnectError;
@@ -365,11 +366,6 @@ pub fn earliest_expiry(
             .min()
     });
     validated.or_else(|| chain.parsed().map(|(_, c)| c.not_after).min())
-}
-
-/// Whole days from `now` to `at`, rounded down.
-pub fn days_until(at: OffsetDateTime, now: OffsetDateTime) -> i64 {
-    (at - now).whole_seconds().div_euclid(86_400)
 }
 
 #[cfg(test)]

@@ -15,8 +15,8 @@ use crate::diagnose::{FindingCode, Severity};
 use crate::trust::StoreKind;
 
 pub use build::{
-    Origin, bundle_reports, chain_reports, days_until, earliest_expiry, finding_reports,
-    primary_kind, primary_trusted, trust_reports,
+    Origin, bundle_reports, chain_reports, earliest_expiry, finding_reports, primary_kind,
+    primary_trusted, trust_reports,
 };
 pub use verdict::{pathless_status, status, verdict};
 

@@ -372,33 +372,36 @@ fn human_output_shows_chain_stores_and_findings_without_colour_in_pipes() {
 }
 
 #[test]
-fn a_closed_stdout_is_a_clean_exit() {
+fn a_closed_stdout_ends_the_output_but_keeps_the_exit_code() {
+    // `certcheck --json broken:443 | true` under `pipefail` must still fail the gate.
     let pki = Pki::new();
-    let leaf = pki.leaf(&["pipe.test"]);
-    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let good = pki.leaf(&["pipe.test"]);
+    let expired = pki.leaf_with(Spec::leaf(&["pipe.test"], at()).valid(days(-100), days(-3)));
     let env = TestEnv::new(&pki);
     let bin = assert_cmd::cargo::cargo_bin("certcheck");
-    let mut child = std::process::Command::new(bin)
-        .env("SSL_CERT_FILE", &env.system_file)
-        .env_remove("SSL_CERT_DIR")
-        .args(["--at", support::AT, "--ca-file"])
-        .arg(&env.root_file)
-        .args(["--connect-to", &server.addr.to_string()])
-        .arg(format!("pipe.test:{}", server.addr.port()))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    // Close the read end at once, like `| head -0`.
-    drop(child.stdout.take());
-    let output = child.wait_with_output().expect("wait");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
+    for (leaf, code) in [(&good, 0), (&expired, 1)] {
+        let server = serve(vec![leaf.der.clone(), pki.inter.der()], leaf);
+        for format in [None, Some("--json"), Some("--jsonl")] {
+            let mut child = std::process::Command::new(&bin)
+                .env("SSL_CERT_FILE", &env.system_file)
+                .env_remove("SSL_CERT_DIR")
+                .args(["--at", support::AT, "--ca-file"])
+                .arg(&env.root_file)
+                .args(["--connect-to", &server.addr.to_string()])
+                .arg(format!("pipe.test:{}", server.addr.port()))
+                .args(format)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn");
+            // Close the read end at once, like `| true`.
+            drop(child.stdout.take());
+            let output = child.wait_with_output().expect("wait");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(code), "{format:?}: {stderr}");
+            assert_eq!(stderr, "", "{format:?}: nothing on stderr");
+        }
+    }
 }
 
 #[test]

@@ -455,8 +455,9 @@ fn a_broken_block_in_a_bundle_is_named_and_the_rest_used() {
 
 #[test]
 fn a_reader_that_stops_early_ends_the_output_quietly() {
-    // `certcheck inspect --each --json big.pem | head -1`: the closed pipe is not an error. Every
-    // certificate has expired by then, so each format writes far more than a pipe holds.
+    // `certcheck inspect --each --json big.pem | head -1`: the closed pipe is not an error, and the
+    // exit code is still the report's (1: every certificate has expired by then), so a CI gate
+    // under `pipefail` fails. Each format writes far more than a pipe holds.
     use std::io::Read;
     let s = setup();
     let bundle = pem(&s.leaf.der).repeat(400);
@@ -481,6 +482,33 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
             "",
             "{format}: nothing on stderr"
         );
-        assert!(out.status.success(), "{format}: {:?}", out.status);
+        assert_eq!(out.status.code(), Some(1), "{format}: {:?}", out.status);
+    }
+}
+
+#[test]
+fn one_certificate_has_one_day_count_in_tables_findings_and_json() {
+    // Expired 974.5 days before --at: the table, the finding and `days_remaining` all say 975
+    // (whole days rounded down, as the JSON does), in `inspect` and in `inspect --each`.
+    let s = setup();
+    let not_after = at() - time::Duration::hours(974 * 24 + 12);
+    let leaf = s
+        .pki
+        .leaf_with(Spec::leaf(&["old.test"], at()).valid(days(-2000), not_after));
+    let path = write(s.env.dir.path(), "old.pem", pem(&leaf.der));
+    for each in [false, true] {
+        let mut cmd = s.env.cmd();
+        cmd.arg("inspect").args(each.then_some("--each")).arg(&path);
+        let out = cmd.output().expect("runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("expired 975 days ago"), "{text}");
+        assert!(text.contains(", 975 days ago"), "{text}");
+        assert!(!text.contains("974"), "{text}");
+        let mut json = s.env.cmd();
+        json.args(["inspect", "--json"])
+            .args(each.then_some("--each"))
+            .arg(&path);
+        let report = support::run_json(&mut json, 1);
+        assert_eq!(report.results[0].chain[0].days_remaining, -975);
     }
 }

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use comfy_table::{Cell, Color};
 
-use super::{LARGE_CHAIN_ROWS, paint, table_with_header};
+use super::{LARGE_CHAIN_ROWS, days_phrase, paint, table_with_header};
 use crate::diagnose::FindingCode;
 use crate::render::Style;
 use crate::report::{CertReport, FindingReport, TargetReport};
@@ -67,12 +67,7 @@ fn row(cert: &CertReport, findings: &[FindingReport], style: Style) -> Vec<Cell>
             Cell::new(""),
         ];
     }
-    let days = cert.days_remaining;
-    let until = if days < 0 {
-        format!("{}\nexpired {} days ago", cert.not_after, -days)
-    } else {
-        format!("{}\n{} days left", cert.not_after, days)
-    };
+    let until = format!("{}\n{}", cert.not_after, days_phrase(cert.days_remaining));
     let until_cell = match expiry_color(cert, findings) {
         Some(color) => paint(Cell::new(until), color, style),
         None => Cell::new(until),

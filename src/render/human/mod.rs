@@ -91,6 +91,18 @@ fn status_cell(status: Status, style: Style) -> Cell {
     }
 }
 
+/// `45 days left`, `expired 58 days ago` from a report's `days_remaining` (which rounds down, so
+/// `-1` is "within the last day" and `0` "within a day"), in the words of the findings' sentences.
+fn days_phrase(days: i64) -> String {
+    match days {
+        0 => "expires within a day".into(),
+        1 => "1 day left".into(),
+        -1 => "expired within the last day".into(),
+        d if d < 0 => format!("expired {} days ago", -d),
+        d => format!("{d} days left"),
+    }
+}
+
 fn severity_cell(severity: Severity, style: Style) -> Cell {
     match severity {
         Severity::Error => paint(Cell::new("error"), Color::Red, style),

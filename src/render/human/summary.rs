@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use comfy_table::Cell;
 
-use super::{status_cell, table_with_header};
+use super::{days_phrase, status_cell, table_with_header};
 use crate::render::Style;
 use crate::report::{Report, Status, TargetReport};
 
@@ -60,8 +60,7 @@ fn main_finding(result: &TargetReport) -> String {
 /// The target's expiry and the days left (or since), `-` when it has none.
 fn expires(result: &TargetReport) -> String {
     match (&result.expires_at, result.days_remaining) {
-        (Some(at), Some(days)) if days < 0 => format!("{at}\nexpired {} days ago", -days),
-        (Some(at), Some(days)) => format!("{at}\n{days} days left"),
+        (Some(at), Some(days)) => format!("{at}\n{}", days_phrase(days)),
         _ => "-".into(),
     }
 }
