@@ -13,25 +13,41 @@ use crate::target::{ConnectTo, Host, Target, parse_connect_to};
 ///
 /// certcheck connects to each TARGET, captures the chain the server presents (even an invalid
 /// one), replays validation against the system store, the bundled Mozilla store and any
-/// --ca-file side by side, and reports every problem with the exact values and what to do.
+/// --ca-file side by side, predicts what each client (Python, curl, OpenSSL, Node, Java, Go,
+/// rustls, GnuTLS, wget) would do and print, and reports every problem with the exact values and
+/// what to do.
 #[derive(Debug, Parser)]
 #[command(
     name = "certcheck",
     version,
-    after_help = "Exit codes: 0 trusted, 1 a target would cause an SSL error, 2 usage error, \
-3 a target could not be evaluated, 4 only warnings (e.g. expiring soon). With several targets \
-the worst wins (1 > 3 > 4 > 0).\n\nEnvironment: SSL_CERT_FILE and SSL_CERT_DIR replace the system \
-store, as they do for OpenSSL. NO_COLOR turns colour off.\n\nTry `certcheck demo` for a tour \
-that needs no network."
+    after_help = "Examples:
+  certcheck example.com                      why would (or wouldn't) my clients fail here?
+  certcheck example.com:8443 --client python-requests
+  certcheck --ca-file corp-root.pem https://intranet.corp/
+  certcheck --targets-file hosts.txt --fail-days 14 --jsonl
+  certcheck inspect fullchain.pem --host example.com --key privkey.pem
+  certcheck stores                           which store each client uses
+  certcheck demo                             a tour on 127.0.0.1, no network needed
+
+Exit codes: 0 trusted, 1 a target would cause an SSL error, 2 usage error, 3 a target could not \
+be evaluated, 4 only warnings (e.g. expiring soon). With several targets the worst wins \
+(1 > 3 > 4 > 0).
+
+Environment: SSL_CERT_FILE and SSL_CERT_DIR replace the system store, as they do for OpenSSL. \
+NO_COLOR turns colour off (--color always turns it back on). COLUMNS sets the table width."
 )]
 pub struct Cli {
     /// Hosts to check: host, host:port, https://host[:port][/path], IP:port or [IPv6]:port (port 443 by default).
     #[arg(value_name = "TARGET", value_parser = parse_target)]
     pub targets: Vec<Target>,
 
-    /// Options shared by every mode.
+    /// How to print.
     #[command(flatten)]
-    pub common: CommonArgs,
+    pub output: OutputArgs,
+
+    /// What decides the verdict.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 
     /// Options for live targets.
     #[command(flatten)]
@@ -42,40 +58,110 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Options every mode takes.
-#[derive(Debug, Args, Clone)]
-pub struct CommonArgs {
+/// How to print, for the modes that print reports.
+#[derive(Debug, Args, Clone, Default)]
+pub struct OutputArgs {
     /// Print the JSON document of the contract on stdout instead of tables.
-    #[arg(long, global = true, conflicts_with = "jsonl")]
+    #[arg(long, conflicts_with = "jsonl")]
     pub json: bool,
 
     /// Stream one JSON result object per line as each target completes (for large fleets and log pipelines).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub jsonl: bool,
 
-    /// With several targets, show the full report for every target, not only those that are not ok.
-    #[arg(long, short = 'v', global = true)]
+    /// Show every report in full (with several targets, also those that are ok).
+    #[arg(long, short = 'v', conflicts_with = "quiet")]
     pub verbose: bool,
 
+    /// Print only the first line of each report: the target, the verdict and the reason (for scripts).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Colour in tables: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, value_name = "WHEN", value_enum)]
+    pub color: Option<ColorChoice>,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal unless `NO_COLOR` is set.
+    Auto,
+    /// Always colour, even in a pipe or with `NO_COLOR`.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// What decides a result: the stores, the clients, the instant and the expiry thresholds.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PolicyArgs {
     /// A PEM or DER bundle that forms an extra trust store `custom`; when given, the custom stores decide the verdict (repeatable).
-    #[arg(long = "ca-file", value_name = "PATH", global = true)]
+    #[arg(long = "ca-file", value_name = "PATH")]
     pub ca_files: Vec<PathBuf>,
 
-    /// A certificate that expires within N days is a warning (exit 4).
-    #[arg(long, value_name = "N", default_value_t = 30, global = true)]
-    pub warn_days: u32,
+    /// A certificate that expires within N days is a warning (exit 4) [default: 30].
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_days)]
+    pub warn_days: Option<u32>,
 
     /// An expiry within N days is an error (exit 1): a CI gate that fails before the certificate expires.
-    #[arg(long, value_name = "N", global = true)]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_days)]
     pub fail_days: Option<u32>,
 
     /// The clients whose verdict decides the status and the exit code (repeatable; `all` by default): python-requests, python-urllib, curl, openssl, node, java, go, rustls, gnutls, wget.
-    #[arg(long = "client", value_name = "NAME", global = true)]
+    #[arg(long = "client", value_name = "NAME")]
     pub clients: Vec<String>,
 
-    /// Validate as of this instant (RFC 3339, e.g. 2026-12-01T00:00:00Z) instead of now.
-    #[arg(long, value_name = "RFC3339", value_parser = parse_at, global = true)]
+    /// Validate as of this instant instead of now: a date (midnight UTC, e.g. 2027-01-01) or RFC 3339 (2027-01-01T12:00:00Z).
+    #[arg(long, value_name = "WHEN", value_parser = parse_at)]
     pub at: Option<OffsetDateTime>,
+}
+
+impl PolicyArgs {
+    /// The first flag given, for "means nothing to this mode" errors.
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            (!self.ca_files.is_empty(), "--ca-file"),
+            (self.warn_days.is_some(), "--warn-days"),
+            (self.fail_days.is_some(), "--fail-days"),
+            (!self.clients.is_empty(), "--client"),
+            (self.at.is_some(), "--at"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+
+    /// These flags, with any unset one taken from `outer` (the flags given before the subcommand).
+    pub fn or(self, outer: PolicyArgs) -> PolicyArgs {
+        PolicyArgs {
+            ca_files: if self.ca_files.is_empty() {
+                outer.ca_files
+            } else {
+                self.ca_files
+            },
+            warn_days: self.warn_days.or(outer.warn_days),
+            fail_days: self.fail_days.or(outer.fail_days),
+            clients: if self.clients.is_empty() {
+                outer.clients
+            } else {
+                self.clients
+            },
+            at: self.at.or(outer.at),
+        }
+    }
+}
+
+impl OutputArgs {
+    /// These flags, each also on when given before the subcommand.
+    pub fn or(self, outer: OutputArgs) -> OutputArgs {
+        OutputArgs {
+            json: self.json || outer.json,
+            jsonl: self.jsonl || outer.jsonl,
+            verbose: self.verbose || outer.verbose,
+            quiet: self.quiet || outer.quiet,
+            color: self.color.or(outer.color),
+        }
+    }
 }
 
 /// Options that only make sense with a network connection.
@@ -107,13 +193,46 @@ pub struct ConnectArgs {
 pub enum Command {
     /// Start TLS servers on 127.0.0.1 with generated chains (valid, expired, wrong name, self-signed,
     /// untrusted root, missing intermediate) and diagnose each, with no network and no set-up.
-    Demo,
+    #[command(
+        after_help = "Examples:\n  certcheck demo\n  certcheck demo --quiet\n  certcheck demo --json | jq '.results[].verdict'"
+    )]
+    Demo(DemoArgs),
     /// Show where each trust store comes from (files, directories, environment variables), how many
     /// certificates loaded and which failed, and the store each client profile would use.
-    Stores,
+    #[command(
+        after_help = "Examples:\n  certcheck stores\n  certcheck stores --ca-file corp-root.pem\n  SSL_CERT_FILE=/tmp/bundle.pem certcheck stores --json"
+    )]
+    Stores(StoresArgs),
     /// Diagnose local certificate files and bundles (PEM, DER, PKCS#7; `-` for standard input)
     /// with the same checks as a live target, minus the network.
+    #[command(
+        after_help = "Examples:\n  certcheck inspect fullchain.pem --host example.com\n  certcheck inspect cert.pem --untrusted intermediate.pem --ca-file root.pem\n  certcheck inspect fullchain.pem --key privkey.pem\n  certcheck inspect --each /etc/ssl/certs/ca-certificates.crt --fail-days 90\n  openssl s_client -connect host:443 -showcerts </dev/null | certcheck inspect -"
+    )]
     Inspect(InspectArgs),
+}
+
+/// `certcheck demo` options.
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// How to print.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `certcheck stores` options.
+#[derive(Debug, Args, Clone)]
+pub struct StoresArgs {
+    /// Print the stores as one JSON document instead of tables.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also load this bundle as the store `custom` (repeatable), to see what it holds.
+    #[arg(long = "ca-file", value_name = "PATH")]
+    pub ca_files: Vec<PathBuf>,
+
+    /// Colour in tables: auto, always or never.
+    #[arg(long, value_name = "WHEN", value_enum)]
+    pub color: Option<ColorChoice>,
 }
 
 /// `certcheck inspect` options.
@@ -138,6 +257,14 @@ pub struct InspectArgs {
     /// Check that this private key (PEM PKCS#8, PKCS#1 or SEC1, or DER PKCS#8) belongs to the leaf; key material is never printed.
     #[arg(long, value_name = "FILE", conflicts_with = "each")]
     pub key: Option<PathBuf>,
+
+    /// How to print.
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// What decides the verdict.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 fn parse_target(s: &str) -> Result<Target, String> {
@@ -148,9 +275,32 @@ fn parse_host(s: &str) -> Result<Host, String> {
     Host::parse(s).map_err(|e| e.to_string())
 }
 
+/// `--at`: RFC 3339, or a calendar date meaning midnight UTC.
 fn parse_at(s: &str) -> Result<OffsetDateTime, String> {
-    OffsetDateTime::parse(s, &Rfc3339)
-        .map_err(|e| format!("expected an RFC 3339 instant such as 2026-12-01T00:00:00Z ({e})"))
+    if let Ok(at) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(at);
+    }
+    let date_only = time::macros::format_description!("[year]-[month]-[day]");
+    if let Ok(date) = time::Date::parse(s, date_only) {
+        return Ok(date.midnight().assume_utc());
+    }
+    Err(format!(
+        "'{s}' is neither a date (2027-01-01, midnight UTC) nor an RFC 3339 instant \
+         (2027-01-01T12:00:00Z, 2027-01-01T12:00:00+02:00)"
+    ))
+}
+
+/// `--warn-days`/`--fail-days`: a whole number of days, zero or more.
+fn parse_days(s: &str) -> Result<u32, String> {
+    match s.parse::<i64>() {
+        Ok(n) if n < 0 => Err(format!(
+            "{n} is negative; give a number of days from 0 (0 means only expired certificates count)"
+        )),
+        Ok(n) => {
+            u32::try_from(n).map_err(|_| format!("{n} days is too many (at most {})", u32::MAX))
+        }
+        Err(_) => Err(format!("'{s}' is not a whole number of days")),
+    }
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, String> {
@@ -171,6 +321,31 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn at_takes_a_date_or_rfc3339() {
+        let midnight = time::macros::datetime!(2027-01-01 00:00 UTC);
+        assert_eq!(parse_at("2027-01-01").unwrap(), midnight);
+        assert_eq!(parse_at("2027-01-01T00:00:00Z").unwrap(), midnight);
+        assert_eq!(parse_at("2027-01-01T02:00:00+02:00").unwrap(), midnight);
+        let err = parse_at("2027-13-01").unwrap_err();
+        assert!(err.contains("neither a date"), "{err}");
+        assert!(!err.contains("separator"), "{err}");
+    }
+
+    #[test]
+    fn negative_days_are_refused_in_words_either_way_they_are_written() {
+        for args in [
+            ["certcheck", "--warn-days", "-5", "example.com"],
+            ["certcheck", "--warn-days=-5", "example.com", "-q"],
+        ] {
+            let err = Cli::try_parse_from(args).unwrap_err().to_string();
+            assert!(err.contains("-5 is negative"), "{err}");
+            assert!(!err.contains("-- -5"), "{err}");
+        }
+        let cli = Cli::try_parse_from(["certcheck", "--fail-days", "0", "example.com"]).unwrap();
+        assert_eq!(cli.policy.fail_days, Some(0));
     }
 
     #[test]

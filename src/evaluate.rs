@@ -9,11 +9,11 @@ use crate::diagnose::{Context, Diagnosis, Finding, diagnose};
 use crate::report::build::{Assessment, assemble, client_reports, store_failure};
 use crate::report::verdict;
 use crate::report::{
-    ConnectionErrorReport, Origin, TargetReport, chain_reports, earliest_expiry, finding_reports,
-    status, trust_reports,
+    ConnectionErrorReport, Origin, Source, TargetReport, chain_reports, earliest_expiry,
+    finding_reports, status, trust_reports,
 };
 use crate::target::Host;
-use crate::trust::{TrustStore, replay};
+use crate::trust::{TrustResult, TrustStore, replay};
 
 /// Extra intermediates that may be used to build the path (`inspect --untrusted`): the ones that
 /// parse, as DER for rustls-webpki and parsed for certcheck's own checks.
@@ -133,15 +133,13 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> Ta
         trust_stores,
         deadlines.now,
     );
-    let ctx = Context::new(
-        chain,
+    let ctx = context(
+        evidence,
         &evidence.pool.infos,
         trust_stores,
         &results,
-        evidence.name,
-        *deadlines,
-    )
-    .with_ocsp(evidence.ocsp);
+        deadlines,
+    );
     let diagnosis = diagnose(&ctx, evidence.input_findings.clone());
     let predictions = match &stores.clients {
         Some(setup) if !chain.is_empty() => {
@@ -191,15 +189,7 @@ fn predict_clients(
     let configured_stores = configured.0.stores;
     let without_pool = (!evidence.pool.ders.is_empty()).then(|| replayed(configured_stores));
     let poolless = without_pool.as_ref().map(|results| {
-        let ctx = Context::new(
-            evidence.chain,
-            &[],
-            configured_stores,
-            results,
-            evidence.name,
-            *deadlines,
-        )
-        .with_ocsp(evidence.ocsp);
+        let ctx = context(evidence, &[], configured_stores, results, deadlines);
         let diagnosis = diagnose(&ctx, evidence.input_findings.clone());
         (ctx, diagnosis)
     });
@@ -211,15 +201,28 @@ fn predict_clients(
         return predict(&setup.choices, configured, None);
     }
     let results = replayed(&setup.extra_stores);
-    let ctx = Context::new(
+    let ctx = context(evidence, &[], &setup.extra_stores, &results, deadlines);
+    let diagnosis = diagnose(&ctx, evidence.input_findings.clone());
+    predict(&setup.choices, configured, Some((&ctx, &diagnosis)))
+}
+
+/// The diagnosis context for `evidence` under `stores` (with webpki's `results` for them): the
+/// one place its chain, name, staple and origin go into a [`Context`].
+fn context<'a>(
+    evidence: &'a Evidence<'_>,
+    pool: &'a [CertInfo],
+    stores: &'a [TrustStore],
+    results: &'a [TrustResult],
+    deadlines: &Deadlines,
+) -> Context<'a> {
+    Context::new(
         evidence.chain,
-        &[],
-        &setup.extra_stores,
-        &results,
+        pool,
+        stores,
+        results,
         evidence.name,
         *deadlines,
     )
-    .with_ocsp(evidence.ocsp);
-    let diagnosis = diagnose(&ctx, evidence.input_findings.clone());
-    predict(&setup.choices, configured, Some((&ctx, &diagnosis)))
+    .with_ocsp(evidence.ocsp)
+    .from_file(evidence.origin.source == Source::File)
 }

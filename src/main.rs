@@ -3,7 +3,7 @@ use std::io::{self, Write};
 use clap::Parser;
 
 use certcheck::cli::Cli;
-use certcheck::config::{Config, Env, Format, Mode};
+use certcheck::config::{Config, Detail, Env, Format, Mode};
 use certcheck::exit::{self, ExitCode};
 use certcheck::render::{self, Style};
 use certcheck::{demo, run as modes};
@@ -27,7 +27,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(config: &Config) -> anyhow::Result<ExitCode> {
-    let style = Style::detect(config.color);
+    let style = Style::of(config);
     let mut out = io::BufWriter::new(io::stdout().lock());
     match config.mode {
         Mode::Check | Mode::Inspect(_) => {
@@ -50,7 +50,7 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
             // `pipefail`.
             let written = match stream_error {
                 Some(err) => Err(err),
-                None => render::render(&report, config.format, style, config.verbose, &mut out)
+                None => render::render(&report, config.format, style, &mut out)
                     .and_then(|()| out.flush()),
             };
             unless_reader_left(written)?;
@@ -68,8 +68,21 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
         }
         Mode::Demo => {
             let run = demo::run(config, modes::load_stores(config))?;
+            // The demo is a tour: every report in full unless `--quiet`.
+            let style = Style {
+                detail: match config.detail {
+                    Detail::Quiet => Detail::Quiet,
+                    Detail::Normal | Detail::Verbose => Detail::Verbose,
+                },
+                ..style
+            };
             unless_reader_left(
-                render::render(&run.report, config.format, style, true, &mut out).and_then(|()| {
+                render::render(&run.report, config.format, style, &mut out).and_then(|()| {
+                    if config.format == Format::Jsonl {
+                        for result in &run.report.results {
+                            render::json::write_line(result, &mut out)?;
+                        }
+                    }
                     if config.format == Format::Human {
                         render::human::write_demo(&run.outcomes, style, &mut out)?;
                     }

@@ -29,6 +29,14 @@ impl fmt::Display for Host {
 }
 
 impl Host {
+    /// `host:port`, with an IPv6 address bracketed.
+    pub fn display_with_port(&self, port: u16) -> String {
+        match self {
+            Host::Ip(IpAddr::V6(ip)) => format!("[{ip}]:{port}"),
+            host => format!("{host}:{port}"),
+        }
+    }
+
     /// Parses a bare host name or IP address (no port), converting IDNs to punycode.
     pub fn parse(input: &str) -> Result<Host, TargetError> {
         let trimmed = input.trim();
@@ -74,10 +82,7 @@ pub struct Target {
 impl Target {
     /// `host:port` as shown in reports, with IPv6 addresses bracketed.
     pub fn display_name(&self) -> String {
-        match &self.host {
-            Host::Ip(IpAddr::V6(ip)) => format!("[{ip}]:{}", self.port),
-            host => format!("{host}:{}", self.port),
-        }
+        self.host.display_with_port(self.port)
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use certcheck::chain::file::{load_bytes, load_bytes_with};
 use certcheck::chain::{parse_certificate, parse_chain, summarize_certificate};
-use certcheck::config::{Format, Settings};
+use certcheck::config::{Detail, Format, Settings};
 use certcheck::demo::pki::{Authority, Spec};
 use certcheck::evaluate::{Evidence, Pool, Stores, evaluate};
 use certcheck::render::{Style, render};
@@ -90,25 +90,20 @@ pub fn render_all(results: Vec<TargetReport>) {
         results,
     };
     let mut out = Vec::new();
-    let _ = render(
-        &report,
-        Format::Json,
-        Style {
-            color: false,
-            width: 120,
-        },
-        false,
-        &mut out,
-    );
-    for (color, width, verbose) in [(false, 120, true), (true, 40, false)] {
+    let _ = render(&report, Format::Json, Style::plain(120), &mut out);
+    for (color, width, detail) in [
+        (false, 120, Detail::Verbose),
+        (true, 40, Detail::Normal),
+        (false, 80, Detail::Quiet),
+    ] {
         out.clear();
-        let _ = render(
-            &report,
-            Format::Human,
-            Style { color, width },
-            verbose,
-            &mut out,
-        );
+        let style = Style {
+            color,
+            width,
+            detail,
+            as_of: color,
+        };
+        let _ = render(&report, Format::Human, style, &mut out);
     }
 }
 

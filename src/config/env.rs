@@ -44,6 +44,10 @@ pub struct Env {
     pub no_color: bool,
     /// stdout is a terminal.
     pub stdout_is_terminal: bool,
+    /// `COLUMNS`, when it is a usable width (20 to 1000).
+    pub columns: Option<u16>,
+    /// The terminal's width, when stdout is one.
+    pub terminal_width: Option<u16>,
 }
 
 impl Env {
@@ -71,8 +75,19 @@ impl Env {
             },
             stdout_is_terminal: std::io::stdout().is_terminal(),
             stderr_is_terminal: std::io::stderr().is_terminal(),
+            columns: non_empty("COLUMNS").and_then(|v| parse_columns(&v.to_string_lossy())),
+            terminal_width: comfy_table::Table::new().width(),
         }
     }
+}
+
+/// `COLUMNS` as a table width: a number from 20 to 1000, else ignored (as `ls` ignores a bad one).
+fn parse_columns(value: &str) -> Option<u16> {
+    value
+        .trim()
+        .parse::<u16>()
+        .ok()
+        .filter(|n| (20..=1000).contains(n))
 }
 
 /// Java's `cacerts`: under `$JAVA_HOME`, next to the `java` on `PATH`, or Debian's shared copy.

@@ -10,9 +10,12 @@ mod env;
 
 pub use env::{ClientEnv, Env, SystemStoreEnv};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, ColorChoice, Command, OutputArgs, PolicyArgs};
 use crate::clients::name::Selection;
 use crate::target::{ConnectTo, Host, Target};
+
+/// `--warn-days` when not given.
+pub const DEFAULT_WARN_DAYS: u32 = 30;
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,10 +165,25 @@ pub struct Config {
     pub format: Format,
     /// Colour in human output.
     pub color: bool,
-    /// `--verbose`: full reports for every target.
-    pub verbose: bool,
+    /// How much of each report the human output shows.
+    pub detail: Detail,
+    /// Table width in columns: `COLUMNS`, else the terminal's, else 80.
+    pub width: u16,
+    /// `--at` was given, so the human report says the instant it validated at.
+    pub at_given: bool,
     /// The environment as read.
     pub env: Env,
+}
+
+/// How much of each report the human output shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Detail {
+    /// `--quiet`: the first line of each report only.
+    Quiet,
+    /// The first line and the tables (with several targets, in full only for those not ok).
+    Normal,
+    /// `--verbose`: every report in full.
+    Verbose,
 }
 
 /// A configuration problem; a usage error (exit 2).
@@ -183,6 +201,14 @@ pub enum ConfigError {
     /// `--sni`/`--connect-to` do not apply to this mode.
     #[error("{0} only applies to live targets")]
     NotForMode(&'static str),
+    /// A flag given before a subcommand that means nothing to it.
+    #[error("{flag} means nothing to `certcheck {mode}`; see `certcheck {mode} --help`")]
+    NotForSubcommand {
+        /// The flag.
+        flag: &'static str,
+        /// The subcommand.
+        mode: &'static str,
+    },
     /// `--client` names no client.
     #[error("--client {0}")]
     Client(String),
@@ -191,19 +217,67 @@ pub enum ConfigError {
 impl Config {
     /// Resolves the command line against the environment; reads the clock unless `--at` is given.
     pub fn from_cli(cli: Cli, env: Env) -> Result<Config, ConfigError> {
-        let now = validation_instant(cli.common.at.unwrap_or_else(OffsetDateTime::now_utc));
-        let mode = match cli.command {
-            Some(Command::Demo) => Mode::Demo,
-            Some(Command::Stores) => Mode::Stores,
-            Some(Command::Inspect(args)) => Mode::Inspect(InspectOptions {
-                files: args.files,
-                host: args.host,
-                untrusted: args.untrusted,
-                each: args.each,
-                key: args.key,
-            }),
-            None => Mode::Check,
+        // Flags given before a subcommand count for it where they mean something to it.
+        let (mode, output, policy) = match cli.command {
+            Some(Command::Demo(args)) => {
+                if let Some(flag) = cli.policy.first_given() {
+                    return Err(ConfigError::NotForSubcommand { flag, mode: "demo" });
+                }
+                (
+                    Mode::Demo,
+                    args.output.or(cli.output),
+                    PolicyArgs::default(),
+                )
+            }
+            Some(Command::Stores(args)) => {
+                let outer = &cli.output;
+                let flag = [
+                    (outer.jsonl, "--jsonl"),
+                    (outer.verbose, "--verbose"),
+                    (outer.quiet, "--quiet"),
+                ]
+                .into_iter()
+                .find_map(|(given, flag)| given.then_some(flag))
+                .or_else(|| {
+                    PolicyArgs {
+                        ca_files: Vec::new(),
+                        ..cli.policy.clone()
+                    }
+                    .first_given()
+                });
+                if let Some(flag) = flag {
+                    return Err(ConfigError::NotForSubcommand {
+                        flag,
+                        mode: "stores",
+                    });
+                }
+                let output = OutputArgs {
+                    json: args.json || outer.json,
+                    color: args.color.or(outer.color),
+                    ..OutputArgs::default()
+                };
+                let policy = PolicyArgs {
+                    ca_files: args.ca_files,
+                    ..PolicyArgs::default()
+                }
+                .or(cli.policy);
+                (Mode::Stores, output, policy)
+            }
+            Some(Command::Inspect(args)) => (
+                Mode::Inspect(InspectOptions {
+                    files: args.files,
+                    host: args.host,
+                    untrusted: args.untrusted,
+                    each: args.each,
+                    key: args.key,
+                }),
+                args.output.or(cli.output),
+                args.policy.or(cli.policy),
+            ),
+            None => (Mode::Check, cli.output, cli.policy),
         };
+        let at_given = policy.at.is_some();
+        let now = validation_instant(policy.at.unwrap_or_else(OffsetDateTime::now_utc));
         let mut jobs: Vec<TlsJob> = cli
             .targets
             .iter()
@@ -233,24 +307,39 @@ impl Config {
         Ok(Config {
             mode,
             jobs,
-            ca_files: cli.common.ca_files,
+            ca_files: policy.ca_files,
             settings: Arc::new(Settings {
                 now,
-                warn_days: i64::from(cli.common.warn_days),
-                fail_days: cli.common.fail_days.map(i64::from),
+                warn_days: i64::from(policy.warn_days.unwrap_or(DEFAULT_WARN_DAYS)),
+                fail_days: policy.fail_days.map(i64::from),
                 timeout: cli.connect.timeout,
                 concurrency: usize::from(cli.connect.concurrency),
-                deciding: Selection::parse(&cli.common.clients).map_err(ConfigError::Client)?,
+                deciding: Selection::parse(&policy.clients).map_err(ConfigError::Client)?,
             }),
-            format: if cli.common.json {
+            format: if output.json {
                 Format::Json
-            } else if cli.common.jsonl {
+            } else if output.jsonl {
                 Format::Jsonl
             } else {
                 Format::Human
             },
-            color: env.stdout_is_terminal && !env.no_color,
-            verbose: cli.common.verbose,
+            color: match output.color {
+                Some(ColorChoice::Always) => true,
+                Some(ColorChoice::Never) => false,
+                Some(ColorChoice::Auto) | None => env.stdout_is_terminal && !env.no_color,
+            },
+            detail: if output.quiet {
+                Detail::Quiet
+            } else if output.verbose {
+                Detail::Verbose
+            } else {
+                Detail::Normal
+            },
+            width: env
+                .columns
+                .or(env.terminal_width.filter(|_| env.stdout_is_terminal))
+                .unwrap_or(80),
+            at_given,
             env,
         })
     }

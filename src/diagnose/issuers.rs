@@ -70,10 +70,11 @@ fn classify(ctx: &Context<'_>, store: usize) -> Option<Finding> {
 
     if last.self_signed {
         let held = holders(ctx, last, store);
+        // No holder: the finding then holds under every store, and `{stores}` says so.
         let elsewhere = if held.is_empty() {
-            "no configured store holds it".to_string()
+            String::new()
         } else {
-            format!("it is held by {}", held.join(", "))
+            format!("; it is held by {}", held.join(", "))
         };
         let renamed = if store_ref.anchors_named(&last.subject_raw).next().is_some() {
             format!(
@@ -89,7 +90,7 @@ fn classify(ctx: &Context<'_>, store: usize) -> Option<Finding> {
                 Some(0),
                 scope,
                 format!(
-                    "{} is self-signed (its issuer is itself and its signature verifies with its own key) and is not in {STORES}; {elsewhere}{renamed}",
+                    "{} is self-signed (its issuer is itself and its signature verifies with its own key) and is not in {STORES}{elsewhere}{renamed}",
                     label(0, last)
                 ),
                 "Use a certificate issued by a CA the clients trust (for example Let's Encrypt), or give the clients this certificate as a trust anchor (--ca-file, REQUESTS_CA_BUNDLE, SSL_CERT_FILE).",
@@ -100,7 +101,7 @@ fn classify(ctx: &Context<'_>, store: usize) -> Option<Finding> {
             index,
             scope,
             format!(
-                "the chain ends in the self-signed root {}, which is not in {STORES}; {elsewhere}{renamed}",
+                "the chain ends in the self-signed root {}, which is not in {STORES}{elsewhere}{renamed}",
                 describe(index, last)
             ),
             "If this is your private CA, add its root to the clients' trust store (--ca-file, SSL_CERT_FILE, REQUESTS_CA_BUNDLE); otherwise serve a chain issued by a publicly trusted CA.",
@@ -132,10 +133,11 @@ fn classify(ctx: &Context<'_>, store: usize) -> Option<Finding> {
             index,
             scope,
             format!(
-                "the issuer of {}, {}, is not among the first {} certificates certcheck analyses (the server sent {}), and no root in {STORES} is reached within them",
+                "the issuer of {}, {}, is not among the first {} certificates certcheck analyses ({} {}), and no root in {STORES} is reached within them",
                 describe(index, last),
                 last.issuer,
                 ctx.chain.certs.len(),
+                ctx.sent(),
                 ctx.chain.certs.len() + ctx.chain.truncated
             ),
             "Send only the leaf and the intermediates that lead to the root (usually 2 to 4 certificates).",
@@ -152,7 +154,8 @@ fn classify(ctx: &Context<'_>, store: usize) -> Option<Finding> {
             index,
             scope,
             format!(
-                "the server did not send the intermediate {}{key_id} that issued {}, and it is not in {STORES}; the certificate's AIA caIssuers names it at {url}",
+                "{} the intermediate {}{key_id} that issued {}, and it is not in {STORES}; the certificate's AIA caIssuers names it at {url}",
+                ctx.did_not_send(),
                 last.issuer,
                 describe(index, last)
             ),
@@ -172,9 +175,10 @@ fn classify(ctx: &Context<'_>, store: usize) -> Option<Finding> {
         index,
         scope,
         format!(
-            "the issuer of {}, {}{key_id}, was not sent by the server and is not in {STORES}{elsewhere}",
+            "the issuer of {}, {}{key_id}, {} and is not in {STORES}{elsewhere}",
             describe(index, last),
-            last.issuer
+            last.issuer,
+            ctx.not_sent()
         ),
         "If the issuer is an intermediate, configure the server to send it (the full chain); if it is a private root, add it to the clients' trust store (--ca-file, SSL_CERT_FILE, REQUESTS_CA_BUNDLE).",
     ))
@@ -255,7 +259,7 @@ mod tests {
         assert_eq!(finding.scope, Scope::Stores(vec![0]));
         assert_eq!(
             finding.message,
-            "certificate 0 (CN=self.test) is self-signed (its issuer is itself and its signature verifies with its own key) and is not in {stores}; no configured store holds it"
+            "certificate 0 (CN=self.test) is self-signed (its issuer is itself and its signature verifies with its own key) and is not in {stores}"
         );
 
         // A second store that holds it is named.
@@ -290,7 +294,7 @@ mod tests {
         assert_eq!(finding.certificate, Some(2));
         assert_eq!(
             finding.message,
-            "the chain ends in the self-signed root certificate 2 (CN=Test Root CA), which is not in {stores}; no configured store holds it"
+            "the chain ends in the self-signed root certificate 2 (CN=Test Root CA), which is not in {stores}"
         );
     }
 

@@ -80,6 +80,8 @@ pub struct Context<'a> {
     pub paths: Vec<StorePath>,
     /// The OCSP response the server stapled (DER), if any; `None` for files.
     pub ocsp: Option<&'a [u8]>,
+    /// The chain was read from a file, not sent by a server (it changes the words only).
+    pub from_file: bool,
 }
 
 impl<'a> Context<'a> {
@@ -117,6 +119,40 @@ impl<'a> Context<'a> {
             fail_days: deadlines.fail_days,
             paths,
             ocsp: None,
+            from_file: false,
+        }
+    }
+
+    /// The same context for a chain read from a file (`inspect`).
+    pub fn from_file(mut self, from_file: bool) -> Context<'a> {
+        self.from_file = from_file;
+        self
+    }
+
+    /// `the server sent` or, for a file, `the file holds`.
+    pub fn sent(&self) -> &'static str {
+        if self.from_file {
+            "the file holds"
+        } else {
+            "the server sent"
+        }
+    }
+
+    /// `the server did not send` or, for a file, `the file does not hold`.
+    pub fn did_not_send(&self) -> &'static str {
+        if self.from_file {
+            "the file does not hold"
+        } else {
+            "the server did not send"
+        }
+    }
+
+    /// `was not sent by the server` or, for a file, `is not in the file`.
+    pub fn not_sent(&self) -> &'static str {
+        if self.from_file {
+            "is not in the file"
+        } else {
+            "was not sent by the server"
         }
     }
 
@@ -409,7 +445,8 @@ fn malformed(ctx: &Context<'_>) -> Vec<Finding> {
             None,
             Scope::AllStores,
             format!(
-                "the server sent {} certificates; certcheck analyses the first {} and ignored {}",
+                "{} {} certificates; certcheck analyses the first {} and ignored {}",
+                ctx.sent(),
                 ctx.chain.certs.len() + ctx.chain.truncated,
                 ctx.chain.certs.len(),
                 ctx.chain.truncated

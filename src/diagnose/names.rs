@@ -73,12 +73,17 @@ pub fn hostname(ctx: &Context<'_>) -> Vec<Finding> {
     }
     let asked = show_name(&host.to_string());
     let dns: Vec<String> = leaf.dns_names.iter().map(|n| show_name(n)).collect();
-    let mut message = format!(
-        "{} is not valid for {asked}: it covers DNS names {} and IP addresses {}",
-        label(0, leaf),
-        list(&dns),
-        list(&leaf.ip_addresses)
-    );
+    let covered = match (dns.is_empty(), leaf.ip_addresses.is_empty()) {
+        (true, true) => "it has no subjectAltName DNS name or IP address".to_string(),
+        (false, true) => format!("it covers DNS names {}", list(&dns)),
+        (true, false) => format!("it covers IP addresses {}", list(&leaf.ip_addresses)),
+        (false, false) => format!(
+            "it covers DNS names {} and IP addresses {}",
+            list(&dns),
+            list(&leaf.ip_addresses)
+        ),
+    };
+    let mut message = format!("{} is not valid for {asked}: {covered}", label(0, leaf));
     for reason in explanations(leaf, host) {
         message.push_str("; ");
         message.push_str(&reason);

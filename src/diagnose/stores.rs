@@ -82,7 +82,7 @@ pub fn disagreement(ctx: &Context<'_>, verdicts: &[StoreVerdict]) -> Vec<Finding
         None,
         Scope::AllStores,
         message,
-        "Clients that use a store that does not trust this chain will fail (Python requests uses the bundled Mozilla set via certifi; curl and OpenSSL use the system store); serve a chain to a root every store holds, or add the root where it is missing.",
+        "A client fails only if the store it uses does not trust this chain (the client table says which store each one uses; without --ca-file, Python requests uses the bundled Mozilla set via certifi, curl and OpenSSL the system store); to work everywhere, serve a chain to a root every store holds, or add the root where it is missing.",
     )]
 }
 

@@ -5,51 +5,60 @@ pub mod json;
 
 use std::io::{self, Write};
 
-use crate::config::Format;
+use crate::config::{Config, Detail, Format};
 use crate::report::Report;
 
-/// How human output looks.
+/// How human output looks, as the configuration decided it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Style {
     /// ANSI colours.
     pub color: bool,
     /// Table width in columns.
     pub width: u16,
+    /// How much of each report to show.
+    pub detail: Detail,
+    /// Say the instant of validation in each first line (`--at` was given).
+    pub as_of: bool,
 }
 
 impl Style {
-    /// Width of the terminal when stdout is one, else 120 columns; colour as decided by the config.
-    pub fn detect(color: bool) -> Style {
-        use std::io::IsTerminal;
-        let width = if io::stdout().is_terminal() {
-            crossterm_width().unwrap_or(120)
-        } else {
-            120
-        };
-        Style { color, width }
+    /// No colour, `width` columns, the default detail: for tests and harnesses.
+    pub fn plain(width: u16) -> Style {
+        Style {
+            color: false,
+            width,
+            detail: Detail::Normal,
+            as_of: false,
+        }
     }
-}
 
-fn crossterm_width() -> Option<u16> {
-    comfy_table::Table::new().width()
+    /// The style the configuration asks for.
+    pub fn of(config: &Config) -> Style {
+        Style {
+            color: config.color,
+            width: config.width,
+            detail: config.detail,
+            as_of: config.at_given,
+        }
+    }
 }
 
 /// Writes the report in `format`.
 ///
-/// `verbose` shows the full report of every target; otherwise, with several targets, only those
-/// that are not ok get one (the summary lists them all).
+/// At the default detail every target gets its first line, and its tables unless there are
+/// several targets and it is ok (the summary lists them all); `--verbose` shows every report in
+/// full, `--quiet` only the first lines.
 pub fn render(
     report: &Report,
     format: Format,
     style: Style,
-    verbose: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
         Format::Json => json::write(report, out),
         // Lines were streamed as each result completed.
         Format::Jsonl => Ok(()),
-        Format::Human => human::write(report, style, verbose, out),
+        Format::Human => human::write(report, style, out),
     }
 }
 

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::{
     CertDate, CertReport, ClientPrediction, ConnectionErrorReport, ErrorCode, FindingReport,
-    KeyReport, Source, Status, TargetReport, TlsReport, TrustReport,
+    KeyReport, Source, Status, TargetReport, TlsReport, TrustReport, Verdict,
 };
 use crate::chain::days_until;
 use crate::chain::{AlgorithmName, BundleCert, CertInfo, Chain, ChainCert, Fingerprint, KeyInfo};
@@ -29,6 +29,8 @@ pub struct Origin {
     pub server_name: Option<String>,
     /// The peer address that answered.
     pub address: Option<String>,
+    /// `--connect-to` as given, when it was.
+    pub connect_to: Option<String>,
     /// `tls` or `file`.
     pub source: Source,
     /// The negotiated session, when a handshake completed.
@@ -45,6 +47,7 @@ impl Origin {
             host,
             port: None,
             address: None,
+            connect_to: None,
             source: Source::File,
             tls: None,
         }
@@ -56,8 +59,8 @@ impl Origin {
 pub struct Assessment {
     /// The outcome.
     pub status: Status,
-    /// The verdict in words.
-    pub verdict: String,
+    /// The verdict in words, and what to do first.
+    pub verdict: Verdict,
     /// The date this target breaks.
     pub expires_at: Option<OffsetDateTime>,
     /// Why the target could not be (fully) evaluated.
@@ -80,9 +83,11 @@ pub fn assemble(origin: Origin, assessment: Assessment, now: OffsetDateTime) -> 
         port: origin.port,
         server_name: origin.server_name,
         address: origin.address,
+        connect_to: origin.connect_to,
         source: origin.source,
         status: assessment.status,
-        verdict: assessment.verdict,
+        verdict: assessment.verdict.words,
+        hint: assessment.verdict.hint,
         expires_at: assessment.expires_at.map(date),
         days_remaining: assessment.expires_at.map(|at| days_until(at, now)),
         connection_error: assessment.connection_error,
@@ -97,7 +102,10 @@ pub fn assemble(origin: Origin, assessment: Assessment, now: OffsetDateTime) -> 
 impl TargetReport {
     /// A target whose certificates could not be obtained or read: where it came from and why.
     pub fn failed(origin: Origin, error: ConnectionErrorReport) -> TargetReport {
-        let verdict = format!("could not be checked: {}", error.message);
+        let verdict = Verdict {
+            words: format!("could not be checked: {}", error.message),
+            hint: None,
+        };
         let assessment = Assessment {
             status: Status::Error,
             verdict,
@@ -116,6 +124,15 @@ impl TargetReport {
     pub fn primary_findings(&self) -> impl Iterator<Item = &FindingReport> {
         let primary = primary_kind(&self.trust);
         self.findings.iter().filter(move |f| f.holds_under(primary))
+    }
+
+    /// The findings that hold only under stores other than the one that decides `status`: the
+    /// store comparison, not the verdict.
+    pub fn other_store_findings(&self) -> impl Iterator<Item = &FindingReport> {
+        let primary = primary_kind(&self.trust);
+        self.findings
+            .iter()
+            .filter(move |f| !f.holds_under(primary))
     }
 }
 

@@ -18,7 +18,7 @@ pub use build::{
     Origin, bundle_reports, chain_reports, earliest_expiry, finding_reports, primary_kind,
     primary_trusted, trust_reports,
 };
-pub use verdict::{pathless_status, status, verdict};
+pub use verdict::{Verdict, pathless_status, status, verdict};
 
 /// The whole run.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -283,12 +283,20 @@ pub struct TargetReport {
     pub server_name: Option<String>,
     /// The peer address.
     pub address: Option<String>,
+    /// `--connect-to` as given (`ADDR[:PORT]`), null without it (certcheck addition): with the
+    /// server name, it tells apart results for the same target.
+    #[serde(default)]
+    pub connect_to: Option<String>,
     /// `tls` or `file`.
     pub source: Source,
     /// The outcome: `error` when a client that decides (`--client`) would fail.
     pub status: Status,
     /// The verdict in words: which clients work and which fail, and why (certcheck addition).
     pub verdict: String,
+    /// What to do first, when anything needs doing (certcheck addition): the hint of the
+    /// finding that matters most, as the human report's first line ends.
+    #[serde(default)]
+    pub hint: Option<String>,
     /// The earliest notAfter on the path the primary store validated, else in the chain
     /// (certcheck addition): the date this target breaks.
     pub expires_at: Option<String>,

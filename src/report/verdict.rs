@@ -5,27 +5,44 @@ use super::build::{primary_kind, primary_trusted};
 use super::{ClientPrediction, ConnectionErrorReport, FindingReport, Status, TrustReport};
 use crate::diagnose::{FindingCode, Severity};
 
-/// The verdict in words, from the clients that decide: `works in a, b; FAILS in c (why)`.
-/// Without client predictions (`inspect --each`, no stores), the most severe finding under the
-/// primary store says it.
+/// The verdict in words, from the clients that decide: `works in a, b; FAILS in c: why`, where
+/// `why` is [`reason`]'s sentence. Without client predictions (`inspect --each`, no stores), the
+/// most severe finding under the primary store says it.
 pub fn verdict(
     clients: &[ClientPrediction],
     findings: &[FindingReport],
     trust: &[TrustReport],
     status: Status,
-) -> String {
+) -> Verdict {
+    let why = reason(clients, findings, trust, status);
+    Verdict {
+        hint: why.as_ref().and_then(Reason::hint),
+        words: words(clients, why.as_ref(), status),
+    }
+}
+
+/// A result's verdict: the sentence, and what to do first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// `works in a, b; FAILS in c: why`.
+    pub words: String,
+    /// The hint that goes with the reason the words give, when something needs doing.
+    pub hint: Option<String>,
+}
+
+fn words(clients: &[ClientPrediction], why: Option<&Reason<'_>>, status: Status) -> String {
     let deciding: Vec<&ClientPrediction> = clients.iter().filter(|c| c.decides).collect();
     if deciding.is_empty() {
-        let primary = primary_kind(trust);
-        let first = findings
-            .iter()
-            .find(|f| f.holds_under(primary) && f.severity != Severity::Info);
-        return match (status, first) {
-            (Status::Ok, _) | (_, None) => "no problem found".into(),
-            (_, Some(finding)) => format!("{}: {}", finding.code, finding.message),
+        return match why {
+            Some(Reason::Finding(finding)) => format!("{}: {}", finding.code, finding.message),
+            _ => "no problem found".into(),
         };
     }
+    // Every one of three or more is "all N clients"; otherwise they are named.
     let names = |list: &[&&ClientPrediction]| {
+        if list.len() == deciding.len() && list.len() > 2 {
+            return format!("all {} clients", list.len());
+        }
         list.iter()
             .map(|c| c.client.as_str())
             .collect::<Vec<_>>()
@@ -33,14 +50,15 @@ pub fn verdict(
     };
     let working: Vec<&&ClientPrediction> = deciding.iter().filter(|c| c.accepted).collect();
     let failing: Vec<&&ClientPrediction> = deciding.iter().filter(|c| !c.accepted).collect();
-    let why = failing
-        .first()
-        .and_then(|c| c.error.as_deref())
-        .map(|e| format!(" ({e})"))
+    let why = why
+        .map(|r| format!(": {}", r.sentence()))
         .unwrap_or_default();
     match (working.is_empty(), failing.is_empty()) {
         (_, true) if status == Status::Error => {
-            format!("works in {}, but has errors", names(&working))
+            format!("works in {}, but{why}", names(&working))
+        }
+        (_, true) if status == Status::Warning => {
+            format!("works in {}; warning{why}", names(&working))
         }
         (_, true) => format!("works in {}", names(&working)),
         (true, false) => format!("FAILS in {}{why}", names(&failing)),
@@ -49,6 +67,61 @@ pub fn verdict(
             names(&working),
             names(&failing)
         ),
+    }
+}
+
+/// The one reason that matters most, so the verdict and its hint come from the same place.
+enum Reason<'a> {
+    /// A finding under the primary store, with its exact values.
+    Finding(&'a FindingReport),
+    /// A failing client, in its own words.
+    Client(&'a ClientPrediction),
+}
+
+impl Reason<'_> {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Reason::Finding(finding) => Some(finding.hint.clone()),
+            Reason::Client(client) => client.hint.clone(),
+        }
+    }
+
+    fn sentence(&self) -> &str {
+        match self {
+            Reason::Finding(finding) => &finding.message,
+            Reason::Client(client) => client.error.as_deref().unwrap_or("refused"),
+        }
+    }
+}
+
+/// The reason a result is not ok: when every deciding client fails (or none decides, or all
+/// accept but the status is not ok, as with a `--fail-days` expiry), the most severe error or
+/// warning under the primary store, which holds for all of them; when only some fail, or no
+/// finding explains a failure, the first failing client's own words (a finding may not be what
+/// those clients trip on). None for an ok result.
+fn reason<'a>(
+    clients: &'a [ClientPrediction],
+    findings: &'a [FindingReport],
+    trust: &[TrustReport],
+    status: Status,
+) -> Option<Reason<'a>> {
+    if status == Status::Ok {
+        return None;
+    }
+    let primary = primary_kind(trust);
+    let top = findings
+        .iter()
+        .find(|f| f.holds_under(primary) && f.severity != Severity::Info);
+    let deciding: Vec<&ClientPrediction> = clients.iter().filter(|c| c.decides).collect();
+    let first_failing = deciding.iter().find(|c| !c.accepted).copied();
+    let all_fail = deciding.iter().all(|c| !c.accepted);
+    match (top, first_failing) {
+        (Some(finding), None) => Some(Reason::Finding(finding)),
+        (Some(finding), Some(_)) if all_fail && finding.severity == Severity::Error => {
+            Some(Reason::Finding(finding))
+        }
+        (_, Some(client)) => Some(Reason::Client(client)),
+        (None, None) => None,
     }
 }
 

@@ -13,6 +13,7 @@ use crate::config::{Config, Settings, TlsJob};
 use crate::connect::{ConnectRequest, connect, provider};
 use crate::evaluate::{Evidence, Stores, evaluate};
 use crate::report::{ConnectionErrorReport, ErrorCode, Origin, Source, TargetReport, TlsReport};
+use crate::target::Host;
 use crate::trust::StoreKind;
 
 /// Stores that may still be loading: every check awaits them only once its handshake is done.
@@ -137,6 +138,10 @@ fn origin(job: &TlsJob) -> Origin {
         port: Some(job.target.port),
         server_name: Some(job.server_name().to_string()),
         address: None,
+        connect_to: job.connect_to.as_ref().map(|to| match to.port {
+            Some(port) => Host::display_with_port(&to.host, port),
+            None => to.host.to_string(),
+        }),
         source: Source::Tls,
         tls: None,
     }

@@ -447,3 +447,114 @@ fn ipv6_and_url_targets_are_accepted() {
     assert_eq!(result.host.as_deref(), Some("::1"));
     assert_eq!(result.server_name.as_deref(), Some("v6.test"));
 }
+
+#[test]
+fn piped_tables_are_80_columns_unless_columns_says_otherwise_and_color_is_a_flag() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["width.test"]);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let run = |columns: Option<&str>, extra: &[&str]| {
+        let mut cmd = env.cmd();
+        match columns {
+            Some(c) => cmd.env("COLUMNS", c),
+            None => cmd.env_remove("COLUMNS"),
+        };
+        cmd.arg("--ca-file")
+            .arg(&env.root_file)
+            .args(["--connect-to", &server.addr.to_string()])
+            .arg(format!("width.test:{}", server.addr.port()))
+            .args(extra);
+        String::from_utf8_lossy(&cmd.output().expect("runs").stdout).into_owned()
+    };
+    let widest = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with('│') || l.starts_with('┌'))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    assert_eq!(widest(&run(None, &[])), 80);
+    assert_eq!(widest(&run(Some("100"), &[])), 100);
+    assert_eq!(widest(&run(Some("junk"), &[])), 80);
+    assert!(!run(None, &[]).contains('\x1b'));
+    assert!(run(None, &["--color", "always"]).contains('\x1b'));
+    let mut no_color = env.cmd();
+    no_color
+        .env("NO_COLOR", "1")
+        .args(["--color", "never", "--ca-file"])
+        .arg(&env.root_file)
+        .args(["--connect-to", &server.addr.to_string()])
+        .arg(format!("width.test:{}", server.addr.port()));
+    assert!(!String::from_utf8_lossy(&no_color.output().unwrap().stdout).contains('\x1b'));
+}
+
+#[test]
+fn subcommands_refuse_flags_that_mean_nothing_to_them() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    for (args, says) in [
+        (
+            &["--at", "2027-01-01", "stores"][..],
+            "--at means nothing to `certcheck stores`",
+        ),
+        (
+            &["stores", "--warn-days", "3"][..],
+            "unexpected argument '--warn-days'",
+        ),
+        (&["stores", "--jsonl"][..], "unexpected argument '--jsonl'"),
+        (
+            &["--jsonl", "stores"][..],
+            "--jsonl means nothing to `certcheck stores`",
+        ),
+        (
+            &["--fail-days", "3", "demo"][..],
+            "--fail-days means nothing to `certcheck demo`",
+        ),
+        (
+            &["demo", "--ca-file", "x.pem"][..],
+            "unexpected argument '--ca-file'",
+        ),
+        (
+            &["--sni", "x.test", "inspect", "a.pem"][..],
+            "--sni only applies to live targets",
+        ),
+    ] {
+        env.base()
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(says));
+    }
+    // Flags before the subcommand still count where they mean something.
+    env.base()
+        .args(["--json", "--at", "2030-01-01", "inspect"])
+        .arg(&env.root_file)
+        .assert()
+        .stdout(predicates::str::contains(
+            "\"checked_at\": \"2030-01-01T00:00:00Z\"",
+        ));
+}
+
+#[test]
+fn demo_streams_json_lines_and_quiet_prints_one_line_per_case() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let out = env.base().args(["demo", "--jsonl"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 6);
+    assert!(lines.iter().all(|l| l["target"].is_string()));
+    let quiet = env.base().args(["demo", "--quiet"]).output().expect("runs");
+    let text = String::from_utf8_lossy(&quiet.stdout);
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|l| l.contains(": works in all 10 clients")),
+        "{text}"
+    );
+    assert!(!text.contains("Store it uses"), "{text}");
+}

@@ -392,7 +392,7 @@ fn stores_subcommand_says_where_each_store_comes_from() {
     )
     .expect("write");
     let output = env
-        .cmd()
+        .base()
         .env("REQUESTS_CA_BUNDLE", &env.root_file)
         .args(["stores", "--json", "--ca-file"])
         .arg(&env.root_file)
@@ -434,7 +434,7 @@ fn stores_subcommand_says_where_each_store_comes_from() {
 
     // Without --ca-file, the environment decides, and says so.
     let output = env
-        .cmd()
+        .base()
         .env("REQUESTS_CA_BUNDLE", &env.root_file)
         .args(["stores", "--json"])
         .output()

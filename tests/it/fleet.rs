@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use certcheck::demo::pki::Spec;
 use predicates::prelude::*;
 
-use crate::support::{self, Pki, TestEnv, at, days, run_json, serve};
+use crate::support::{self, AT, Pki, TestEnv, at, days, run_json, serve};
 
 fn closed_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -110,7 +110,8 @@ fn mixed_fleet_keeps_input_order_and_worst_exit_code() {
     report.results[2].finding("expired");
     assert_eq!(report.results[2].days_remaining, Some(-1));
 
-    // The human summary lists every target worst first, with the full report only for the others.
+    // The human report of a fleet: one first line per target in input order, then the summary
+    // worst first and the counts; an unreachable target is "could not be checked", not an error.
     let output = env
         .cmd()
         .args(["--sni", "fleet.test", "--ca-file"])
@@ -122,17 +123,34 @@ fn mixed_fleet_keeps_input_order_and_worst_exit_code() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
     assert!(
-        stdout.contains("3 targets: 1 ok, 0 with warnings, 2 with errors."),
+        lines[0].starts_with(&format!(
+            "{} (as of {AT}): works in all 10 clients",
+            good_server.addr
+        )),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with(&format!(
+            "127.0.0.1:{closed} (as of {AT}): could not check (refused)"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        lines[2].contains("FAILS in all 10 clients: certificate 0 (CN=fleet.test) expired"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("3 targets: 1 ok, 0 with warnings, 1 with errors, 1 could not be checked."),
         "{stdout}"
     );
     assert!(stdout.contains("expired within the last day"), "{stdout}");
     assert!(stdout.contains("Most severe finding"), "{stdout}");
-    // The ok target appears only in the summary: its chain table is not printed.
-    assert!(
-        !stdout.contains(&format!("{}: works in", good_server.addr)),
-        "{stdout}"
-    );
+    assert!(stdout.contains("not checked"), "{stdout}");
+    // No target's tables are printed without --verbose: 3 first lines, the summary, the counts.
+    assert!(!stdout.contains("Store it uses"), "{stdout}");
+    assert!(lines.len() < 30, "{} lines:\n{stdout}", lines.len());
     let verbose = env
         .cmd()
         .args(["--verbose", "--sni", "fleet.test", "--ca-file"])
@@ -141,10 +159,59 @@ fn mixed_fleet_keeps_input_order_and_worst_exit_code() {
         .arg(old_server.addr.to_string())
         .output()
         .expect("runs");
+    let verbose = String::from_utf8_lossy(&verbose.stdout);
     assert!(
-        String::from_utf8_lossy(&verbose.stdout)
-            .contains(&format!("{}: works in", good_server.addr))
+        verbose.contains(&format!("{} OK (", good_server.addr)),
+        "{verbose}"
     );
+    assert!(verbose.contains("Store it uses"), "{verbose}");
+    // --quiet: the first lines only.
+    let quiet = env
+        .cmd()
+        .args(["--quiet", "--sni", "fleet.test", "--ca-file"])
+        .arg(&env.root_file)
+        .arg(good_server.addr.to_string())
+        .arg(old_server.addr.to_string())
+        .output()
+        .expect("runs");
+    assert_eq!(quiet.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&quiet.stdout).lines().count(), 2);
+}
+
+#[test]
+fn rows_that_differ_only_in_sni_or_connect_to_are_told_apart() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["a.test", "b.test"]);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let list = env.dir.path().join("targets.txt");
+    let addr = server.addr.to_string();
+    let port = server.addr.port();
+    std::fs::write(
+        &list,
+        format!("a.test:{port} --sni a.test --connect-to {addr}\na.test:{port} --sni b.test --connect-to {addr}\na.test:{port} --sni a.test --connect-to 127.0.0.2:{port}\n"),
+    )
+    .expect("write");
+    let output = env
+        .cmd()
+        .arg("--ca-file")
+        .arg(&env.root_file)
+        .arg("--targets-file")
+        .arg(&list)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for label in [
+        format!("a.test:{port} (SNI a.test) via {addr}"),
+        format!("a.test:{port} (SNI b.test) via {addr}"),
+        format!("a.test:{port} (SNI a.test) via 127.0.0.2:{port}"),
+    ] {
+        assert_eq!(
+            stdout.matches(&label).count(),
+            2,
+            "{label} in the first lines and the summary:\n{stdout}"
+        );
+    }
 }
 
 #[test]

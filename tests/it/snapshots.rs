@@ -38,6 +38,7 @@ fn render(pki: &Pki, chain: Vec<Vec<u8>>, name: &str) -> String {
         port: None,
         server_name: Some(host.to_string()),
         address: None,
+        connect_to: None,
         source: Source::Tls,
         tls: None,
     };
@@ -53,16 +54,7 @@ fn render(pki: &Pki, chain: Vec<Vec<u8>>, name: &str) -> String {
         results: vec![result],
     };
     let mut out = Vec::new();
-    human::write(
-        &report,
-        Style {
-            color: false,
-            width: 110,
-        },
-        false,
-        &mut out,
-    )
-    .expect("render");
+    human::write(&report, Style::plain(110), &mut out).expect("render");
     String::from_utf8(out).expect("utf-8")
 }
 

@@ -212,10 +212,7 @@ mod tests {
     #[test]
     fn no_colour_without_a_terminal() {
         let result = report(45, 60, None);
-        let plain = Style {
-            color: false,
-            width: 120,
-        };
+        let plain = Style::plain(120);
         let cells = row(&result.chain[0], &result.findings, plain);
         let until = Cell::new(format!("{}\n45 days left", result.chain[0].not_after));
         assert_eq!(cells[3], until);

@@ -10,14 +10,16 @@ mod stores;
 mod summary;
 mod target;
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
 
 use super::Style;
+use crate::config::Detail;
 use crate::diagnose::Severity;
-use crate::report::{Report, Status};
+use crate::report::{Report, Status, TargetReport};
 
 pub use demo::write_demo;
 pub use stores::write_stores;
@@ -25,26 +27,30 @@ pub use stores::write_stores;
 /// At most this many rows of a large chain, and of findings, are shown.
 const LARGE_CHAIN_ROWS: usize = 200;
 
-/// Writes the tables of each target (with several targets, only those that are not ok unless
-/// `verbose`), then a summary when there are several targets.
-pub fn write(report: &Report, style: Style, verbose: bool, out: &mut dyn Write) -> io::Result<()> {
-    let several = report.results.len() > 1;
-    let mut first = true;
+/// Writes the report for people.
+///
+/// One target: its first line, then its tables. Several: the first line of each in input order,
+/// then (with `--verbose`) every report in full, then the summary table and the counts, so a
+/// fleet's first screen is one line per target. `--quiet` writes the first lines only.
+pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let labels = Labels::new(report);
     for result in &report.results {
-        if several && !verbose && result.status == Status::Ok {
-            continue;
-        }
-        if !first {
+        let label = labels.of(result);
+        target::write_first_line(&label, result, &report.checked_at, style, out)?;
+    }
+    if style.detail == Detail::Quiet {
+        return out.flush();
+    }
+    let several = report.results.len() > 1;
+    if !several || style.detail == Detail::Verbose {
+        for result in &report.results {
             writeln!(out)?;
+            target::write_details(&labels.of(result), result, style, out)?;
         }
-        first = false;
-        target::write_target(result, style, out)?;
     }
     if several {
-        if !first {
-            writeln!(out)?;
-        }
-        summary::write_summary(report, style, out)?;
+        writeln!(out)?;
+        summary::write_summary(report, &labels, style, out)?;
     }
     out.flush()
 }
@@ -83,8 +89,50 @@ fn bold(cell: Cell, style: Style) -> Cell {
     }
 }
 
-fn status_cell(status: Status, style: Style) -> Cell {
-    match status {
+/// How each result is named: what the user typed, plus the server name and the `--connect-to`
+/// address for a target that appears more than once, so rows that differ only in `--sni` or
+/// `--connect-to` can be told apart.
+struct Labels<'a> {
+    repeated: HashSet<&'a str>,
+}
+
+impl<'a> Labels<'a> {
+    fn new(report: &'a Report) -> Labels<'a> {
+        let mut seen = HashSet::new();
+        let repeated = report
+            .results
+            .iter()
+            .map(|r| r.target.as_str())
+            .filter(|target| !seen.insert(*target))
+            .collect();
+        Labels { repeated }
+    }
+
+    fn of(&self, result: &TargetReport) -> String {
+        let mut label = result.target.clone();
+        if !self.repeated.contains(result.target.as_str()) {
+            return label;
+        }
+        if let Some(name) = &result.server_name {
+            label.push_str(&format!(" (SNI {name})"));
+        }
+        if let Some(to) = &result.connect_to {
+            label.push_str(&format!(" via {to}"));
+        }
+        label
+    }
+}
+
+/// Whether nothing was checked: no certificate was obtained.
+fn not_checked(result: &TargetReport) -> bool {
+    result.connection_error.is_some() && result.chain.is_empty()
+}
+
+fn status_cell(result: &TargetReport, style: Style) -> Cell {
+    if not_checked(result) {
+        return paint(Cell::new("not checked"), Color::Magenta, style);
+    }
+    match result.status {
         Status::Ok => paint(Cell::new("ok"), Color::Green, style),
         Status::Warning => paint(Cell::new("warning"), Color::Yellow, style),
         Status::Error => paint(Cell::new("error"), Color::Red, style),

@@ -4,12 +4,17 @@ use std::io::{self, Write};
 
 use comfy_table::Cell;
 
-use super::{days_phrase, status_cell, table_with_header};
+use super::{Labels, days_phrase, not_checked, status_cell, table_with_header};
 use crate::render::Style;
 use crate::report::{Report, Status, TargetReport};
 
 /// Writes the summary table and the line of counts.
-pub(super) fn write_summary(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn write_summary(
+    report: &Report,
+    labels: &Labels,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut summary = table_with_header(
         style,
         ["Target", "Status", "Expires", "Most severe finding"],
@@ -25,22 +30,35 @@ pub(super) fn write_summary(report: &Report, style: Style, out: &mut dyn Write) 
     });
     for result in order {
         summary.add_row(vec![
-            Cell::new(&result.target),
-            status_cell(result.status, style),
+            Cell::new(labels.of(result)),
+            status_cell(result, style),
             Cell::new(expires(result)),
             Cell::new(main_finding(result)),
         ]);
     }
     writeln!(out, "{summary}")?;
-    let count = |status| report.results.iter().filter(|r| r.status == status).count();
-    writeln!(
+    let checked = || report.results.iter().filter(|r| !not_checked(r));
+    let count = |status| checked().filter(|r| r.status == status).count();
+    let unchecked = report.results.len() - checked().count();
+    write!(
         out,
-        "{} targets: {} ok, {} with warnings, {} with errors.",
+        "{} targets: {} ok, {} with warnings, {} with errors",
         report.results.len(),
         count(Status::Ok),
         count(Status::Warning),
         count(Status::Error)
-    )
+    )?;
+    if unchecked > 0 {
+        write!(out, ", {unchecked} could not be checked")?;
+    }
+    writeln!(out, ".")?;
+    if !report.results.is_empty() {
+        writeln!(
+            out,
+            "(`--verbose` shows every report in full, `--json` everything.)"
+        )?;
+    }
+    Ok(())
 }
 
 /// The first finding that holds under the primary store, or the connection error when nothing

@@ -5,45 +5,84 @@ use std::io::{self, Write};
 use comfy_table::{Cell, Color};
 
 use super::chain::write_chain;
-use super::{LARGE_CHAIN_ROWS, paint, severity_cell, table_with_header};
+use super::{LARGE_CHAIN_ROWS, not_checked, paint, severity_cell, table_with_header};
 use crate::render::Style;
 use crate::report::{Status, TargetReport};
 
-/// Writes the headline and every table of one target.
-pub(super) fn write_target(
+/// The first line of a target's report, the one that answers the question: the target (as of
+/// `--at` when given), the verdict in words, and what to do first.
+pub(super) fn write_first_line(
+    label: &str,
+    result: &TargetReport,
+    checked_at: &str,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut line = label.to_string();
+    if style.as_of {
+        line.push_str(&format!(" (as of {checked_at})"));
+    }
+    let verdict = if not_checked(result) {
+        match &result.connection_error {
+            Some(error) => format!("could not check ({}): {}", error.code, error.message),
+            None => result.verdict.clone(),
+        }
+    } else {
+        result.verdict.clone()
+    };
+    let verdict = if style.color {
+        format!("\x1b[1;{}m{verdict}\x1b[0m", ansi_colour(result))
+    } else {
+        verdict
+    };
+    match &result.hint {
+        Some(hint) => writeln!(out, "{line}: {verdict} → {hint}"),
+        None => writeln!(out, "{line}: {verdict}"),
+    }
+}
+
+/// Every table of one target, after a line with its status and session.
+pub(super) fn write_details(
+    label: &str,
     result: &TargetReport,
     style: Style,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    write_headline(result, style, out)?;
+    write_headline(label, result, style, out)?;
     write_chain(result, style, out)?;
     write_trust(result, style, out)?;
     write_clients(result, style, out)?;
     write_findings(result, style, out)
 }
 
-/// `target: verdict in words`, then `STATUS (details)`, then the connection error if there is
-/// one.
-fn write_headline(result: &TargetReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{}: {}", result.target, result.verdict)?;
-    let word = status_word(result.status);
+/// `STATUS (address, name, protocol, …)`, then the connection error if there is one.
+fn write_headline(
+    label: &str,
+    result: &TargetReport,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let word = if not_checked(result) {
+        "COULD NOT CHECK"
+    } else {
+        status_word(result.status)
+    };
     let word = if style.color {
-        let code = match result.status {
-            Status::Ok => "32",
-            Status::Warning => "33",
-            Status::Error => "31",
-        };
-        format!("\x1b[1;{code}m{word}\x1b[0m")
+        format!("\x1b[1;{}m{word}\x1b[0m", ansi_colour(result))
     } else {
         word.to_string()
     };
     let detail = headline(result);
     if detail.is_empty() {
-        writeln!(out, "{word}")?;
+        writeln!(out, "{label} {word}")?;
     } else {
-        writeln!(out, "{word} ({detail})")?;
+        writeln!(out, "{label} {word} ({detail})")?;
     }
-    if let Some(error) = &result.connection_error {
+    if let Some(error) = result
+        .connection_error
+        .as_ref()
+        .filter(|_| !not_checked(result))
+    {
         writeln!(out, "{} error: {}", error.code, error.message)?;
     }
     Ok(())
@@ -71,6 +110,16 @@ fn headline(result: &TargetReport) -> String {
         }
     }
     parts.join(", ")
+}
+
+/// The ANSI colour of a result's verdict: magenta when nothing was checked, else by status.
+fn ansi_colour(result: &TargetReport) -> &'static str {
+    match (not_checked(result), result.status) {
+        (true, _) => "35",
+        (false, Status::Ok) => "32",
+        (false, Status::Warning) => "33",
+        (false, Status::Error) => "31",
+    }
 }
 
 fn status_word(status: Status) -> &'static str {
@@ -161,7 +210,13 @@ fn write_findings(result: &TargetReport, style: Style, out: &mut dyn Write) -> i
         return Ok(());
     }
     let mut findings = table_with_header(style, ["Severity", "Finding", "Cert", "Details"]);
-    for finding in result.findings.iter().take(LARGE_CHAIN_ROWS) {
+    // What decides the verdict first; findings that hold only under other stores after, marked
+    // as such, so a trusted result never opens with an error-looking row.
+    let ordered = result
+        .primary_findings()
+        .map(|f| (f, true))
+        .chain(result.other_store_findings().map(|f| (f, false)));
+    for (finding, decides) in ordered.take(LARGE_CHAIN_ROWS) {
         let cert = finding
             .certificate
             .map(|c| c.to_string())
@@ -169,10 +224,16 @@ fn write_findings(result: &TargetReport, style: Style, out: &mut dyn Write) -> i
         let mut code = finding.code.to_string();
         if let Some(stores) = &finding.stores {
             let names: Vec<&str> = stores.iter().map(|s| s.as_str()).collect();
-            code.push_str(&format!("\n({})", names.join(", ")));
+            let only = if decides { "" } else { "only " };
+            code.push_str(&format!("\n({only}{})", names.join(", ")));
         }
+        let severity = if decides {
+            severity_cell(finding.severity, style)
+        } else {
+            paint(Cell::new("other store"), Color::Cyan, style)
+        };
         findings.add_row(vec![
-            severity_cell(finding.severity, style),
+            severity,
             Cell::new(code),
             Cell::new(cert),
             Cell::new(format!("{}\n→ {}", finding.message, finding.hint)),

@@ -92,14 +92,23 @@ impl TestEnv {
 
     /// As [`TestEnv::cmd`] at another instant.
     pub fn cmd_at(&self, at: &str) -> Command {
+        let mut cmd = self.base();
+        cmd.args(["--at", at]);
+        cmd
+    }
+
+    /// The binary with the controlled environment and no flags (for `stores`, which takes no
+    /// `--at`). Tables are 160 columns wide (`COLUMNS`), so that tests can look for phrases that
+    /// the default 80 columns would wrap.
+    pub fn base(&self) -> Command {
         let mut cmd = Command::cargo_bin("certcheck").expect("binary");
         cmd.env("SSL_CERT_FILE", &self.system_file)
+            .env("COLUMNS", "160")
             .env_remove("SSL_CERT_DIR")
             .env_remove("NO_COLOR")
             .env_remove("REQUESTS_CA_BUNDLE")
             .env_remove("CURL_CA_BUNDLE")
-            .env_remove("NODE_EXTRA_CA_CERTS")
-            .args(["--at", at]);
+            .env_remove("NODE_EXTRA_CA_CERTS");
         cmd
     }
 
