@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::target::{ConnectTo, Host, Target, parse_connect_to};
+use crate::target::{ConnectTo, Host, parse_connect_to};
 
 /// Tells you exactly why a TLS certificate would or would not cause an SSL error.
 ///
@@ -38,8 +38,10 @@ NO_COLOR turns colour off (--color always turns it back on). COLUMNS sets the ta
 )]
 pub struct Cli {
     /// Hosts to check: host, host:port, https://host[:port][/path], IP:port or [IPv6]:port (port 443 by default).
-    #[arg(value_name = "TARGET", value_parser = parse_target)]
-    pub targets: Vec<Target>,
+    // Parsed by the configuration, which first checks that none is a file or a mistyped
+    // subcommand.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
 
     /// How to print.
     #[command(flatten)]
@@ -265,10 +267,6 @@ pub struct InspectArgs {
     /// What decides the verdict.
     #[command(flatten)]
     pub policy: PolicyArgs,
-}
-
-fn parse_target(s: &str) -> Result<Target, String> {
-    s.parse::<Target>().map_err(|e| e.to_string())
 }
 
 fn parse_host(s: &str) -> Result<Host, String> {

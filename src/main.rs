@@ -113,6 +113,9 @@ fn progress_bar(config: &Config) -> Option<indicatif::ProgressBar> {
     {
         bar.set_style(style);
     }
+    // Redrawn on a timer, not only when a target completes, so the elapsed time moves while a
+    // slow target holds everything up.
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
     Some(bar)
 }
 

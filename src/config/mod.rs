@@ -212,6 +212,12 @@ pub enum ConfigError {
     /// `--client` names no client.
     #[error("--client {0}")]
     Client(String),
+    /// A target that cannot be parsed.
+    #[error(transparent)]
+    Target(crate::target::TargetError),
+    /// A target that is probably something else (a file, a mistyped subcommand).
+    #[error("{0}")]
+    DidYouMean(String),
 }
 
 impl Config {
@@ -278,11 +284,10 @@ impl Config {
         };
         let at_given = policy.at.is_some();
         let now = validation_instant(policy.at.unwrap_or_else(OffsetDateTime::now_utc));
-        let mut jobs: Vec<TlsJob> = cli
-            .targets
-            .iter()
+        let mut jobs: Vec<TlsJob> = parse_targets(&cli.targets)?
+            .into_iter()
             .map(|target| TlsJob {
-                target: target.clone(),
+                target,
                 sni: cli.connect.sni.clone(),
                 connect_to: cli.connect.connect_to.clone(),
             })
@@ -343,6 +348,57 @@ impl Config {
             env,
         })
     }
+}
+
+/// The targets of the command line, before any name is looked up: a file given as a target, or
+/// a mistyped subcommand, is a usage error that says what was probably meant.
+fn parse_targets(typed: &[String]) -> Result<Vec<Target>, ConfigError> {
+    if let Some(first) = typed.first() {
+        if let Some(meant) = near_subcommand(first) {
+            let rest: Vec<&str> = typed[1..].iter().map(String::as_str).collect();
+            let command = std::iter::once(meant.as_str())
+                .chain(rest)
+                .collect::<Vec<_>>()
+                .join(" ");
+            return Err(ConfigError::DidYouMean(format!(
+                "'{first}' is not a subcommand; did you mean `certcheck {command}`? (to check a \
+                 host of that name, write {first}:443)"
+            )));
+        }
+    }
+    typed
+        .iter()
+        .map(|text| {
+            if !text.contains(':') && std::path::Path::new(text).is_file() {
+                let as_host = if text.contains('/') {
+                    String::new()
+                } else {
+                    format!(" (to check a host of that name, write {text}:443)")
+                };
+                return Err(ConfigError::DidYouMean(format!(
+                    "'{text}' is a file; did you mean `certcheck inspect {text}`?{as_host}"
+                )));
+            }
+            text.parse::<Target>().map_err(ConfigError::Target)
+        })
+        .collect()
+}
+
+/// The subcommand `word` is probably a typo of: within two edits of one, with no dot or port,
+/// so that no plausible host name is taken for a typo.
+fn near_subcommand(word: &str) -> Option<String> {
+    use clap::CommandFactory;
+    if word.contains(['.', ':', '/', '[']) {
+        return None;
+    }
+    let lower = word.to_ascii_lowercase();
+    Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .filter(|name| name != "help")
+        .find(|name| {
+            *name == lower || strsim::damerau_levenshtein(&lower, name) <= 2.min(name.len() / 3)
+        })
 }
 
 /// Reads `--targets-file` (or standard input for `-`); lines without their own `--sni` or

@@ -558,3 +558,117 @@ fn demo_streams_json_lines_and_quiet_prints_one_line_per_case() {
     );
     assert!(!text.contains("Store it uses"), "{text}");
 }
+
+#[test]
+fn a_file_or_a_mistyped_subcommand_as_target_gets_did_you_mean_before_any_lookup() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    std::fs::write(env.dir.path().join("good.pem"), pki.root.pem()).expect("write");
+    for (args, says) in [
+        (
+            &["good.pem"][..],
+            "did you mean `certcheck inspect good.pem`?",
+        ),
+        (
+            &["inpsect", "good.pem"][..],
+            "did you mean `certcheck inspect good.pem`?",
+        ),
+        (&["stroes"][..], "did you mean `certcheck stores`?"),
+        (
+            &["./good.pem"][..],
+            "did you mean `certcheck inspect ./good.pem`?",
+        ),
+    ] {
+        // No DNS server is reachable from here: a lookup would take seconds and say `dns`.
+        env.base()
+            .current_dir(env.dir.path())
+            .args(args)
+            .timeout(std::time::Duration::from_secs(5))
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicates::str::contains(says));
+    }
+    // A host that merely looks like a word is still a host: `good.pem:443` is looked up.
+    env.base()
+        .current_dir(env.dir.path())
+        .args(["--timeout", "1", "--json", "inspection.test:1"])
+        .assert()
+        .code(3);
+}
+
+#[test]
+fn the_progress_bar_keeps_counting_while_a_silent_target_holds_up_the_run() {
+    // Seen on a real terminal: tmux runs certcheck and its pane is captured twice, 2 s apart,
+    // while a silent server holds the last target. The elapsed time must move.
+    assert!(
+        std::process::Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok(),
+        "tmux is needed for this test (apt-get install tmux; .ci/run installs it)"
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let silent = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["bar.test"]);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let bin = assert_cmd::cargo::cargo_bin("certcheck");
+    let session = format!("certcheck-bar-{}", std::process::id());
+    let command = format!(
+        "env -u SSL_CERT_DIR SSL_CERT_FILE={} {} --timeout 6 --ca-file {} {} {} > /dev/null; sleep 5",
+        env.system_file.display(),
+        bin.display(),
+        env.root_file.display(),
+        server.addr,
+        silent
+    );
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux runs")
+    };
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "120",
+        "-y",
+        "10",
+        &command,
+    ]);
+    assert!(started.status.success(), "{started:?}");
+    let capture = || {
+        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout).into_owned()
+    };
+    std::thread::sleep(Duration::from_millis(1500));
+    let first = capture();
+    std::thread::sleep(Duration::from_millis(2000));
+    let second = capture();
+    tmux(&["kill-session", "-t", &session]);
+    let line = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains("targets checked"))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    assert!(line(&first).contains("1/2 targets checked"), "{first}");
+    assert!(line(&second).contains("1/2 targets checked"), "{second}");
+    assert_ne!(
+        line(&first),
+        line(&second),
+        "the bar froze:\n{first}\n{second}"
+    );
+}
