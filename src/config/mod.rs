@@ -353,18 +353,19 @@ impl Config {
 /// The targets of the command line, before any name is looked up: a file given as a target, or
 /// a mistyped subcommand, is a usage error that says what was probably meant.
 fn parse_targets(typed: &[String]) -> Result<Vec<Target>, ConfigError> {
-    if let Some(first) = typed.first() {
-        if let Some(meant) = near_subcommand(first) {
-            let rest: Vec<&str> = typed[1..].iter().map(String::as_str).collect();
-            let command = std::iter::once(meant.as_str())
-                .chain(rest)
-                .collect::<Vec<_>>()
-                .join(" ");
-            return Err(ConfigError::DidYouMean(format!(
-                "'{first}' is not a subcommand; did you mean `certcheck {command}`? (to check a \
-                 host of that name, write {first}:443)"
-            )));
-        }
+    if let Some((first, meant)) = typed
+        .first()
+        .and_then(|first| Some((first, near_subcommand(first)?)))
+    {
+        let rest: Vec<&str> = typed[1..].iter().map(String::as_str).collect();
+        let command = std::iter::once(meant.as_str())
+            .chain(rest)
+            .collect::<Vec<_>>()
+            .join(" ");
+        return Err(ConfigError::DidYouMean(format!(
+            "'{first}' is not a subcommand; did you mean `certcheck {command}`? (to check a \
+             host of that name, write {first}:443)"
+        )));
     }
     typed
         .iter()
