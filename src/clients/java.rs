@@ -94,6 +94,7 @@ pub fn message(code: FindingCode, index: Option<usize>, ctx: &Context<'_>) -> St
         | FindingCode::MalformedCertificate
         | FindingCode::VerificationFailed
         | FindingCode::KeyMismatch
+        | FindingCode::KeyMatches
         | FindingCode::PrivateKeyInFile
         | FindingCode::OcspStale
         | FindingCode::OcspMismatch

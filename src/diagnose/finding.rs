@@ -92,6 +92,8 @@ finding_codes! {
     VerificationFailed => ("verification-failed", Error, "Inspect the chain with the details above; reissue the offending certificate."),
     /// `inspect --key`: the private key does not belong to the leaf (certcheck addition).
     KeyMismatch => ("key-mismatch", Error, "Install the private key that was generated with this certificate's request, or reissue the certificate for this key."),
+    /// `inspect --key`: the private key belongs to the leaf, confirmed (certcheck addition).
+    KeyMatches => ("key-matches", Info, "Nothing to do: install this key with this certificate."),
     /// A private key inside a certificate file was ignored (certcheck addition).
     PrivateKeyInFile => ("private-key-in-file", Info, "Keep private keys out of certificate bundles that are shared or committed."),
     /// The stapled OCSP response is expired or not yet valid (certcheck addition).

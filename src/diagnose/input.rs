@@ -30,12 +30,22 @@ pub fn entry_problem(target: &str, problem: &EntryProblem) -> Finding {
     }
 }
 
-/// `inspect --key`: a `key-mismatch` finding when the key read from `key_path` is not the leaf's.
-pub fn key_mismatch(key: &PublicHalf, key_path: &str, leaf: &CertInfo) -> Option<Finding> {
+/// `inspect --key`: `key-mismatch` when the key read from `key_path` is not the leaf's, else
+/// `key-matches`, so a match is confirmed rather than left to silence.
+pub fn key_check(key: &PublicHalf, key_path: &str, leaf: &CertInfo) -> Finding {
     if certificate_public_half(&leaf.spki_der).as_ref() == Some(key) {
-        return None;
+        return Finding::new(
+            FindingCode::KeyMatches,
+            Some(0),
+            Scope::AllStores,
+            format!(
+                "the private key in {key_path} belongs to certificate 0 ({}): its public key is the certificate's {} {} key",
+                leaf.subject, leaf.key.algorithm, leaf.key.bits
+            ),
+            generic_hint(FindingCode::KeyMatches),
+        );
     }
-    Some(Finding::new(
+    Finding::new(
         FindingCode::KeyMismatch,
         Some(0),
         Scope::AllStores,
@@ -47,5 +57,5 @@ pub fn key_mismatch(key: &PublicHalf, key_path: &str, leaf: &CertInfo) -> Option
             leaf.key.bits
         ),
         generic_hint(FindingCode::KeyMismatch),
-    ))
+    )
 }

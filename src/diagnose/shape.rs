@@ -1,6 +1,6 @@
 //! The shape of what was presented: `chain-order`, `unneeded-root` and `long-validity`.
 
-use time::{Date, Month};
+use time::{Date, Month, OffsetDateTime};
 
 use super::paths::walk;
 use super::text::{date, label};
@@ -99,21 +99,48 @@ pub fn unneeded_root(ctx: &Context<'_>) -> Vec<Finding> {
     }
 }
 
-/// The CA/Browser Forum maximum leaf validity, in days, for a certificate issued on `issued`.
-pub fn max_validity_days(issued: Date) -> i64 {
-    let from = |y, m, d| Date::from_calendar_date(y, m, d).unwrap_or(Date::MIN);
-    if issued >= from(2029, Month::March, 15) {
-        47
-    } else if issued >= from(2027, Month::March, 15) {
-        100
-    } else if issued >= from(2026, Month::March, 15) {
-        200
-    } else {
-        398
-    }
+/// The longest validity the CA/Browser Forum Baseline Requirements allow a server certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaxValidity {
+    /// At most this many days (825 from 2018-03-01, 398 from 2020-09-01, then 200/100/47).
+    Days(i64),
+    /// At most this many calendar months (60 from 2012-07-01, 39 from 2015-04-01).
+    Months(u8),
 }
 
-/// A leaf valid for longer than browsers accept for its issuance date.
+/// The rule in force for a certificate issued on `issued`, and the date it took effect; `None`
+/// before the first Baseline Requirements limit (2012-07-01).
+///
+/// Source: CA/Browser Forum Baseline Requirements 1.0 §9.4 (60 months), ballot 193 (39 months →
+/// 825 days), ballot SC31 / Apple's 398-day rule adopted as BR 6.3.2 (398 days), ballot SC-081
+/// (200/100/47 days from 2026-03-15/2027-03-15/2029-03-15).
+pub fn max_validity(issued: Date) -> Option<(Date, MaxValidity)> {
+    let from = |y, m, d| Date::from_calendar_date(y, m, d).unwrap_or(Date::MIN);
+    let schedule = [
+        (from(2029, Month::March, 15), MaxValidity::Days(47)),
+        (from(2027, Month::March, 15), MaxValidity::Days(100)),
+        (from(2026, Month::March, 15), MaxValidity::Days(200)),
+        (from(2020, Month::September, 1), MaxValidity::Days(398)),
+        (from(2018, Month::March, 1), MaxValidity::Days(825)),
+        (from(2015, Month::April, 1), MaxValidity::Months(39)),
+        (from(2012, Month::July, 1), MaxValidity::Months(60)),
+    ];
+    schedule.into_iter().find(|(since, _)| issued >= *since)
+}
+
+/// `not_before` plus `months` calendar months (clamped to the month's last day).
+fn add_months(not_before: OffsetDateTime, months: u8) -> OffsetDateTime {
+    let date = not_before.date();
+    let total = date.year() * 12 + i32::from(date.month() as u8 - 1) + i32::from(months);
+    let (year, month) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u8);
+    let month = Month::try_from(month).unwrap_or(Month::December);
+    let day = date.day().min(month.length(year));
+    Date::from_calendar_date(year, month, day)
+        .map(|d| not_before.replace_date(d))
+        .unwrap_or(OffsetDateTime::new_utc(Date::MAX, time::Time::MIDNIGHT))
+}
+
+/// A leaf valid for longer than the Baseline Requirements allowed on its issuance date.
 pub fn long_validity(ctx: &Context<'_>) -> Vec<Finding> {
     let Some(leaf) = ctx.chain.leaf() else {
         return Vec::new();
@@ -121,25 +148,35 @@ pub fn long_validity(ctx: &Context<'_>) -> Vec<Finding> {
     if leaf.is_ca {
         return Vec::new();
     }
-    let limit = max_validity_days(leaf.not_before.date());
-    let seconds = (leaf.not_after - leaf.not_before).whole_seconds();
-    if seconds <= limit * 86_400 {
+    let Some((since, limit)) = max_validity(leaf.not_before.date()) else {
+        return Vec::new();
+    };
+    let (latest, allowed) = match limit {
+        MaxValidity::Days(days) => (
+            leaf.not_before + time::Duration::days(days),
+            format!("{days} days"),
+        ),
+        MaxValidity::Months(months) => (
+            add_months(leaf.not_before, months),
+            format!("{months} months"),
+        ),
+    };
+    if leaf.not_after <= latest {
         return Vec::new();
     }
-    let days = seconds as f64 / 86_400.0;
+    let days = (leaf.not_after - leaf.not_before).whole_seconds() as f64 / 86_400.0;
     vec![Finding::new(
         FindingCode::LongValidity,
         Some(0),
         Scope::AllStores,
         format!(
-            "{} is valid for {days:.0} days ({} to {}); for certificates issued from {} browsers accept at most {limit} days",
+            "{} is valid for {days:.0} days ({} to {}); for certificates issued from {since} on, the CA/Browser Forum allows at most {allowed}",
             label(0, leaf),
             date(leaf.not_before),
             date(leaf.not_after),
-            leaf.not_before.date()
         ),
         format!(
-            "Reissue the certificate with a validity of at most {limit} days (ACME clients such as certbot do this by default)."
+            "Reissue the certificate with a validity of at most {allowed} (ACME clients such as certbot do this by default)."
         ),
     )]
 }
@@ -151,10 +188,60 @@ mod tests {
     #[test]
     fn cab_forum_schedule() {
         let d = |y, m, day| Date::from_calendar_date(y, m, day).unwrap();
-        assert_eq!(max_validity_days(d(2025, Month::January, 1)), 398);
-        assert_eq!(max_validity_days(d(2026, Month::March, 14)), 398);
-        assert_eq!(max_validity_days(d(2026, Month::March, 15)), 200);
-        assert_eq!(max_validity_days(d(2027, Month::March, 15)), 100);
-        assert_eq!(max_validity_days(d(2029, Month::March, 15)), 47);
+        let limit = |date| max_validity(date).map(|(_, limit)| limit);
+        assert_eq!(limit(d(2012, Month::June, 30)), None);
+        assert_eq!(
+            limit(d(2012, Month::July, 1)),
+            Some(MaxValidity::Months(60))
+        );
+        assert_eq!(
+            limit(d(2015, Month::April, 1)),
+            Some(MaxValidity::Months(39))
+        );
+        assert_eq!(
+            limit(d(2018, Month::February, 28)),
+            Some(MaxValidity::Months(39))
+        );
+        assert_eq!(
+            limit(d(2018, Month::March, 1)),
+            Some(MaxValidity::Days(825))
+        );
+        assert_eq!(
+            limit(d(2020, Month::August, 31)),
+            Some(MaxValidity::Days(825))
+        );
+        assert_eq!(
+            limit(d(2020, Month::September, 1)),
+            Some(MaxValidity::Days(398))
+        );
+        assert_eq!(
+            limit(d(2026, Month::March, 14)),
+            Some(MaxValidity::Days(398))
+        );
+        assert_eq!(
+            limit(d(2026, Month::March, 15)),
+            Some(MaxValidity::Days(200))
+        );
+        assert_eq!(
+            limit(d(2027, Month::March, 15)),
+            Some(MaxValidity::Days(100))
+        );
+        assert_eq!(
+            limit(d(2029, Month::March, 15)),
+            Some(MaxValidity::Days(47))
+        );
+    }
+
+    #[test]
+    fn months_are_calendar_months() {
+        let at = time::macros::datetime!(2016-01-31 12:00 UTC);
+        assert_eq!(
+            add_months(at, 39),
+            time::macros::datetime!(2019-04-30 12:00 UTC)
+        );
+        assert_eq!(
+            add_months(at, 1),
+            time::macros::datetime!(2016-02-29 12:00 UTC)
+        );
     }
 }

@@ -146,8 +146,8 @@ pub fn interception(ctx: &Context<'_>, verdicts: &[StoreVerdict]) -> Vec<Finding
         None,
         Scope::AllStores,
         format!(
-            "{name} looks like a public name, but its chain ends at {anchor}, which is in {} and not in the Mozilla set: a TLS-inspecting proxy or a private CA is probably in the way",
-            ctx.store_label(store)
+            "{name} looks like a public name, but its chain ends at {anchor}, which is in {holder} and not in Mozilla's current set (the bundled store): clients that use certifi or webpki-roots (Python requests, rustls) fail where those that use {holder} work. Either it is a root that Mozilla has removed but this store still ships, or a private CA or a TLS-inspecting proxy is in the way (if nobody here installed it, suspect interception)",
+            holder = ctx.store_label(store)
         ),
         crate::diagnose::text::generic_hint(FindingCode::InterceptionSuspected),
     )]
@@ -223,7 +223,7 @@ mod tests {
         assert_eq!(finding.certificate, None);
         assert_eq!(
             finding.message,
-            "www.bank.com looks like a public name, but its chain ends at CN=Test Root CA, which is in system and not in the Mozilla set: a TLS-inspecting proxy or a private CA is probably in the way"
+            "www.bank.com looks like a public name, but its chain ends at CN=Test Root CA, which is in system and not in Mozilla's current set (the bundled store): clients that use certifi or webpki-roots (Python requests, rustls) fail where those that use system work. Either it is a root that Mozilla has removed but this store still ships, or a private CA or a TLS-inspecting proxy is in the way (if nobody here installed it, suspect interception)"
         );
     }
 

@@ -6,7 +6,7 @@ use crate::chain::file::{load_path, load_path_with};
 use crate::chain::key::load_key;
 use crate::chain::{parse_chain, summarize_certificate};
 use crate::config::{InspectOptions, Settings};
-use crate::diagnose::input::{entry_problem, key_mismatch};
+use crate::diagnose::input::{entry_problem, key_check};
 use crate::evaluate::{Evidence, Pool, Stores, evaluate};
 use crate::report::build::{Assessment, assemble};
 use crate::report::{
@@ -51,7 +51,7 @@ pub fn inspect_all(
                 .collect();
             if let (Some(Ok(key)), Some(leaf), Some(key_path)) = (&key, chain.leaf(), &options.key)
             {
-                input_findings.extend(key_mismatch(key, &key_path.display().to_string(), leaf));
+                input_findings.push(key_check(key, &key_path.display().to_string(), leaf));
             }
             let mut evidence = Evidence::new(Origin::file(target, host), &chain)
                 .with_name(host)

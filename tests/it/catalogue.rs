@@ -233,6 +233,38 @@ fn long_validity_follows_the_issuance_date() {
 }
 
 #[test]
+fn long_validity_uses_the_limit_of_the_day_of_issue_before_2020() {
+    // Issued 2019-01-01: 825 days were allowed then, not 398; 900 days were not.
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let issued = time::macros::datetime!(2019-01-01 00:00 UTC);
+    let check = |valid_days: i64| {
+        let leaf = pki.leaf_with(
+            Spec::leaf(&["old.test"], at())
+                .valid(issued, issued + time::Duration::days(valid_days)),
+        );
+        let path = env.dir.path().join(format!("leaf-{valid_days}.pem"));
+        std::fs::write(
+            &path,
+            pem::encode(&pem::Pem::new("CERTIFICATE", leaf.der.clone())),
+        )
+        .expect("write");
+        let mut cmd = env.cmd_at("2019-06-01T00:00:00Z");
+        cmd.args(["inspect", "--json"]).arg(&path);
+        let out = cmd.output().expect("runs");
+        serde_json::from_slice::<crate::support::contract::Report>(&out.stdout).expect("json")
+    };
+    assert!(check(800).results[0].with_code("long-validity").is_empty());
+    let report = check(900);
+    let finding = report.results[0].finding("long-validity");
+    assert_eq!(finding.certificate, Some(0));
+    assert_eq!(
+        finding.message,
+        "certificate 0 (CN=old.test) is valid for 900 days (2019-01-01T00:00:00Z to 2021-06-19T00:00:00Z); for certificates issued from 2018-03-01 on, the CA/Browser Forum allows at most 825 days"
+    );
+}
+
+#[test]
 fn expired_anchor_in_the_store_makes_the_store_untrusted() {
     let (report, ca) = check_under_expired_root("anchor.test");
     let result = &report.results[0];

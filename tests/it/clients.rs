@@ -364,7 +364,7 @@ fn interception_is_suspected_for_a_public_name_behind_a_private_root() {
     assert_eq!(finding.severity, "info");
     assert_eq!(
         finding.message,
-        "www.example.com looks like a public name, but its chain ends at CN=Test Root CA, which is in system and not in the Mozilla set: a TLS-inspecting proxy or a private CA is probably in the way"
+        "www.example.com looks like a public name, but its chain ends at CN=Test Root CA, which is in system and not in Mozilla's current set (the bundled store): clients that use certifi or webpki-roots (Python requests, rustls) fail where those that use system work. Either it is a root that Mozilla has removed but this store still ships, or a private CA or a TLS-inspecting proxy is in the way (if nobody here installed it, suspect interception)"
     );
     // A private name is not suspicious.
     let leaf = pki.leaf(&["intranet.corp"]);

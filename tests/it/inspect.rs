@@ -282,6 +282,17 @@ fn key_match_and_mismatch_for_ec_ed25519_and_rsa() {
     let good = write(dir, "good.key", &key_pem);
     let report = run_json(s.inspect().arg("--key").arg(&good).arg(&chain), 0);
     assert!(report.results[0].with_code("key-mismatch").is_empty());
+    // A match is confirmed, not left to silence.
+    let confirmed = report.results[0].finding("key-matches");
+    assert_eq!(confirmed.certificate, Some(0));
+    assert_eq!(confirmed.severity, "info");
+    assert_eq!(
+        confirmed.message,
+        format!(
+            "the private key in {} belongs to certificate 0 (CN=file.test): its public key is the certificate's EC 256 key",
+            good.display()
+        )
+    );
 
     let other = s.pki.leaf(&["other.test"]);
     let bad = write(
