@@ -30,16 +30,23 @@ fn main() -> std::process::ExitCode {
 fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let style = Style::detect(config.color);
     let mut out = io::BufWriter::new(io::stdout().lock());
-    match config.mode {
-        Mode::Check | Mode::Inspect(_) => {
+    match &config.mode {
+        Mode::Check | Mode::Inspect(_) | Mode::Show(_) => {
             let progress = progress_bar(config);
             let mut stream_error = None;
+            let checked_at = certcheck::diagnose::text::date(config.settings.now);
             let report = modes::run(config, &mut |result| {
                 if let Some(bar) = &progress {
                     bar.inc(1);
                 }
                 if config.format == Format::Jsonl && stream_error.is_none() {
-                    stream_error = render::json::write_line(result, &mut out).err();
+                    stream_error = render::json::write_line(
+                        result,
+                        env!("CARGO_PKG_VERSION"),
+                        &checked_at,
+                        &mut out,
+                    )
+                    .err();
                 }
             })?;
             if let Some(bar) = progress {
@@ -48,9 +55,32 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
             if let Some(err) = stream_error {
                 return Err(err.into());
             }
-            render::render(&report, config.format, style, config.verbose, &mut out)?;
+            if matches!(config.mode, Mode::Show(_)) && config.format == Format::Human {
+                render::show::write_show(&report, &mut out)?;
+            } else {
+                render::render(&report, config.format, style, config.verbose, &mut out)?;
+            }
+            if config.chain_output.showcerts && config.format == Format::Human {
+                render::show::write_showcerts(&report, &mut out)?;
+            }
             out.flush()?;
-            let code = exit::for_report(&report);
+            let mut code = exit::for_report(&report);
+            if let Some(path) = &config.chain_output.save_chain {
+                match render::show::save_chain(&report, path) {
+                    Ok(count) => eprintln!(
+                        "certcheck: wrote {count} certificate(s) to {}",
+                        path.display()
+                    ),
+                    // Nothing was presented: the report already says why (exit 3).
+                    Err(err @ render::show::SaveChainError::Empty(_)) => {
+                        eprintln!("certcheck: {err}")
+                    }
+                    Err(err) => {
+                        eprintln!("certcheck: {err}");
+                        code = ExitCode::Usage;
+                    }
+                }
+            }
             // The process ends now: freeing a large report piece by piece is wasted time.
             std::mem::forget(report);
             Ok(code)
@@ -58,6 +88,25 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
         Mode::Stores => {
             let report = modes::stores::stores_report(config);
             render::render_stores(&report, config.format, style, &mut out)?;
+            Ok(ExitCode::Ok)
+        }
+        Mode::Explain(code) => match render::explain::write_explain(code.as_deref(), &mut out) {
+            Ok(written) => {
+                written?;
+                out.flush()?;
+                Ok(ExitCode::Ok)
+            }
+            Err(unknown) => {
+                eprintln!("certcheck: {unknown}");
+                Ok(ExitCode::Usage)
+            }
+        },
+        Mode::Completions(shell) => {
+            render::docs::write_completions(*shell, &mut out)?;
+            Ok(ExitCode::Ok)
+        }
+        Mode::Man => {
+            render::docs::write_man(&mut out)?;
             Ok(ExitCode::Ok)
         }
         Mode::Demo => {
@@ -80,6 +129,7 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
 fn progress_bar(config: &Config) -> Option<indicatif::ProgressBar> {
     let count = match &config.mode {
         Mode::Inspect(options) => options.files.len(),
+        Mode::Show(options) => options.order.len(),
         _ => config.jobs.len(),
     };
     if !config.env.stderr_is_terminal || count < 2 {

@@ -44,6 +44,9 @@ pub struct Env {
     pub no_color: bool,
     /// stdout is a terminal.
     pub stdout_is_terminal: bool,
+    /// `CERTCHECK_P12_PASSWORD`, the password of PKCS#12 files when `--password` is not given
+    /// (set but empty is the empty password).
+    pub p12_password: Option<super::Password>,
 }
 
 impl Env {
@@ -70,6 +73,8 @@ impl Env {
                     .find(|candidate| candidate.is_file()),
             },
             stdout_is_terminal: std::io::stdout().is_terminal(),
+            p12_password: std::env::var_os("CERTCHECK_P12_PASSWORD")
+                .map(|v| super::Password(v.to_string_lossy().into_owned())),
             stderr_is_terminal: std::io::stderr().is_terminal(),
         }
     }

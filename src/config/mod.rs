@@ -10,7 +10,7 @@ mod env;
 
 pub use env::{ClientEnv, Env, SystemStoreEnv};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, CompletionShell};
 use crate::clients::name::Selection;
 use crate::target::{ConnectTo, Host, Target};
 
@@ -36,6 +36,60 @@ pub enum Mode {
     Inspect(InspectOptions),
     /// Describe the trust stores.
     Stores,
+    /// Every field of each certificate, from files and live targets (certcheck addition).
+    Show(ShowOptions),
+    /// Explain a finding code, or list them all.
+    Explain(Option<String>),
+    /// Write a shell completion script.
+    Completions(CompletionShell),
+    /// Write the manual page.
+    Man,
+}
+
+/// `certcheck show` resolved: the files go through `inspect`, the targets are `Config::jobs`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShowOptions {
+    /// The files, as `inspect` reads them.
+    pub files: InspectOptions,
+    /// Each input in command-line order: a file or a target.
+    pub order: Vec<ShowInput>,
+}
+
+/// One `show` input: a file that exists (or `-`), else a target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShowInput {
+    /// The next of `ShowOptions::files`.
+    File,
+    /// The next of `Config::jobs`.
+    Target,
+}
+
+/// What a report keeps of each presented certificate beyond the contract's fields.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Keep {
+    /// Every field (`show`).
+    pub details: bool,
+    /// The PEM (`show`, `--showcerts`, `--save-chain`).
+    pub pem: bool,
+}
+
+/// A PKCS#12 password; its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(pub String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(..)")
+    }
+}
+
+/// `--showcerts` and `--save-chain`, resolved.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChainOutput {
+    /// Print the presented chain as PEM after the report.
+    pub showcerts: bool,
+    /// Write the presented chain as PEM to this file.
+    pub save_chain: Option<PathBuf>,
 }
 
 /// `certcheck inspect` options, resolved.
@@ -51,6 +105,10 @@ pub struct InspectOptions {
     pub each: bool,
     /// `--key`.
     pub key: Option<PathBuf>,
+    /// `--password` or `CERTCHECK_P12_PASSWORD`, for PKCS#12 files.
+    pub password: Option<Password>,
+    /// What the report keeps of each certificate.
+    pub keep: Keep,
 }
 
 /// One live target with its connection options.
@@ -62,6 +120,8 @@ pub struct TlsJob {
     pub sni: Option<Host>,
     /// `--connect-to`.
     pub connect_to: Option<ConnectTo>,
+    /// What the report keeps of each presented certificate.
+    pub keep: Keep,
 }
 
 impl TlsJob {
@@ -164,6 +224,8 @@ pub struct Config {
     pub color: bool,
     /// `--verbose`: full reports for every target.
     pub verbose: bool,
+    /// `--showcerts` and `--save-chain`.
+    pub chain_output: ChainOutput,
     /// The environment as read.
     pub env: Env,
 }
@@ -186,12 +248,35 @@ pub enum ConfigError {
     /// `--client` names no client.
     #[error("--client {0}")]
     Client(String),
+    /// A `show` input is neither an existing file nor a target.
+    #[error("show {0}: no such file, and not a target either ({1})")]
+    ShowInput(String, String),
+    /// `--showcerts`/`--save-chain` in a mode without a presented chain.
+    #[error("{0} applies to live targets, `inspect` and `show`")]
+    ChainOutputMode(&'static str),
+    /// `--save-chain` with several inputs.
+    #[error("--save-chain writes one chain; give one target or file (it got {0})")]
+    SaveChainInputs(usize),
+    /// `--showcerts`/`--save-chain` with `inspect --each`, which keeps no certificates.
+    #[error("{0} does not apply to `inspect --each`, which evaluates certificates one by one")]
+    NotForEach(&'static str),
 }
 
 impl Config {
     /// Resolves the command line against the environment; reads the clock unless `--at` is given.
     pub fn from_cli(cli: Cli, env: Env) -> Result<Config, ConfigError> {
         let now = validation_instant(cli.common.at.unwrap_or_else(OffsetDateTime::now_utc));
+        let chain_output = ChainOutput {
+            showcerts: cli.chain_output.showcerts,
+            save_chain: cli.chain_output.save_chain.clone(),
+        };
+        let keep = Keep {
+            details: false,
+            pem: chain_output.showcerts || chain_output.save_chain.is_some(),
+        };
+        let password =
+            |flag: Option<String>| flag.map(Password).or_else(|| env.p12_password.clone());
+        let mut show_jobs = Vec::new();
         let mode = match cli.command {
             Some(Command::Demo) => Mode::Demo,
             Some(Command::Stores) => Mode::Stores,
@@ -201,7 +286,49 @@ impl Config {
                 untrusted: args.untrusted,
                 each: args.each,
                 key: args.key,
+                password: password(args.password),
+                keep,
             }),
+            Some(Command::Show(args)) => {
+                let keep = Keep {
+                    details: true,
+                    pem: true,
+                };
+                let mut files = Vec::new();
+                let mut order = Vec::new();
+                for input in &args.inputs {
+                    if input == "-" || std::path::Path::new(input).exists() {
+                        files.push(PathBuf::from(input));
+                        order.push(ShowInput::File);
+                    } else {
+                        let target = input
+                            .parse::<Target>()
+                            .map_err(|e| ConfigError::ShowInput(input.clone(), e.to_string()))?;
+                        show_jobs.push(TlsJob {
+                            target,
+                            sni: args.sni.clone(),
+                            connect_to: args.connect_to.clone(),
+                            keep,
+                        });
+                        order.push(ShowInput::Target);
+                    }
+                }
+                Mode::Show(ShowOptions {
+                    files: InspectOptions {
+                        files,
+                        host: args.host,
+                        untrusted: Vec::new(),
+                        each: false,
+                        key: None,
+                        password: password(args.password),
+                        keep,
+                    },
+                    order,
+                })
+            }
+            Some(Command::Explain(args)) => Mode::Explain(args.code),
+            Some(Command::Completions(args)) => Mode::Completions(args.shell),
+            Some(Command::Man) => Mode::Man,
             None => Mode::Check,
         };
         let mut jobs: Vec<TlsJob> = cli
@@ -211,10 +338,11 @@ impl Config {
                 target: target.clone(),
                 sni: cli.connect.sni.clone(),
                 connect_to: cli.connect.connect_to.clone(),
+                keep,
             })
             .collect();
         if let Some(path) = &cli.connect.targets_file {
-            jobs.extend(read_targets_file(path, &cli.connect)?);
+            jobs.extend(read_targets_file(path, &cli.connect, keep)?);
         }
         if mode == Mode::Check && jobs.is_empty() {
             return Err(ConfigError::NoTargets);
@@ -222,6 +350,8 @@ impl Config {
         if mode != Mode::Check && !jobs.is_empty() {
             return Err(ConfigError::TargetsWithSubcommand);
         }
+        check_chain_output(&mode, jobs.len(), &chain_output)?;
+        jobs.extend(show_jobs);
         if mode != Mode::Check {
             if cli.connect.sni.is_some() {
                 return Err(ConfigError::NotForMode("--sni"));
@@ -251,9 +381,37 @@ impl Config {
             },
             color: env.stdout_is_terminal && !env.no_color,
             verbose: cli.common.verbose,
+            chain_output,
             env,
         })
     }
+}
+
+/// `--showcerts` and `--save-chain` apply to live targets, `inspect` and `show`, and
+/// `--save-chain` to one chain.
+fn check_chain_output(
+    mode: &Mode,
+    live_jobs: usize,
+    output: &ChainOutput,
+) -> Result<(), ConfigError> {
+    let flag = if output.save_chain.is_some() {
+        "--save-chain"
+    } else if output.showcerts {
+        "--showcerts"
+    } else {
+        return Ok(());
+    };
+    let inputs = match mode {
+        Mode::Check => live_jobs,
+        Mode::Inspect(options) if options.each => return Err(ConfigError::NotForEach(flag)),
+        Mode::Inspect(options) => options.files.len(),
+        Mode::Show(options) => options.order.len(),
+        _ => return Err(ConfigError::ChainOutputMode(flag)),
+    };
+    if output.save_chain.is_some() && inputs > 1 {
+        return Err(ConfigError::SaveChainInputs(inputs));
+    }
+    Ok(())
 }
 
 /// Reads `--targets-file` (or standard input for `-`); lines without their own `--sni` or
@@ -261,6 +419,7 @@ impl Config {
 fn read_targets_file(
     path: &std::path::Path,
     defaults: &crate::cli::ConnectArgs,
+    keep: Keep,
 ) -> Result<Vec<TlsJob>, ConfigError> {
     use std::io::Read;
     let name = path.display().to_string();
@@ -282,6 +441,7 @@ fn read_targets_file(
             target: line.target,
             sni: line.sni.or_else(|| defaults.sni.clone()),
             connect_to: line.connect_to.or_else(|| defaults.connect_to.clone()),
+            keep,
         })
         .collect())
 }

@@ -5,6 +5,7 @@
 
 mod der;
 mod pem;
+mod pkcs12;
 mod pkcs7;
 
 use std::path::Path;
@@ -30,7 +31,7 @@ pub struct LoadedCert {
 pub struct Position {
     /// The part of the file.
     pub part: Part,
-    /// The certificate's place (from 1) inside a PKCS#7 structure.
+    /// The certificate's place (from 1) inside a PKCS#7 structure (or a PKCS#12 file).
     pub pkcs7_member: Option<usize>,
 }
 
@@ -47,6 +48,8 @@ pub enum Part {
         /// The line of its BEGIN, from 1.
         line: usize,
     },
+    /// A PKCS#12 file; the certificate's place in it is `Position::pkcs7_member`.
+    Pkcs12,
     /// The bytes of a DER file from this offset on (what follows its certificate; a certificate
     /// itself is never here).
     ByteOffset(usize),
@@ -66,6 +69,7 @@ impl std::fmt::Display for Position {
         match (self.part, self.pkcs7_member) {
             (Part::PemBlock { number, line }, _) => write!(f, "PEM block {number} (line {line})")?,
             (Part::ByteOffset(offset), _) => write!(f, "byte offset {offset}")?,
+            (Part::Pkcs12, _) => f.write_str("PKCS#12")?,
             (Part::Der, Some(_)) => f.write_str("PKCS#7 (DER)")?,
             (Part::Der, None) => f.write_str("DER")?,
         }
@@ -132,13 +136,32 @@ pub fn load_path_with<T: Send>(
     path: &Path,
     make: &MakeCert<'_, T>,
 ) -> Result<Loaded<T>, FileError> {
-    if path.as_os_str() == "-" {
-        return load_stdin(make);
-    }
-    load_file_with(path, make)
+    load_path_opened(path, None, make)
 }
 
-fn load_stdin<T: Send>(make: &MakeCert<'_, T>) -> Result<Loaded<T>, FileError> {
+/// As [`load_path`], opening a PKCS#12 file with `password` (the empty one when `None`).
+pub fn load_path_with_password(
+    path: &Path,
+    password: Option<&str>,
+) -> Result<LoadedFile, FileError> {
+    load_path_opened(path, password, &|cert| cert)
+}
+
+fn load_path_opened<T: Send>(
+    path: &Path,
+    password: Option<&str>,
+    make: &MakeCert<'_, T>,
+) -> Result<Loaded<T>, FileError> {
+    if path.as_os_str() == "-" {
+        return load_stdin(password, make);
+    }
+    load_file_opened(path, password, make)
+}
+
+fn load_stdin<T: Send>(
+    password: Option<&str>,
+    make: &MakeCert<'_, T>,
+) -> Result<Loaded<T>, FileError> {
     use std::io::Read;
     let fail = |reason: String| FileError {
         path: "-".into(),
@@ -155,15 +178,24 @@ fn load_stdin<T: Send>(make: &MakeCert<'_, T>) -> Result<Loaded<T>, FileError> {
             "standard input holds more than {MAX_FILE_BYTES} bytes; certcheck reads certificate files of at most that size"
         )));
     }
-    load_bytes_with(&bytes, make).map_err(fail)
+    if bytes.is_empty() {
+        return Err(fail(
+            "standard input is empty (pipe a certificate file into it, or give a file name)".into(),
+        ));
+    }
+    load_bytes_opened(&bytes, password, make).map_err(fail)
 }
 
 /// Reads `path` and loads every certificate in it.
 pub fn load_file(path: &Path) -> Result<LoadedFile, FileError> {
-    load_file_with(path, &|cert| cert)
+    load_file_opened(path, None, &|cert| cert)
 }
 
-fn load_file_with<T: Send>(path: &Path, make: &MakeCert<'_, T>) -> Result<Loaded<T>, FileError> {
+fn load_file_opened<T: Send>(
+    path: &Path,
+    password: Option<&str>,
+    make: &MakeCert<'_, T>,
+) -> Result<Loaded<T>, FileError> {
     let shown = path.display().to_string();
     let fail = |reason: String| FileError {
         path: shown.clone(),
@@ -186,12 +218,12 @@ fn load_file_with<T: Send>(path: &Path, make: &MakeCert<'_, T>) -> Result<Loaded
         // would end certcheck with SIGBUS, a risk ripgrep takes for the same gain: a large
         // bundle is read from the page cache with no copy.
         if let Ok(map) = unsafe { memmap2::MmapOptions::new().populate().map(&file) } {
-            return load_bytes_with(&map, make).map_err(fail);
+            return load_bytes_opened(&map, password, make).map_err(fail);
         }
     }
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(|e| fail(io_reason(&e)))?;
-    load_bytes_with(&bytes, make).map_err(fail)
+    load_bytes_opened(&bytes, password, make).map_err(fail)
 }
 
 fn io_reason(err: &std::io::Error) -> String {
@@ -209,6 +241,14 @@ pub fn load_bytes(bytes: &[u8]) -> Result<LoadedFile, String> {
 
 /// As [`load_bytes`], handing each certificate to `make` as soon as it is decoded.
 pub fn load_bytes_with<T: Send>(bytes: &[u8], make: &MakeCert<'_, T>) -> Result<Loaded<T>, String> {
+    load_bytes_opened(bytes, None, make)
+}
+
+fn load_bytes_opened<T: Send>(
+    bytes: &[u8],
+    password: Option<&str>,
+    make: &MakeCert<'_, T>,
+) -> Result<Loaded<T>, String> {
     if bytes.is_empty() {
         return Err("is empty".into());
     }
@@ -220,6 +260,13 @@ pub fn load_bytes_with<T: Send>(bytes: &[u8], make: &MakeCert<'_, T>) -> Result<
             Ok(loaded) => Loaded {
                 certs: loaded.certs.into_iter().map(make).collect(),
                 problems: loaded.problems,
+            },
+            Err(_) if pkcs12::is_pfx(body) => Loaded {
+                certs: pkcs12::load_pkcs12(body, password)?
+                    .into_iter()
+                    .map(make)
+                    .collect(),
+                problems: Vec::new(),
             },
             Err(der_error) => match pkcs7::load_pkcs7(body, Position::default()) {
                 Ok(certs) if !certs.is_empty() => Loaded {
