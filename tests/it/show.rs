@@ -1,0 +1,394 @@
+//! `certcheck show`, `--showcerts`, `--save-chain`, PKCS#12 and standard input for `inspect`,
+//! `explain`, `completions` and `man`: against real servers on loopback, files made by the real
+//! `openssl pkcs12`, and the real bash and man.
+
+use std::path::Path;
+use std::process::Command as Process;
+
+use crate::support::{Pki, TestEnv, run_json, serve, target};
+
+/// A process with the machine's OpenSSL and proxy variables cleared.
+fn process(program: &str) -> Process {
+    let mut cmd = Process::new(program);
+    for name in [
+        "OPENSSL_CONF",
+        "OPENSSL_MODULES",
+        "OPENSSL_ENGINES",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "REQUESTS_CA_BUNDLE",
+        "CERTCHECK_P12_PASSWORD",
+        "http_proxy",
+        "https_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(name);
+    }
+    cmd
+}
+
+/// Runs `program` and fails the test, loudly, when it is missing or fails.
+fn run(cmd: &mut Process) -> std::process::Output {
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?} cannot run ({e}); .ci/run installs it"));
+    assert!(
+        output.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+#[test]
+fn show_a_live_target_gives_every_field_of_every_certificate() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["show.test"]);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let mut cmd = env.cmd();
+    cmd.args(["show", "--json", "--ca-file"])
+        .arg(&env.root_file)
+        .args(["--connect-to", &server.addr.to_string()])
+        .arg(target("show.test", &server));
+    let report = run_json(&mut cmd, 0);
+    let chain = &report.results[0].chain;
+    assert_eq!(chain.len(), 2);
+    let leaf_details = chain[0].details.as_ref().expect("details");
+    assert_eq!(leaf_details["subject_alt_names"][0], "DNS:show.test");
+    assert_eq!(leaf_details["fingerprints"]["sha256"], chain[0].sha256);
+    assert_eq!(
+        leaf_details["fingerprints"]["sha1"].as_str().map(str::len),
+        Some(40)
+    );
+    assert_eq!(leaf_details["basic_constraints"]["ca"], false);
+    let inter = chain[1].details.as_ref().expect("details");
+    assert_eq!(inter["basic_constraints"]["ca"], true);
+    assert_eq!(leaf_details["authority_key_id"], inter["subject_key_id"]);
+    assert!(inter["extensions"].as_array().is_some_and(|e| {
+        e.iter()
+            .any(|x| x["name"] == "basicConstraints" && x["critical"] == true)
+    }));
+    let pem = chain[0].pem.as_deref().expect("pem");
+    assert_eq!(pem::parse(pem).expect("PEM").contents(), &leaf.der[..]);
+
+    let output = env
+        .cmd()
+        .arg("show")
+        .arg("--ca-file")
+        .arg(&env.root_file)
+        .args(["--connect-to", &server.addr.to_string()])
+        .arg(target("show.test", &server))
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    for expected in [
+        "Certificate 0 of 2:",
+        "Certificate 1 of 2:",
+        "    Subject: CN=show.test",
+        "        subjectAltName:",
+        "            DNS:show.test",
+        "        basicConstraints: critical",
+        "            CA:TRUE",
+        "        SHA-1:   ",
+        "Not After : ",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in\n{text}");
+    }
+}
+
+#[test]
+fn show_reads_files_and_refuses_what_is_neither_file_nor_target() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let output = env
+        .cmd()
+        .arg("show")
+        .arg(&env.root_file)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("Subject: CN=Test Root CA"), "{text}");
+    let output = env
+        .cmd()
+        .args(["show", "no such/file.pem"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("show no such/file.pem: no such file, and not a target either"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn showcerts_and_save_chain_give_the_presented_chain_as_pem() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["pem.test"]);
+    let presented = vec![leaf.der.clone(), pki.inter.der()];
+    let server = serve(presented.clone(), &leaf);
+    let env = TestEnv::new(&pki);
+    let live = |extra: &[&str]| {
+        let mut cmd = env.cmd();
+        cmd.arg("--ca-file")
+            .arg(&env.root_file)
+            .args(["--connect-to", &server.addr.to_string()])
+            .args(extra)
+            .arg(target("pem.test", &server));
+        cmd.output().expect("runs")
+    };
+    let output = live(&["--showcerts"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains(" 0 s:CN=pem.test"), "{text}");
+    assert!(text.contains("   i:CN=Test Intermediate CA"), "{text}");
+    let blocks: Vec<Vec<u8>> = pem::parse_many(text.as_bytes())
+        .expect("PEM")
+        .into_iter()
+        .map(|p| p.into_contents())
+        .collect();
+    assert_eq!(blocks, presented);
+
+    let saved = env.dir.path().join("chain.pem");
+    let output = live(&["--save-chain", saved.to_str().expect("UTF-8 path")]);
+    assert_eq!(output.status.code(), Some(0));
+    let written: Vec<Vec<u8>> = pem::parse_many(std::fs::read(&saved).expect("saved"))
+        .expect("PEM")
+        .into_iter()
+        .map(|p| p.into_contents())
+        .collect();
+    assert_eq!(written, presented);
+    // The saved chain reads back through inspect as the same chain.
+    let mut cmd = env.cmd();
+    cmd.args(["inspect", "--json", "--host", "pem.test", "--ca-file"])
+        .arg(&env.root_file)
+        .arg(&saved);
+    assert_eq!(run_json(&mut cmd, 0).results[0].chain.len(), 2);
+
+    let output = live(&["--save-chain", "/nonexistent-dir/chain.pem"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--save-chain /nonexistent-dir/chain.pem: cannot be written"),
+        "{stderr}"
+    );
+    assert!(!Path::new("/nonexistent-dir").exists());
+
+    let output = env
+        .cmd()
+        .args(["--save-chain", "x.pem", "a.test", "b.test"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--save-chain writes one chain"));
+}
+
+/// Writes the leaf, its key and the intermediate, and exports them with the real `openssl
+/// pkcs12 -export` (`legacy`: RC2/3DES as `-legacy`, else OpenSSL 3's AES-256/PBKDF2).
+fn pkcs12(env: &TestEnv, pki: &Pki, legacy: bool, password: &str) -> std::path::PathBuf {
+    let leaf = pki.leaf(&["p12.test"]);
+    let dir = env.dir.path();
+    let cert = dir.join("leaf.pem");
+    std::fs::write(
+        &cert,
+        pem::encode(&pem::Pem::new("CERTIFICATE", leaf.der.clone())),
+    )
+    .expect("write");
+    let key = dir.join("leaf.key");
+    std::fs::write(
+        &key,
+        pem::encode(&pem::Pem::new("PRIVATE KEY", leaf.key_der.clone())),
+    )
+    .expect("write");
+    let inter = dir.join("inter.pem");
+    std::fs::write(&inter, pki.inter.pem()).expect("write");
+    let out = dir.join(if legacy { "legacy.p12" } else { "modern.p12" });
+    let mut cmd = process("openssl");
+    cmd.args(["pkcs12", "-export", "-in"])
+        .arg(&cert)
+        .arg("-inkey")
+        .arg(&key)
+        .arg("-certfile")
+        .arg(&inter)
+        .arg("-out")
+        .arg(&out)
+        .args(["-passout", &format!("pass:{password}")]);
+    if legacy {
+        cmd.arg("-legacy");
+    }
+    run(&mut cmd);
+    out
+}
+
+#[test]
+fn inspect_reads_pkcs12_of_both_kinds_and_never_prints_the_key() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    for legacy in [false, true] {
+        let file = pkcs12(&env, &pki, legacy, "s3cret");
+        let inspect = || {
+            let mut cmd = env.cmd();
+            cmd.args(["inspect", "--json", "--host", "p12.test", "--ca-file"])
+                .arg(&env.root_file)
+                .arg(&file);
+            cmd
+        };
+        let report = run_json(inspect().args(["--password", "s3cret"]), 0);
+        let chain = &report.results[0].chain;
+        assert_eq!(chain.len(), 2, "legacy={legacy}");
+        assert_eq!(chain[0].subject, "CN=p12.test");
+        assert_eq!(chain[1].subject, "CN=Test Intermediate CA");
+        let output = inspect()
+            .env("CERTCHECK_P12_PASSWORD", "s3cret")
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "{stdout}");
+        assert!(!stdout.contains("PRIVATE KEY"));
+
+        let report = run_json(&mut inspect(), 3);
+        let error = report.results[0].connection_error.as_ref().expect("error");
+        assert_eq!(error.code, "file");
+        assert_eq!(
+            error.message,
+            format!(
+                "{}: is a PKCS#12 file protected by a password; give it with --password PASSWORD or in the CERTCHECK_P12_PASSWORD environment variable",
+                file.display()
+            )
+        );
+        let report = run_json(inspect().args(["--password", "wrong"]), 3);
+        let error = report.results[0].connection_error.as_ref().expect("error");
+        assert!(
+            error.message.contains("the password given does not open"),
+            "{}",
+            error.message
+        );
+    }
+}
+
+#[test]
+fn empty_standard_input_says_so() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let report = run_json(
+        env.cmd().args(["inspect", "--json", "-"]).write_stdin(""),
+        3,
+    );
+    let error = report.results[0].connection_error.as_ref().expect("error");
+    assert_eq!(
+        error.message,
+        "-: standard input is empty (pipe a certificate file into it, or give a file name)"
+    );
+}
+
+#[test]
+fn explain_tells_what_a_code_means_and_lists_the_codes_otherwise() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let output = env
+        .cmd()
+        .args(["explain", "incomplete-chain"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "incomplete-chain (error)",
+        "What it means",
+        "unable to verify the first certificate",
+        "Java: PKIX path building failed",
+        "Go: x509: certificate signed by unknown authority",
+        "What to do",
+        "fullchain.pem",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in\n{text}");
+    }
+    let output = env
+        .cmd()
+        .args(["explain", "expird"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("'expird' is not a finding code; the codes are: expired, not-yet-valid,"),
+        "{stderr}"
+    );
+    let output = env.cmd().arg("explain").output().expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("interception-suspected")),
+        "{text}"
+    );
+}
+
+#[test]
+fn completions_parse_in_bash_and_name_every_subcommand() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let output = env
+            .cmd()
+            .args(["completions", shell])
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8_lossy(&output.stdout);
+        for word in ["inspect", "show", "explain", "save-chain"] {
+            assert!(script.contains(word), "{shell}: no {word}");
+        }
+        if shell == "bash" {
+            let path = env.dir.path().join("certcheck.bash");
+            std::fs::write(&path, script.as_bytes()).expect("write");
+            run(process("bash").arg("-n").arg(&path));
+            // Sourced, it registers the completion function for certcheck.
+            let out = run(process("bash").arg("-c").arg(format!(
+                "source {} && complete -p certcheck",
+                path.display()
+            )));
+            assert!(String::from_utf8_lossy(&out.stdout).contains("certcheck"));
+        }
+    }
+    let output = env
+        .cmd()
+        .args(["completions", "tcsh"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn the_man_page_renders_with_man() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let output = env.cmd().arg("man").output().expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let page = env.dir.path().join("certcheck.1");
+    std::fs::write(&page, &output.stdout).expect("write");
+    let rendered = run(process("man")
+        .env("MANWIDTH", "100")
+        .env("MAN_KEEP_FORMATTING", "")
+        .env_remove("MANPAGER")
+        .env_remove("PAGER")
+        .args(["-P", "cat", "-l"])
+        .arg(&page));
+    let text = String::from_utf8_lossy(&rendered.stdout);
+    for expected in [
+        "certcheck",
+        "SYNOPSIS",
+        "CERTCHECK SHOW",
+        "CERTCHECK EXPLAIN",
+        "--showcerts",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in\n{text}");
+    }
+    let warnings = String::from_utf8_lossy(&rendered.stderr);
+    assert!(warnings.trim().is_empty(), "man warns: {warnings}");
+}
