@@ -128,8 +128,8 @@ pub enum Command {
     /// Show where each trust store comes from (files, directories, environment variables), how many
     /// certificates loaded and which failed, and the store each client profile would use.
     Stores,
-    /// Diagnose local certificate files and bundles (PEM, DER, PKCS#7, PKCS#12; `-` for standard
-    /// input) with the same checks as a live target, minus the network.
+    /// Diagnose local certificate files and bundles (PEM, DER, PKCS#7, PKCS#12, a directory of
+    /// certificates; `-` for standard input) with the same checks as a live target, minus the network.
     Inspect(InspectArgs),
     /// Print every field of each certificate (as `openssl x509 -text`), from files or live
     /// targets: a FILE that exists is read, anything else is a TARGET to connect to.

@@ -258,7 +258,9 @@ pub enum ConfigError {
     #[error("--save-chain writes one chain; give one target or file (it got {0})")]
     SaveChainInputs(usize),
     /// `--showcerts`/`--save-chain` with `inspect --each`, which keeps no certificates.
-    #[error("{0} does not apply to `inspect --each`, which evaluates certificates one by one")]
+    #[error(
+        "{0} does not apply to `inspect --each` or to a directory, whose certificates are evaluated one by one"
+    )]
     NotForEach(&'static str),
 }
 
@@ -403,7 +405,9 @@ fn check_chain_output(
     };
     let inputs = match mode {
         Mode::Check => live_jobs,
-        Mode::Inspect(options) if options.each => return Err(ConfigError::NotForEach(flag)),
+        Mode::Inspect(options) if options.each || options.files.iter().any(|f| f.is_dir()) => {
+            return Err(ConfigError::NotForEach(flag));
+        }
         Mode::Inspect(options) => options.files.len(),
         Mode::Show(options) => options.order.len(),
         _ => return Err(ConfigError::ChainOutputMode(flag)),

@@ -39,6 +39,21 @@ pub fn inspect_all(
                 // --each takes neither --host, --untrusted nor --key (clap refuses them).
                 return inspect_each(path, target, settings);
             }
+            // A directory is a set of certificates, not a chain: each is evaluated alone, as
+            // with --each. `show` (which keeps every field) reads it as a bundle in file order.
+            if path.is_dir() && !options.keep.details {
+                if host.is_some() || !options.untrusted.is_empty() || options.key.is_some() {
+                    return file_failure(
+                        target,
+                        host,
+                        format!(
+                            "{}: is a directory, whose certificates are evaluated one by one (as with --each), which takes no --host, --untrusted or --key; give the chain's file instead",
+                            path.display()
+                        ),
+                    );
+                }
+                return inspect_each(path, target, settings);
+            }
             let password = options.password.as_ref().map(|p| p.0.as_str());
             let loaded = match load_path_with_password(path, password) {
                 Ok(loaded) => loaded,

@@ -398,7 +398,7 @@ fn bad_files_exit_3_with_a_sentence_naming_the_file() {
             write(dir, "garbage.bin", [0xde, 0xad, 0xbe, 0xef, 0x00, 0x01]),
             "neither PEM",
         ),
-        (dir.to_path_buf(), "is a directory"),
+        (empty_dir(dir), "is a directory without certificate files"),
         (dir.join("missing.pem"), "no such file"),
     ];
     for (path, expected) in &cases {
@@ -483,4 +483,11 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
         );
         assert!(out.status.success(), "{format}: {:?}", out.status);
     }
+}
+
+/// An empty directory inside `dir`.
+fn empty_dir(dir: &std::path::Path) -> std::path::PathBuf {
+    let empty = dir.join("empty.d");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    empty
 }

@@ -392,3 +392,69 @@ fn the_man_page_renders_with_man() {
     let warnings = String::from_utf8_lossy(&rendered.stderr);
     assert!(warnings.trim().is_empty(), "man warns: {warnings}");
 }
+
+#[test]
+fn inspect_and_show_read_a_directory_of_certificates_hash_named_or_not() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let dir = env.dir.path().join("certs");
+    std::fs::create_dir(&dir).expect("mkdir");
+    std::fs::write(dir.join("root.pem"), pki.root.pem()).expect("write");
+    std::fs::write(dir.join("inter.pem"), pki.inter.pem()).expect("write");
+    // A bundle repeating both, a file that is no certificate and a hidden file.
+    std::fs::write(dir.join("bundle.crt"), pki.root.pem() + &pki.inter.pem()).expect("write");
+    std::fs::write(dir.join("notes.txt"), "not a certificate\n").expect("write");
+    std::fs::write(dir.join(".hidden"), "ignored\n").expect("write");
+    // The real OpenSSL names the hash links (`<subject hash>.0 -> root.pem`), as in /etc/ssl/certs.
+    run(process("openssl").arg("rehash").arg(&dir));
+    let links = std::fs::read_dir(&dir)
+        .expect("dir")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".0"))
+        })
+        .count();
+    assert!(links >= 2, "openssl rehash made {links} links");
+
+    let mut cmd = env.cmd();
+    cmd.args(["inspect", "--json"]).arg(&dir);
+    let report = run_json(&mut cmd, 1);
+    let result = &report.results[0];
+    // Each certificate once, whichever files repeat it, evaluated one by one.
+    let mut subjects: Vec<&str> = result.chain.iter().map(|c| c.subject.as_str()).collect();
+    subjects.sort();
+    assert_eq!(subjects, ["CN=Test Intermediate CA", "CN=Test Root CA"]);
+    assert!(result.trust.is_empty(), "evaluated as with --each");
+    let notes = result.finding("malformed-certificate");
+    assert_eq!(
+        notes.message,
+        format!(
+            "{}/notes.txt: is neither PEM (no '-----BEGIN' line) nor DER (does not start with a SEQUENCE)",
+            dir.display()
+        )
+    );
+    assert!(
+        !result
+            .findings
+            .iter()
+            .any(|f| f.message.contains(".hidden")),
+        "hidden files are skipped"
+    );
+
+    let output = env.cmd().arg("show").arg(&dir).output().expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("Certificate 1 of 2:"), "{text}");
+    assert!(text.contains("Subject: CN=Test Root CA"), "{text}");
+
+    let output = env
+        .cmd()
+        .args(["inspect", "--host", "a.test"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .contains("is a directory, whose certificates are evaluated one by one")
+    );
+}
