@@ -251,6 +251,9 @@ pub enum ConfigError {
     /// A `show` input is neither an existing file nor a target.
     #[error("show {0}: no such file, and not a target either ({1})")]
     ShowInput(String, String),
+    /// `--sni`/`--connect-to` given before `show` instead of after it.
+    #[error("{0} goes after `show`, e.g. `certcheck show {0} VALUE TARGET`")]
+    ShowFlagAfter(&'static str),
     /// `--showcerts`/`--save-chain` in a mode without a presented chain.
     #[error("{0} applies to live targets, `inspect` and `show`")]
     ChainOutputMode(&'static str),
@@ -354,6 +357,16 @@ impl Config {
         }
         check_chain_output(&mode, jobs.len(), &chain_output)?;
         jobs.extend(show_jobs);
+        if matches!(mode, Mode::Show(_)) {
+            for (flag, given) in [
+                ("--sni", cli.connect.sni.is_some()),
+                ("--connect-to", cli.connect.connect_to.is_some()),
+            ] {
+                if given {
+                    return Err(ConfigError::ShowFlagAfter(flag));
+                }
+            }
+        }
         if mode != Mode::Check {
             if cli.connect.sni.is_some() {
                 return Err(ConfigError::NotForMode("--sni"));
@@ -540,6 +553,62 @@ mod tests {
             config_error(&["--connect-to", "127.0.0.1", "stores"]),
             "--connect-to only applies to live targets"
         );
+    }
+
+    #[test]
+    fn show_sorts_files_from_targets_and_keeps_every_field() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("chain.pem");
+        std::fs::write(&file, "x").expect("write");
+        let file = file.display().to_string();
+        let config = config(&["show", &file, "a.test:8443", "-", "--sni", "b.test"]).expect("ok");
+        let Mode::Show(options) = &config.mode else {
+            panic!("not show: {:?}", config.mode)
+        };
+        assert_eq!(
+            options.order,
+            [ShowInput::File, ShowInput::Target, ShowInput::File]
+        );
+        assert_eq!(options.files.files.len(), 2);
+        assert!(options.files.keep.details && options.files.keep.pem);
+        assert_eq!(config.jobs.len(), 1);
+        assert_eq!(config.jobs[0].server_name(), &Host::Dns("b.test".into()));
+        assert!(config.jobs[0].keep.details);
+        assert_eq!(
+            config_error(&["--sni", "b.test", "show", "a.test"]),
+            "--sni goes after `show`, e.g. `certcheck show --sni VALUE TARGET`"
+        );
+        assert_eq!(
+            config_error(&["--showcerts", "demo"]),
+            "--showcerts applies to live targets, `inspect` and `show`"
+        );
+        assert!(
+            config_error(&["--save-chain", "x.pem", "a.test", "b.test"])
+                .starts_with("--save-chain writes one chain")
+        );
+    }
+
+    #[test]
+    fn a_pkcs12_password_comes_from_the_flag_or_the_environment_and_is_never_shown() {
+        let env = Env {
+            p12_password: Some(Password("from-env".into())),
+            ..Env::default()
+        };
+        let parse = |args: &[&str]| {
+            let cli = Cli::try_parse_from(std::iter::once("certcheck").chain(args.iter().copied()))
+                .expect("clap accepts the arguments");
+            Config::from_cli(cli, env.clone()).expect("ok")
+        };
+        let password = |config: &Config| match &config.mode {
+            Mode::Inspect(options) => options.password.clone(),
+            other => panic!("not inspect: {other:?}"),
+        };
+        let from_env = parse(&["inspect", "a.p12"]);
+        assert_eq!(password(&from_env), Some(Password("from-env".into())));
+        let from_flag = parse(&["inspect", "a.p12", "--password", "flag"]);
+        assert_eq!(password(&from_flag), Some(Password("flag".into())));
+        assert!(!format!("{from_flag:?}").contains("flag\""));
+        assert!(!format!("{from_env:?}").contains("from-env"));
     }
 
     #[test]

@@ -458,3 +458,126 @@ fn inspect_and_show_read_a_directory_of_certificates_hash_named_or_not() {
             .contains("is a directory, whose certificates are evaluated one by one")
     );
 }
+
+/// An RFC 6962 SCT list with one SCT from log `log_id` at `millis`, as the extnValue of the
+/// embedded-SCT extension (an OCTET STRING around the TLS-encoded list), in hex.
+fn sct_extension(log_id: [u8; 32], millis: u64) -> String {
+    let mut sct = vec![0u8]; // v1
+    sct.extend(log_id);
+    sct.extend(millis.to_be_bytes());
+    sct.extend([0, 0]); // no extensions
+    sct.extend([4, 3]); // SHA-256, ECDSA
+    sct.extend([0, 2, 0xab, 0xcd]); // a two-byte signature
+    let mut list = (sct.len() as u16 + 2).to_be_bytes().to_vec();
+    list.extend((sct.len() as u16).to_be_bytes());
+    list.extend(&sct);
+    let mut der = vec![0x04, list.len() as u8];
+    der.extend(list);
+    der.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+#[test]
+fn show_json_carries_policies_scts_constraints_and_critical_flags_of_a_real_openssl_certificate() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let dir = env.dir.path();
+    let cert = dir.join("rich.pem");
+    let key = dir.join("rich.key");
+    let sct = sct_extension([0x11; 32], 1_767_225_600_000);
+    run(process("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .args(["-days", "30", "-subj", "/CN=Rich CA/O=certcheck tests"])
+        .args(["-addext", "basicConstraints=critical,CA:TRUE,pathlen:1"])
+        .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"])
+        .args(["-addext", "extendedKeyUsage=serverAuth,clientAuth"])
+        .args(["-addext", "nameConstraints=critical,permitted;DNS:example.test,excluded;IP:10.0.0.0/255.0.0.0"])
+        .args(["-addext", "certificatePolicies=2.23.140.1.2.1,1.3.6.1.4.1.99999.1"])
+        .args(["-addext", "crlDistributionPoints=URI:http://crl.example.test/ca.crl"])
+        .args(["-addext", "authorityInfoAccess=OCSP;URI:http://ocsp.example.test,caIssuers;URI:http://ca.example.test/ca.crt"])
+        .args(["-addext", &format!("1.3.6.1.4.1.11129.2.4.2=DER:{sct}")]));
+    let mut cmd = env.cmd();
+    cmd.args(["show", "--json"]).arg(&cert);
+    let report = run_json(&mut cmd, 1);
+    let d = report.results[0].chain[0].details.clone().expect("details");
+    assert_eq!(d["subject"], "CN=Rich CA, O=certcheck tests");
+    assert_eq!(d["public_key"]["curve"], "P-256");
+    assert_eq!(
+        d["basic_constraints"],
+        serde_json::json!({"ca": true, "path_len": 1, "critical": true})
+    );
+    assert_eq!(
+        d["key_usage"],
+        serde_json::json!(["digitalSignature", "keyCertSign", "cRLSign"])
+    );
+    assert_eq!(
+        d["extended_key_usage"],
+        serde_json::json!(["serverAuth", "clientAuth"])
+    );
+    assert_eq!(
+        d["name_constraints"],
+        serde_json::json!({"permitted": ["DNS:example.test"], "excluded": ["IP:10.0.0.0/8"], "critical": true})
+    );
+    assert_eq!(d["policies"][0]["oid"], "2.23.140.1.2.1");
+    assert_eq!(
+        d["policies"][0]["name"],
+        "CA/Browser Forum Domain Validated"
+    );
+    assert_eq!(d["policies"][1]["oid"], "1.3.6.1.4.1.99999.1");
+    assert_eq!(
+        d["crl_distribution_points"],
+        serde_json::json!(["URI:http://crl.example.test/ca.crl"])
+    );
+    assert_eq!(
+        d["ocsp_urls"],
+        serde_json::json!(["http://ocsp.example.test"])
+    );
+    assert_eq!(
+        d["ca_issuer_urls"],
+        serde_json::json!(["http://ca.example.test/ca.crt"])
+    );
+    assert_eq!(
+        d["scts"],
+        serde_json::json!([{"version": 1, "log_id": "11".repeat(32), "timestamp": "2026-01-01T00:00:00Z"}])
+    );
+    let critical: Vec<&str> = d["extensions"]
+        .as_array()
+        .expect("extensions")
+        .iter()
+        .filter(|e| e["critical"] == true)
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert_eq!(
+        critical,
+        ["basicConstraints", "keyUsage", "nameConstraints"]
+    );
+    // The SHA-1 fingerprint is OpenSSL's own.
+    let openssl = run(process("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha1", "-in"])
+        .arg(&cert));
+    let theirs = String::from_utf8_lossy(&openssl.stdout)
+        .trim()
+        .rsplit('=')
+        .next()
+        .unwrap_or_default()
+        .replace(':', "")
+        .to_lowercase();
+    assert_eq!(d["fingerprints"]["sha1"], theirs);
+
+    let output = env.cmd().arg("show").arg(&cert).output().expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "            CA:TRUE, pathlen:1",
+        "        nameConstraints: critical",
+        "            Permitted: DNS:example.test",
+        "            Excluded: IP:10.0.0.0/8",
+        "            Policy: 2.23.140.1.2.1 (CA/Browser Forum Domain Validated)",
+        "            OCSP - URI:http://ocsp.example.test",
+        "at 2026-01-01T00:00:00Z",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in\n{text}");
+    }
+}
