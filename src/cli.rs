@@ -55,9 +55,26 @@ pub struct Cli {
     #[command(flatten)]
     pub connect: ConnectArgs,
 
+    /// Where the presented chain goes besides the report.
+    #[command(flatten)]
+    pub chain_output: ChainOutputArgs,
+
     /// A mode other than checking targets.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// `--showcerts` and `--save-chain`: the presented chain as PEM, for live targets, `inspect` and
+/// `show` (certcheck additions).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ChainOutputArgs {
+    /// Print each presented certificate as PEM after the report, as `openssl s_client -showcerts` does (with --json, each chain entry carries `pem`).
+    #[arg(long, global = true)]
+    pub showcerts: bool,
+
+    /// Write the presented chain as PEM to FILE (written whole or not at all; one target only).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub save_chain: Option<PathBuf>,
 }
 
 /// How to print, for the modes that print reports.
@@ -205,12 +222,84 @@ pub enum Command {
         after_help = "Examples:\n  certcheck stores\n  certcheck stores --ca-file corp-root.pem\n  SSL_CERT_FILE=/tmp/bundle.pem certcheck stores --json"
     )]
     Stores(StoresArgs),
-    /// Diagnose local certificate files and bundles (PEM, DER, PKCS#7; `-` for standard input)
-    /// with the same checks as a live target, minus the network.
+    /// Diagnose local certificate files and bundles (PEM, DER, PKCS#7, PKCS#12, a directory of
+    /// certificates; `-` for standard input) with the same checks as a live target, minus the network.
     #[command(
         after_help = "Examples:\n  certcheck inspect fullchain.pem --host example.com\n  certcheck inspect cert.pem --untrusted intermediate.pem --ca-file root.pem\n  certcheck inspect fullchain.pem --key privkey.pem\n  certcheck inspect --each /etc/ssl/certs/ca-certificates.crt --fail-days 90\n  openssl s_client -connect host:443 -showcerts </dev/null | certcheck inspect -"
     )]
     Inspect(InspectArgs),
+    /// Print every field of each certificate (as `openssl x509 -text`), from files or live
+    /// targets: a FILE that exists is read, anything else is a TARGET to connect to.
+    Show(ShowArgs),
+    /// Explain a finding code: what it means, the errors OpenSSL, Java, Go and browsers print
+    /// for it, and what to do (without CODE: list every code).
+    Explain(ExplainArgs),
+    /// Print a shell completion script on stdout (e.g. `certcheck completions bash >
+    /// /etc/bash_completion.d/certcheck`).
+    Completions(CompletionsArgs),
+    /// Print certcheck's manual page (roff) on stdout (e.g. `certcheck man | man -l -`).
+    Man,
+}
+
+/// `certcheck show` options.
+#[derive(Debug, Args, Clone)]
+pub struct ShowArgs {
+    /// Certificate files (PEM, DER, PKCS#7, PKCS#12, a directory of certificates, `-` for standard input) or targets (host[:port], https://host...).
+    #[arg(value_name = "FILE|TARGET", required = true)]
+    pub inputs: Vec<String>,
+
+    /// For targets: the name to send (SNI) instead of the target's host.
+    #[arg(long, value_name = "NAME", value_parser = parse_host)]
+    pub sni: Option<Host>,
+
+    /// For targets: connect to this address instead of resolving the host (like curl --resolve).
+    #[arg(long = "connect-to", value_name = "ADDR[:PORT]", value_parser = parse_connect_to)]
+    pub connect_to: Option<ConnectTo>,
+
+    /// For files: also check that the leaf is valid for NAME.
+    #[arg(long, value_name = "NAME", value_parser = parse_host)]
+    pub host: Option<Host>,
+
+    /// The password of a PKCS#12 file (or set CERTCHECK_P12_PASSWORD, which keeps it out of the process list).
+    #[arg(long, value_name = "PASSWORD")]
+    pub password: Option<String>,
+
+    /// How to print.
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// What decides the verdict.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+/// `certcheck explain` options.
+#[derive(Debug, Args, Clone)]
+pub struct ExplainArgs {
+    /// A finding code, e.g. `incomplete-chain`; without it, every code is listed.
+    #[arg(value_name = "CODE")]
+    pub code: Option<String>,
+}
+
+/// `certcheck completions` options.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// The shell to write the script for.
+    #[arg(value_name = "SHELL")]
+    pub shell: CompletionShell,
+}
+
+/// The shells `certcheck completions` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    /// GNU Bash.
+    Bash,
+    /// Z shell.
+    Zsh,
+    /// fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
 }
 
 /// `certcheck demo` options.
@@ -259,6 +348,10 @@ pub struct InspectArgs {
     /// Check that this private key (PEM PKCS#8, PKCS#1 or SEC1, or DER PKCS#8) belongs to the leaf; key material is never printed.
     #[arg(long, value_name = "FILE", conflicts_with = "each")]
     pub key: Option<PathBuf>,
+
+    /// The password of a PKCS#12 file (or set CERTCHECK_P12_PASSWORD, which keeps it out of the process list); keys in it are never printed.
+    #[arg(long, value_name = "PASSWORD")]
+    pub password: Option<String>,
 
     /// How to print.
     #[command(flatten)]

@@ -29,31 +29,64 @@ fn main() -> std::process::ExitCode {
 fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let style = Style::of(config);
     let mut out = io::BufWriter::new(io::stdout().lock());
-    match config.mode {
-        Mode::Check | Mode::Inspect(_) => {
+    match &config.mode {
+        Mode::Check | Mode::Inspect(_) | Mode::Show(_) => {
             let progress = progress_bar(config);
             let mut stream_error = None;
+            let checked_at = certcheck::diagnose::text::date(config.settings.now);
             let report = modes::run(config, &mut |result| {
                 if let Some(bar) = &progress {
                     bar.inc(1);
                 }
                 if config.format == Format::Jsonl && stream_error.is_none() {
-                    stream_error = render::json::write_line(result, &mut out).err();
+                    stream_error = render::json::write_line(
+                        result,
+                        env!("CARGO_PKG_VERSION"),
+                        &checked_at,
+                        &mut out,
+                    )
+                    .err();
                 }
             })?;
             if let Some(bar) = progress {
                 bar.finish_and_clear();
             }
-            let code = exit::for_report(&report);
+            let mut code = exit::for_report(&report);
             // A reader that went away (`| head`) ends the output, not the verdict: the exit code
             // is the report's either way, so `certcheck broken:443 | true` still fails under
             // `pipefail`.
+            let human = config.format == Format::Human;
             let written = match stream_error {
                 Some(err) => Err(err),
-                None => render::render(&report, config.format, style, &mut out)
-                    .and_then(|()| out.flush()),
+                None => (|| {
+                    if matches!(config.mode, Mode::Show(_)) && human {
+                        render::show::write_show(&report, &mut out)?;
+                    } else {
+                        render::render(&report, config.format, style, &mut out)?;
+                    }
+                    if config.chain_output.showcerts && human {
+                        render::show::write_showcerts(&report, &mut out)?;
+                    }
+                    out.flush()
+                })(),
             };
             unless_reader_left(written)?;
+            if let Some(path) = &config.chain_output.save_chain {
+                match render::show::save_chain(&report, path) {
+                    Ok(count) => eprintln!(
+                        "certcheck: wrote {count} certificate(s) to {}",
+                        path.display()
+                    ),
+                    // Nothing was presented: the report already says why (exit 3).
+                    Err(err @ render::show::SaveChainError::Empty(_)) => {
+                        eprintln!("certcheck: {err}")
+                    }
+                    Err(err) => {
+                        eprintln!("certcheck: {err}");
+                        code = ExitCode::Usage;
+                    }
+                }
+            }
             // The process ends now: freeing a large report piece by piece is wasted time.
             std::mem::forget(report);
             Ok(code)
@@ -64,6 +97,25 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
                 render::render_stores(&report, config.format, style, &mut out)
                     .and_then(|()| out.flush()),
             )?;
+            Ok(ExitCode::Ok)
+        }
+        Mode::Explain(code) => match render::explain::write_explain(code.as_deref(), &mut out) {
+            Ok(written) => {
+                written?;
+                out.flush()?;
+                Ok(ExitCode::Ok)
+            }
+            Err(unknown) => {
+                eprintln!("certcheck: {unknown}");
+                Ok(ExitCode::Usage)
+            }
+        },
+        Mode::Completions(shell) => {
+            render::docs::write_completions(*shell, &mut out)?;
+            Ok(ExitCode::Ok)
+        }
+        Mode::Man => {
+            render::docs::write_man(&mut out)?;
             Ok(ExitCode::Ok)
         }
         Mode::Demo => {
@@ -80,7 +132,12 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
                 render::render(&run.report, config.format, style, &mut out).and_then(|()| {
                     if config.format == Format::Jsonl {
                         for result in &run.report.results {
-                            render::json::write_line(result, &mut out)?;
+                            render::json::write_line(
+                                result,
+                                &run.report.version,
+                                &run.report.checked_at,
+                                &mut out,
+                            )?;
                         }
                     }
                     if config.format == Format::Human {
@@ -102,6 +159,7 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
 fn progress_bar(config: &Config) -> Option<indicatif::ProgressBar> {
     let count = match &config.mode {
         Mode::Inspect(options) => options.files.len(),
+        Mode::Show(options) => options.order.len(),
         _ => config.jobs.len(),
     };
     if !config.env.stderr_is_terminal || count < 2 {

@@ -3,6 +3,7 @@
 //! Parsing is done once, with x509-parser, right after capture; later stages never touch DER
 //! parsing again except through [`signature`] for issuer checks.
 
+pub mod details;
 pub mod file;
 pub mod key;
 mod names;

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A client profile's name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Client {
     /// Python `requests` (urllib3 2, certifi).

@@ -48,6 +48,9 @@ pub struct Env {
     pub columns: Option<u16>,
     /// The terminal's width, when stdout is one.
     pub terminal_width: Option<u16>,
+    /// `CERTCHECK_P12_PASSWORD`, the password of PKCS#12 files when `--password` is not given
+    /// (set but empty is the empty password).
+    pub p12_password: Option<super::Password>,
 }
 
 impl Env {
@@ -74,6 +77,8 @@ impl Env {
                     .find(|candidate| candidate.is_file()),
             },
             stdout_is_terminal: std::io::stdout().is_terminal(),
+            p12_password: std::env::var_os("CERTCHECK_P12_PASSWORD")
+                .map(|v| super::Password(v.to_string_lossy().into_owned())),
             stderr_is_terminal: std::io::stderr().is_terminal(),
             columns: non_empty("COLUMNS").and_then(|v| parse_columns(&v.to_string_lossy())),
             terminal_width: comfy_table::Table::new().width(),

@@ -10,7 +10,7 @@ mod env;
 
 pub use env::{ClientEnv, Env, SystemStoreEnv};
 
-use crate::cli::{Cli, ColorChoice, Command, OutputArgs, PolicyArgs};
+use crate::cli::{Cli, ColorChoice, Command, CompletionShell, OutputArgs, PolicyArgs};
 use crate::clients::name::Selection;
 use crate::target::{ConnectTo, Host, Target};
 
@@ -39,6 +39,60 @@ pub enum Mode {
     Inspect(InspectOptions),
     /// Describe the trust stores.
     Stores,
+    /// Every field of each certificate, from files and live targets (certcheck addition).
+    Show(ShowOptions),
+    /// Explain a finding code, or list them all.
+    Explain(Option<String>),
+    /// Write a shell completion script.
+    Completions(CompletionShell),
+    /// Write the manual page.
+    Man,
+}
+
+/// `certcheck show` resolved: the files go through `inspect`, the targets are `Config::jobs`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShowOptions {
+    /// The files, as `inspect` reads them.
+    pub files: InspectOptions,
+    /// Each input in command-line order: a file or a target.
+    pub order: Vec<ShowInput>,
+}
+
+/// One `show` input: a file that exists (or `-`), else a target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShowInput {
+    /// The next of `ShowOptions::files`.
+    File,
+    /// The next of `Config::jobs`.
+    Target,
+}
+
+/// What a report keeps of each presented certificate beyond the contract's fields.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Keep {
+    /// Every field (`show`).
+    pub details: bool,
+    /// The PEM (`show`, `--showcerts`, `--save-chain`).
+    pub pem: bool,
+}
+
+/// A PKCS#12 password; its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(pub String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(..)")
+    }
+}
+
+/// `--showcerts` and `--save-chain`, resolved.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChainOutput {
+    /// Print the presented chain as PEM after the report.
+    pub showcerts: bool,
+    /// Write the presented chain as PEM to this file.
+    pub save_chain: Option<PathBuf>,
 }
 
 /// `certcheck inspect` options, resolved.
@@ -54,6 +108,10 @@ pub struct InspectOptions {
     pub each: bool,
     /// `--key`.
     pub key: Option<PathBuf>,
+    /// `--password` or `CERTCHECK_P12_PASSWORD`, for PKCS#12 files.
+    pub password: Option<Password>,
+    /// What the report keeps of each certificate.
+    pub keep: Keep,
 }
 
 /// One live target with its connection options.
@@ -65,6 +123,8 @@ pub struct TlsJob {
     pub sni: Option<Host>,
     /// `--connect-to`.
     pub connect_to: Option<ConnectTo>,
+    /// What the report keeps of each presented certificate.
+    pub keep: Keep,
 }
 
 impl TlsJob {
@@ -171,6 +231,8 @@ pub struct Config {
     pub width: u16,
     /// `--at` was given, so the human report says the instant it validated at.
     pub at_given: bool,
+    /// `--showcerts` and `--save-chain`.
+    pub chain_output: ChainOutput,
     /// The environment as read.
     pub env: Env,
 }
@@ -218,11 +280,39 @@ pub enum ConfigError {
     /// A target that is probably something else (a file, a mistyped subcommand).
     #[error("{0}")]
     DidYouMean(String),
+    /// A `show` input is neither an existing file nor a target.
+    #[error("show {0}: no such file, and not a target either ({1})")]
+    ShowInput(String, String),
+    /// `--sni`/`--connect-to` given before `show` instead of after it.
+    #[error("{0} goes after `show`, e.g. `certcheck show {0} VALUE TARGET`")]
+    ShowFlagAfter(&'static str),
+    /// `--showcerts`/`--save-chain` in a mode without a presented chain.
+    #[error("{0} applies to live targets, `inspect` and `show`")]
+    ChainOutputMode(&'static str),
+    /// `--save-chain` with several inputs.
+    #[error("--save-chain writes one chain; give one target or file (it got {0})")]
+    SaveChainInputs(usize),
+    /// `--showcerts`/`--save-chain` with `inspect --each`, which keeps no certificates.
+    #[error(
+        "{0} does not apply to `inspect --each` or to a directory, whose certificates are evaluated one by one"
+    )]
+    NotForEach(&'static str),
 }
 
 impl Config {
     /// Resolves the command line against the environment; reads the clock unless `--at` is given.
     pub fn from_cli(cli: Cli, env: Env) -> Result<Config, ConfigError> {
+        let chain_output = ChainOutput {
+            showcerts: cli.chain_output.showcerts,
+            save_chain: cli.chain_output.save_chain.clone(),
+        };
+        let keep = Keep {
+            details: false,
+            pem: chain_output.showcerts || chain_output.save_chain.is_some(),
+        };
+        let password =
+            |flag: Option<String>| flag.map(Password).or_else(|| env.p12_password.clone());
+        let mut show_jobs = Vec::new();
         // Flags given before a subcommand count for it where they mean something to it.
         let (mode, output, policy) = match cli.command {
             Some(Command::Demo(args)) => {
@@ -276,10 +366,61 @@ impl Config {
                     untrusted: args.untrusted,
                     each: args.each,
                     key: args.key,
+                    password: password(args.password),
+                    keep,
                 }),
                 args.output.or(cli.output),
                 args.policy.or(cli.policy),
             ),
+            Some(Command::Show(args)) => {
+                let keep = Keep {
+                    details: true,
+                    pem: true,
+                };
+                let mut files = Vec::new();
+                let mut order = Vec::new();
+                for input in &args.inputs {
+                    if input == "-" || std::path::Path::new(input).exists() {
+                        files.push(PathBuf::from(input));
+                        order.push(ShowInput::File);
+                    } else {
+                        let target = input
+                            .parse::<Target>()
+                            .map_err(|e| ConfigError::ShowInput(input.clone(), e.to_string()))?;
+                        show_jobs.push(TlsJob {
+                            target,
+                            sni: args.sni.clone(),
+                            connect_to: args.connect_to.clone(),
+                            keep,
+                        });
+                        order.push(ShowInput::Target);
+                    }
+                }
+                let mode = Mode::Show(ShowOptions {
+                    files: InspectOptions {
+                        files,
+                        host: args.host,
+                        untrusted: Vec::new(),
+                        each: false,
+                        key: None,
+                        password: password(args.password),
+                        keep,
+                    },
+                    order,
+                });
+                (mode, args.output.or(cli.output), args.policy.or(cli.policy))
+            }
+            Some(command @ (Command::Explain(_) | Command::Completions(_) | Command::Man)) => {
+                let (mode, name) = match command {
+                    Command::Explain(args) => (Mode::Explain(args.code), "explain"),
+                    Command::Completions(args) => (Mode::Completions(args.shell), "completions"),
+                    _ => (Mode::Man, "man"),
+                };
+                if let Some(flag) = cli.policy.first_given() {
+                    return Err(ConfigError::NotForSubcommand { flag, mode: name });
+                }
+                (mode, cli.output, PolicyArgs::default())
+            }
             None => (Mode::Check, cli.output, cli.policy),
         };
         let at_given = policy.at.is_some();
@@ -290,16 +431,29 @@ impl Config {
                 target,
                 sni: cli.connect.sni.clone(),
                 connect_to: cli.connect.connect_to.clone(),
+                keep,
             })
             .collect();
         if let Some(path) = &cli.connect.targets_file {
-            jobs.extend(read_targets_file(path, &cli.connect)?);
+            jobs.extend(read_targets_file(path, &cli.connect, keep)?);
         }
         if mode == Mode::Check && jobs.is_empty() {
             return Err(ConfigError::NoTargets);
         }
         if mode != Mode::Check && !jobs.is_empty() {
             return Err(ConfigError::TargetsWithSubcommand);
+        }
+        check_chain_output(&mode, jobs.len(), &chain_output)?;
+        jobs.extend(show_jobs);
+        if matches!(mode, Mode::Show(_)) {
+            for (flag, given) in [
+                ("--sni", cli.connect.sni.is_some()),
+                ("--connect-to", cli.connect.connect_to.is_some()),
+            ] {
+                if given {
+                    return Err(ConfigError::ShowFlagAfter(flag));
+                }
+            }
         }
         if mode != Mode::Check {
             if cli.connect.sni.is_some() {
@@ -345,6 +499,7 @@ impl Config {
                 .or(env.terminal_width.filter(|_| env.stdout_is_terminal))
                 .unwrap_or(80),
             at_given,
+            chain_output,
             env,
         })
     }
@@ -402,11 +557,41 @@ fn near_subcommand(word: &str) -> Option<String> {
         })
 }
 
+/// `--showcerts` and `--save-chain` apply to live targets, `inspect` and `show`, and
+/// `--save-chain` to one chain.
+fn check_chain_output(
+    mode: &Mode,
+    live_jobs: usize,
+    output: &ChainOutput,
+) -> Result<(), ConfigError> {
+    let flag = if output.save_chain.is_some() {
+        "--save-chain"
+    } else if output.showcerts {
+        "--showcerts"
+    } else {
+        return Ok(());
+    };
+    let inputs = match mode {
+        Mode::Check => live_jobs,
+        Mode::Inspect(options) if options.each || options.files.iter().any(|f| f.is_dir()) => {
+            return Err(ConfigError::NotForEach(flag));
+        }
+        Mode::Inspect(options) => options.files.len(),
+        Mode::Show(options) => options.order.len(),
+        _ => return Err(ConfigError::ChainOutputMode(flag)),
+    };
+    if output.save_chain.is_some() && inputs > 1 {
+        return Err(ConfigError::SaveChainInputs(inputs));
+    }
+    Ok(())
+}
+
 /// Reads `--targets-file` (or standard input for `-`); lines without their own `--sni` or
 /// `--connect-to` take the command line's.
 fn read_targets_file(
     path: &std::path::Path,
     defaults: &crate::cli::ConnectArgs,
+    keep: Keep,
 ) -> Result<Vec<TlsJob>, ConfigError> {
     use std::io::Read;
     let name = path.display().to_string();
@@ -428,6 +613,7 @@ fn read_targets_file(
             target: line.target,
             sni: line.sni.or_else(|| defaults.sni.clone()),
             connect_to: line.connect_to.or_else(|| defaults.connect_to.clone()),
+            keep,
         })
         .collect())
 }
@@ -522,6 +708,62 @@ mod tests {
             config_error(&["--connect-to", "127.0.0.1", "stores"]),
             "--connect-to only applies to live targets"
         );
+    }
+
+    #[test]
+    fn show_sorts_files_from_targets_and_keeps_every_field() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("chain.pem");
+        std::fs::write(&file, "x").expect("write");
+        let file = file.display().to_string();
+        let config = config(&["show", &file, "a.test:8443", "-", "--sni", "b.test"]).expect("ok");
+        let Mode::Show(options) = &config.mode else {
+            panic!("not show: {:?}", config.mode)
+        };
+        assert_eq!(
+            options.order,
+            [ShowInput::File, ShowInput::Target, ShowInput::File]
+        );
+        assert_eq!(options.files.files.len(), 2);
+        assert!(options.files.keep.details && options.files.keep.pem);
+        assert_eq!(config.jobs.len(), 1);
+        assert_eq!(config.jobs[0].server_name(), &Host::Dns("b.test".into()));
+        assert!(config.jobs[0].keep.details);
+        assert_eq!(
+            config_error(&["--sni", "b.test", "show", "a.test"]),
+            "--sni goes after `show`, e.g. `certcheck show --sni VALUE TARGET`"
+        );
+        assert_eq!(
+            config_error(&["--showcerts", "demo"]),
+            "--showcerts applies to live targets, `inspect` and `show`"
+        );
+        assert!(
+            config_error(&["--save-chain", "x.pem", "a.test", "b.test"])
+                .starts_with("--save-chain writes one chain")
+        );
+    }
+
+    #[test]
+    fn a_pkcs12_password_comes_from_the_flag_or_the_environment_and_is_never_shown() {
+        let env = Env {
+            p12_password: Some(Password("from-env".into())),
+            ..Env::default()
+        };
+        let parse = |args: &[&str]| {
+            let cli = Cli::try_parse_from(std::iter::once("certcheck").chain(args.iter().copied()))
+                .expect("clap accepts the arguments");
+            Config::from_cli(cli, env.clone()).expect("ok")
+        };
+        let password = |config: &Config| match &config.mode {
+            Mode::Inspect(options) => options.password.clone(),
+            other => panic!("not inspect: {other:?}"),
+        };
+        let from_env = parse(&["inspect", "a.p12"]);
+        assert_eq!(password(&from_env), Some(Password("from-env".into())));
+        let from_flag = parse(&["inspect", "a.p12", "--password", "flag"]);
+        assert_eq!(password(&from_flag), Some(Password("flag".into())));
+        assert!(!format!("{from_flag:?}").contains("flag\""));
+        assert!(!format!("{from_env:?}").contains("from-env"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::chain::key::{PublicHalf, certificate_public_half};
 /// A skipped entry of the input file `target` as a finding: a private key is info (certcheck
 /// ignores it and never prints it), anything else an error.
 pub fn entry_problem(target: &str, problem: &EntryProblem) -> Finding {
-    let message = format!("{target}: {}: {}", problem.position, problem.message);
+    let message = problem.describe(target);
     if problem.private_key {
         Finding::new(
             FindingCode::PrivateKeyInFile,

@@ -16,9 +16,20 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     out.flush()
 }
 
-/// Writes one result as a single line of JSON (`--jsonl`).
-pub fn write_line(result: &crate::report::TargetReport, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, result).map_err(io::Error::from)?;
+/// Writes one result as a single line of JSON (`--jsonl`), with the run's `version` and
+/// `checked_at` so that each line stands alone.
+pub fn write_line(
+    result: &crate::report::TargetReport,
+    version: &str,
+    checked_at: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let line = crate::report::ResultLine {
+        version,
+        checked_at,
+        result,
+    };
+    serde_json::to_writer(&mut *out, &line).map_err(io::Error::from)?;
     out.write_all(b"\n")?;
     out.flush()
 }

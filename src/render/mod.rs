@@ -1,7 +1,10 @@
 //! Render: report → bytes. Each format is a pure function of the report; nothing is computed here.
 
+pub mod docs;
+pub mod explain;
 pub mod human;
 pub mod json;
+pub mod show;
 
 use std::io::{self, Write};
 

@@ -10,6 +10,7 @@ use super::{
 use crate::chain::days_until;
 use crate::chain::{AlgorithmName, BundleCert, CertInfo, Chain, ChainCert, Fingerprint, KeyInfo};
 use crate::clients::{Prediction, Selection};
+use crate::config::Keep;
 use crate::connect::ConnectError;
 use crate::diagnose::text::date;
 use crate::diagnose::{Diagnosis, Finding, Scope};
@@ -241,6 +242,24 @@ pub fn chain_reports(chain: &Chain, now: OffsetDateTime) -> Vec<CertReport> {
         .collect()
 }
 
+/// Adds to each chain entry what `keep` asks for: every field (`show`) and the PEM (`show`,
+/// `--showcerts`, `--save-chain`). A certificate that does not parse still gets its PEM.
+pub fn keep_certificates(report: &mut TargetReport, chain: &Chain, keep: Keep) {
+    for (entry, cert) in report.chain.iter_mut().zip(&chain.certs) {
+        if keep.details {
+            entry.details = crate::chain::details::describe(cert.der())
+                .ok()
+                .map(Box::new);
+        }
+        if keep.pem {
+            entry.pem = Some(pem::encode_config(
+                &pem::Pem::new("CERTIFICATE", cert.der().to_vec()),
+                pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+            ));
+        }
+    }
+}
+
 /// The chain entries of `inspect --each`, moving each summary into its entry (an entry is the size
 /// of a summary, so the list is reused in place). `self_signed` is the summary's self-issued test
 /// there, as no signature is checked without a path.
@@ -265,6 +284,8 @@ pub fn bundle_reports(certs: Vec<BundleCert>, now: OffsetDateTime) -> Vec<CertRe
                 signature_algorithm: summary.signature_algorithm,
                 sha256: summary.sha256,
                 parse_error: None,
+                details: None,
+                pem: None,
             },
             BundleCert::Unparsable { sha256, error } => unparsable_report(index, sha256, error),
         })
@@ -291,6 +312,8 @@ fn unparsable_report(index: usize, sha256: Fingerprint, error: String) -> CertRe
         signature_algorithm: AlgorithmName::Borrowed(""),
         sha256,
         parse_error: Some(error),
+        details: None,
+        pem: None,
     }
 }
 
@@ -321,6 +344,8 @@ fn cert_report(index: usize, info: &CertInfo, now: OffsetDateTime) -> CertReport
         signature_algorithm: info.signature_algorithm.clone(),
         sha256: info.sha256,
         parse_error: None,
+        details: None,
+        pem: None,
     }
 }
 

@@ -3,11 +3,14 @@
 //! computed before rendering, by [`build`].
 
 pub mod build;
+pub mod schema;
 pub mod verdict;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::chain::details::CertDetails;
 use crate::chain::{AlgorithmName, Fingerprint};
 use crate::clients::Client;
 use crate::diagnose::text::write_date;
@@ -21,7 +24,7 @@ pub use build::{
 pub use verdict::{Verdict, pathless_status, status, verdict};
 
 /// The whole run.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     /// certcheck's version.
     pub version: String,
@@ -31,8 +34,20 @@ pub struct Report {
     pub results: Vec<TargetReport>,
 }
 
+/// One `--jsonl` line: a result with the run's version and instant, so each line stands alone.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ResultLine<'a> {
+    /// certcheck's version.
+    pub version: &'a str,
+    /// The instant of validation (`--at` when given), RFC 3339.
+    pub checked_at: &'a str,
+    /// The result, its fields at the top level.
+    #[serde(flatten)]
+    pub result: &'a TargetReport,
+}
+
 /// Where a result's certificates came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// A live TLS handshake.
@@ -42,7 +57,9 @@ pub enum Source {
 }
 
 /// The overall outcome of one target.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Trusted, nothing expiring.
@@ -54,7 +71,7 @@ pub enum Status {
 }
 
 /// A failure to obtain or evaluate the certificates.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ConnectionErrorReport {
     /// What kind of failure.
     pub code: ErrorCode,
@@ -63,7 +80,7 @@ pub struct ConnectionErrorReport {
 }
 
 /// The contract's `connection_error.code`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorCode {
     /// The host name did not resolve.
@@ -104,7 +121,7 @@ impl std::fmt::Display for ErrorCode {
 }
 
 /// The negotiated session.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TlsReport {
     /// `TLSv1.3` or `TLSv1.2`.
     pub version: String,
@@ -120,7 +137,7 @@ pub struct TlsReport {
 }
 
 /// A public key, for people.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct KeyReport {
     /// `RSA`, `EC`, `Ed25519`...
     pub algorithm: AlgorithmName,
@@ -129,7 +146,7 @@ pub struct KeyReport {
 }
 
 /// One presented certificate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CertReport {
     /// Position in the presented chain.
     pub index: usize,
@@ -162,6 +179,12 @@ pub struct CertReport {
     pub sha256: Fingerprint,
     /// Why the certificate could not be parsed (certcheck addition; null when it parsed).
     pub parse_error: Option<String>,
+    /// Every field of the certificate (certcheck addition; only under `certcheck show`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Box<CertDetails>>,
+    /// The certificate as PEM (certcheck addition; under `show`, `--showcerts` and `--save-chain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pem: Option<String>,
 }
 
 /// A certificate's notBefore or notAfter, written as RFC 3339 (`2026-10-01T00:00:00Z`) and empty
@@ -197,6 +220,34 @@ impl<'de> Deserialize<'de> for CertDate {
     }
 }
 
+impl JsonSchema for CertDate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CertDate".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An RFC 3339 instant, or empty for a certificate that could not be parsed.",
+            "type": "string",
+            "anyOf": [{ "format": "date-time" }, { "maxLength": 0 }]
+        })
+    }
+}
+
+impl JsonSchema for Fingerprint {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Fingerprint".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A SHA-256 fingerprint: 64 lower-case hex digits.",
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+        })
+    }
+}
+
 /// A fingerprint is 64 lower-case hex digits in JSON.
 impl Serialize for Fingerprint {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -225,7 +276,7 @@ impl<'de> Deserialize<'de> for Fingerprint {
 }
 
 /// One store's verdict.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TrustReport {
     /// `system`, `bundled` or `custom`.
     pub store: StoreKind,
@@ -254,7 +305,7 @@ impl TrustReport {
 }
 
 /// One finding.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FindingReport {
     /// The code.
     pub code: FindingCode,
@@ -271,7 +322,7 @@ pub struct FindingReport {
 }
 
 /// The result for one target.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct TargetReport {
     /// What the user typed (or the file path).
     pub target: String,
@@ -317,7 +368,7 @@ pub struct TargetReport {
 }
 
 /// The prediction for one client.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ClientPrediction {
     /// The client profile.
     pub client: Client,
@@ -347,7 +398,7 @@ pub struct CaseOutcome {
 }
 
 /// `certcheck stores`: where each trust store comes from and which store each client uses.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct StoresReport {
     /// certcheck's version.
     pub version: String,
@@ -360,7 +411,7 @@ pub struct StoresReport {
 }
 
 /// One store, as loaded.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct StoreSummary {
     /// `system`, `bundled` or `custom`.
     pub store: StoreKind,
@@ -379,7 +430,7 @@ pub struct StoreSummary {
 }
 
 /// A client profile's store.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct ClientStoreSummary {
     /// The client profile.
     pub client: Client,

@@ -2,13 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::chain::file::{load_path, load_path_with};
+use crate::chain::file::{load_path, load_path_with, load_path_with_password};
 use crate::chain::key::load_key;
 use crate::chain::{parse_chain, summarize_certificate};
-use crate::config::{InspectOptions, Settings};
+use crate::config::{InspectOptions, Keep, Settings};
 use crate::diagnose::input::{entry_problem, key_check};
 use crate::evaluate::{Evidence, Pool, Stores, evaluate};
-use crate::report::build::{Assessment, assemble};
+use crate::report::build::{Assessment, assemble, keep_certificates};
 use crate::report::{
     ConnectionErrorReport, ErrorCode, Origin, TargetReport, bundle_reports, finding_reports,
 };
@@ -39,7 +39,23 @@ pub fn inspect_all(
                 // --each takes neither --host, --untrusted nor --key (clap refuses them).
                 return inspect_each(path, target, settings);
             }
-            let loaded = match load_path(path) {
+            // A directory is a set of certificates, not a chain: each is evaluated alone, as
+            // with --each. `show` (which keeps every field) reads it as a bundle in file order.
+            if path.is_dir() && !options.keep.details {
+                if host.is_some() || !options.untrusted.is_empty() || options.key.is_some() {
+                    return file_failure(
+                        target,
+                        host,
+                        format!(
+                            "{}: is a directory, whose certificates are evaluated one by one (as with --each), which takes no --host, --untrusted or --key; give the chain's file instead",
+                            path.display()
+                        ),
+                    );
+                }
+                return inspect_each(path, target, settings);
+            }
+            let password = options.password.as_ref().map(|p| p.0.as_str());
+            let loaded = match load_path_with_password(path, password) {
                 Ok(loaded) => loaded,
                 Err(err) => return file_failure(target, host, err.to_string()),
             };
@@ -57,7 +73,11 @@ pub fn inspect_all(
                 .with_name(host)
                 .with_pool(pool);
             evidence.input_findings = input_findings;
-            evaluate(&evidence, stores, &settings.policy())
+            let mut report = evaluate(&evidence, stores, &settings.policy());
+            if options.keep != Keep::default() {
+                keep_certificates(&mut report, &chain, options.keep);
+            }
+            report
         })
         .collect()
 }

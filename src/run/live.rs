@@ -9,9 +9,10 @@ use futures_util::future::{BoxFuture, Shared};
 
 use super::{StoreLoader, failed_store, load_each, runtime};
 use crate::chain::parse_chain;
-use crate::config::{Config, Settings, TlsJob};
+use crate::config::{Config, Keep, Settings, TlsJob};
 use crate::connect::{ConnectRequest, connect, provider};
 use crate::evaluate::{Evidence, Stores, evaluate};
+use crate::report::build::keep_certificates;
 use crate::report::{ConnectionErrorReport, ErrorCode, Origin, Source, TargetReport, TlsReport};
 use crate::target::Host;
 use crate::trust::StoreKind;
@@ -182,5 +183,9 @@ pub async fn check_tls(job: &TlsJob, stores: SharedStores, settings: &Settings) 
             format!("{e} (after the server presented its certificates, which are diagnosed below)");
         report
     });
-    evaluate(&evidence, &stores, &settings.policy())
+    let mut report = evaluate(&evidence, &stores, &settings.policy());
+    if job.keep != Keep::default() {
+        keep_certificates(&mut report, &chain, job.keep);
+    }
+    report
 }

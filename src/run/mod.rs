@@ -12,7 +12,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use anyhow::Context as _;
 
-use crate::config::{Config, Mode};
+use crate::config::{Config, Mode, ShowInput, ShowOptions};
 use crate::diagnose::text::date;
 use crate::evaluate::Stores;
 use crate::report::{Report, TargetReport};
@@ -36,15 +36,48 @@ pub fn run(config: &Config, on_done: &mut dyn FnMut(&TargetReport)) -> anyhow::R
             results.iter().for_each(&mut *on_done);
             results
         }
+        Mode::Show(options) => show(config, options, on_done)?,
         Mode::Check | Mode::Demo | Mode::Stores => {
             live::run_live(config, store_loaders(config), on_done)?
         }
+        Mode::Explain(_) | Mode::Completions(_) | Mode::Man => Vec::new(),
     };
     Ok(Report {
         version: env!("CARGO_PKG_VERSION").to_string(),
         checked_at: date(config.settings.now),
         results,
     })
+}
+
+/// `certcheck show`: the files as `inspect` reads them and the targets as live checks, the
+/// results in command-line order.
+fn show(
+    config: &Config,
+    options: &ShowOptions,
+    on_done: &mut dyn FnMut(&TargetReport),
+) -> anyhow::Result<Vec<TargetReport>> {
+    let mut files = if options.files.files.is_empty() {
+        Vec::new()
+    } else {
+        let stores = Stores::with_clients(load_stores(config), &config.env.clients);
+        files::inspect_all(&options.files, &stores, &config.settings)
+    }
+    .into_iter();
+    files.as_slice().iter().for_each(&mut *on_done);
+    let mut live = if config.jobs.is_empty() {
+        Vec::new()
+    } else {
+        live::run_live(config, store_loaders(config), on_done)?
+    }
+    .into_iter();
+    Ok(options
+        .order
+        .iter()
+        .filter_map(|input| match input {
+            ShowInput::File => files.next(),
+            ShowInput::Target => live.next(),
+        })
+        .collect())
 }
 
 /// The tokio runtime certcheck uses.

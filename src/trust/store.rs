@@ -14,7 +14,9 @@ use serde::Serialize;
 use crate::chain::file::load_file;
 
 /// Which kind of store, as named in the contract.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum StoreKind {
     /// The platform store (honours `SSL_CERT_FILE`/`SSL_CERT_DIR`).

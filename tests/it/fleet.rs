@@ -264,8 +264,15 @@ fn jsonl_streams_one_result_per_line() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{stdout}");
     for line in lines {
-        let result: support::contract::TargetResult =
+        support::schema::check_text(support::schema::Kind::Line, line);
+        let mut value: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        // Each line stands alone: the run's version and instant, then the result's fields.
+        let fields = value.as_object_mut().expect("an object");
+        assert_eq!(fields.remove("checked_at"), Some(support::AT.into()));
+        assert!(fields.remove("version").is_some_and(|v| v.is_string()));
+        let result: support::contract::TargetResult =
+            serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}: {line}"));
         assert!(result.status == "ok" || result.status == "error");
     }
 }

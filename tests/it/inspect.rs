@@ -409,7 +409,7 @@ fn bad_files_exit_3_with_a_sentence_naming_the_file() {
             write(dir, "garbage.bin", [0xde, 0xad, 0xbe, 0xef, 0x00, 0x01]),
             "neither PEM",
         ),
-        (dir.to_path_buf(), "is a directory"),
+        (empty_dir(dir), "is a directory without certificate files"),
         (dir.join("missing.pem"), "no such file"),
     ];
     for (path, expected) in &cases {
@@ -522,4 +522,11 @@ fn one_certificate_has_one_day_count_in_tables_findings_and_json() {
         let report = support::run_json(&mut json, 1);
         assert_eq!(report.results[0].chain[0].days_remaining, -975);
     }
+}
+
+/// An empty directory inside `dir`.
+fn empty_dir(dir: &std::path::Path) -> std::path::PathBuf {
+    let empty = dir.join("empty.d");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    empty
 }

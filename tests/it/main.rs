@@ -22,4 +22,6 @@ mod inspect;
 mod layering;
 mod limbo;
 mod ocsp;
+mod schema;
+mod show;
 mod snapshots;

@@ -43,6 +43,7 @@ pub(super) fn load_der(body: &[u8]) -> Result<LoadedFile, String> {
                         rest.len()
                     ),
                     private_key: false,
+                    file: None,
                 });
             }
             Ok(loaded)

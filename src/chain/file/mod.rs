@@ -5,9 +5,12 @@
 
 mod der;
 mod pem;
+mod pkcs12;
 mod pkcs7;
 
 use std::path::Path;
+
+use super::Fingerprint;
 
 /// Files larger than this are refused rather than read into memory.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -30,7 +33,7 @@ pub struct LoadedCert {
 pub struct Position {
     /// The part of the file.
     pub part: Part,
-    /// The certificate's place (from 1) inside a PKCS#7 structure.
+    /// The certificate's place (from 1) inside a PKCS#7 structure (or a PKCS#12 file).
     pub pkcs7_member: Option<usize>,
 }
 
@@ -47,6 +50,10 @@ pub enum Part {
         /// The line of its BEGIN, from 1.
         line: usize,
     },
+    /// A file of a directory as a whole (see [`EntryProblem::file`]).
+    File,
+    /// A PKCS#12 file; the certificate's place in it is `Position::pkcs7_member`.
+    Pkcs12,
     /// The bytes of a DER file from this offset on (what follows its certificate; a certificate
     /// itself is never here).
     ByteOffset(usize),
@@ -66,6 +73,8 @@ impl std::fmt::Display for Position {
         match (self.part, self.pkcs7_member) {
             (Part::PemBlock { number, line }, _) => write!(f, "PEM block {number} (line {line})")?,
             (Part::ByteOffset(offset), _) => write!(f, "byte offset {offset}")?,
+            (Part::Pkcs12, _) => f.write_str("PKCS#12")?,
+            (Part::File, _) => f.write_str("the file")?,
             (Part::Der, Some(_)) => f.write_str("PKCS#7 (DER)")?,
             (Part::Der, None) => f.write_str("DER")?,
         }
@@ -85,6 +94,23 @@ pub struct EntryProblem {
     pub message: String,
     /// Whether it is a private key (which certcheck ignores and never prints).
     pub private_key: bool,
+    /// For a directory, the file inside it the entry is in.
+    pub file: Option<String>,
+}
+
+impl EntryProblem {
+    /// `source: where: what`, with the file inside a directory when there is one
+    /// (`certs/bad.pem: PEM block 2 (line 31): ...`, `certs/notes.txt: is neither PEM nor DER`).
+    pub fn describe(&self, source: &str) -> String {
+        let source = match &self.file {
+            Some(file) => format!("{}/{file}", source.trim_end_matches('/')),
+            None => source.to_string(),
+        };
+        match self.position.part {
+            Part::File => format!("{source}: {}", self.message),
+            _ => format!("{source}: {}: {}", self.position, self.message),
+        }
+    }
 }
 
 /// What a file held: `T` is what the caller made of each certificate (see [`load_path_with`]).
@@ -132,13 +158,113 @@ pub fn load_path_with<T: Send>(
     path: &Path,
     make: &MakeCert<'_, T>,
 ) -> Result<Loaded<T>, FileError> {
-    if path.as_os_str() == "-" {
-        return load_stdin(make);
-    }
-    load_file_with(path, make)
+    load_path_opened(path, None, make)
 }
 
-fn load_stdin<T: Send>(make: &MakeCert<'_, T>) -> Result<Loaded<T>, FileError> {
+/// As [`load_path`], opening a PKCS#12 file with `password` (the empty one when `None`).
+pub fn load_path_with_password(
+    path: &Path,
+    password: Option<&str>,
+) -> Result<LoadedFile, FileError> {
+    load_path_opened(path, password, &|cert| cert)
+}
+
+fn load_path_opened<T: Send>(
+    path: &Path,
+    password: Option<&str>,
+    make: &MakeCert<'_, T>,
+) -> Result<Loaded<T>, FileError> {
+    if path.as_os_str() == "-" {
+        return load_stdin(password, make);
+    }
+    if path.is_dir() {
+        return load_directory(path, password, make);
+    }
+    load_file_opened(path, password, make)
+}
+
+/// A directory holds at most this many files certcheck reads; the rest are reported.
+pub const MAX_DIRECTORY_FILES: usize = 10_000;
+
+/// Every certificate in the files of a directory (as `SSL_CERT_DIR` or `/etc/ssl/certs`, hash-named
+/// links or not), in file-name order, each certificate once: a hash-named link and the file it
+/// points to, or a bundle that repeats the single files, give it once. Hidden files are skipped;
+/// a file without a certificate is a problem of that file, not of the directory.
+fn load_directory<T: Send>(
+    path: &Path,
+    password: Option<&str>,
+    make: &MakeCert<'_, T>,
+) -> Result<Loaded<T>, FileError> {
+    let fail = |reason: String| FileError {
+        path: path.display().to_string(),
+        reason,
+    };
+    let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(path)
+        .map_err(|e| fail(io_reason(&e)))?
+        .filter_map(|entry| entry.ok().map(|e| e.file_name()))
+        .filter(|name| !name.to_string_lossy().starts_with('.'))
+        .collect();
+    names.sort();
+    let mut problems = Vec::new();
+    if names.len() > MAX_DIRECTORY_FILES {
+        problems.push(EntryProblem {
+            position: Part::File.into(),
+            message: format!(
+                "{} more files were not read (certcheck reads at most {MAX_DIRECTORY_FILES} files of a directory)",
+                names.len() - MAX_DIRECTORY_FILES
+            ),
+            private_key: false,
+            file: None,
+        });
+        names.truncate(MAX_DIRECTORY_FILES);
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut certs = Vec::new();
+    let mut files = 0;
+    for name in names {
+        let entry = path.join(&name);
+        let shown = name.to_string_lossy().into_owned();
+        // Subdirectories are not descended into, as OpenSSL does not.
+        if entry.is_dir() {
+            continue;
+        }
+        files += 1;
+        match load_file_opened(&entry, password, &|cert| cert) {
+            Ok(loaded) => {
+                certs.extend(
+                    loaded
+                        .certs
+                        .into_iter()
+                        .filter(|cert| seen.insert(Fingerprint::of(&cert.der))),
+                );
+                problems.extend(loaded.problems.into_iter().map(|problem| EntryProblem {
+                    file: Some(shown.clone()),
+                    ..problem
+                }));
+            }
+            Err(err) => problems.push(EntryProblem {
+                position: Part::File.into(),
+                message: err.reason,
+                private_key: false,
+                file: Some(shown),
+            }),
+        }
+    }
+    if certs.is_empty() {
+        return Err(fail(format!(
+            "is a directory without certificate files ({files} file(s) read, none held a certificate)"
+        )));
+    }
+    Ok(Loaded {
+        certs: certs.into_iter().map(make).collect(),
+        problems,
+    })
+}
+
+fn load_stdin<T: Send>(
+    password: Option<&str>,
+    make: &MakeCert<'_, T>,
+) -> Result<Loaded<T>, FileError> {
     use std::io::Read;
     let fail = |reason: String| FileError {
         path: "-".into(),
@@ -155,15 +281,24 @@ fn load_stdin<T: Send>(make: &MakeCert<'_, T>) -> Result<Loaded<T>, FileError> {
             "standard input holds more than {MAX_FILE_BYTES} bytes; certcheck reads certificate files of at most that size"
         )));
     }
-    load_bytes_with(&bytes, make).map_err(fail)
+    if bytes.is_empty() {
+        return Err(fail(
+            "standard input is empty (pipe a certificate file into it, or give a file name)".into(),
+        ));
+    }
+    load_bytes_opened(&bytes, password, make).map_err(fail)
 }
 
 /// Reads `path` and loads every certificate in it.
 pub fn load_file(path: &Path) -> Result<LoadedFile, FileError> {
-    load_file_with(path, &|cert| cert)
+    load_file_opened(path, None, &|cert| cert)
 }
 
-fn load_file_with<T: Send>(path: &Path, make: &MakeCert<'_, T>) -> Result<Loaded<T>, FileError> {
+fn load_file_opened<T: Send>(
+    path: &Path,
+    password: Option<&str>,
+    make: &MakeCert<'_, T>,
+) -> Result<Loaded<T>, FileError> {
     let shown = path.display().to_string();
     let fail = |reason: String| FileError {
         path: shown.clone(),
@@ -186,12 +321,12 @@ fn load_file_with<T: Send>(path: &Path, make: &MakeCert<'_, T>) -> Result<Loaded
         // would end certcheck with SIGBUS, a risk ripgrep takes for the same gain: a large
         // bundle is read from the page cache with no copy.
         if let Ok(map) = unsafe { memmap2::MmapOptions::new().populate().map(&file) } {
-            return load_bytes_with(&map, make).map_err(fail);
+            return load_bytes_opened(&map, password, make).map_err(fail);
         }
     }
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(|e| fail(io_reason(&e)))?;
-    load_bytes_with(&bytes, make).map_err(fail)
+    load_bytes_opened(&bytes, password, make).map_err(fail)
 }
 
 fn io_reason(err: &std::io::Error) -> String {
@@ -209,6 +344,14 @@ pub fn load_bytes(bytes: &[u8]) -> Result<LoadedFile, String> {
 
 /// As [`load_bytes`], handing each certificate to `make` as soon as it is decoded.
 pub fn load_bytes_with<T: Send>(bytes: &[u8], make: &MakeCert<'_, T>) -> Result<Loaded<T>, String> {
+    load_bytes_opened(bytes, None, make)
+}
+
+fn load_bytes_opened<T: Send>(
+    bytes: &[u8],
+    password: Option<&str>,
+    make: &MakeCert<'_, T>,
+) -> Result<Loaded<T>, String> {
     if bytes.is_empty() {
         return Err("is empty".into());
     }
@@ -220,6 +363,13 @@ pub fn load_bytes_with<T: Send>(bytes: &[u8], make: &MakeCert<'_, T>) -> Result<
             Ok(loaded) => Loaded {
                 certs: loaded.certs.into_iter().map(make).collect(),
                 problems: loaded.problems,
+            },
+            Err(_) if pkcs12::is_pfx(body) => Loaded {
+                certs: pkcs12::load_pkcs12(body, password)?
+                    .into_iter()
+                    .map(make)
+                    .collect(),
+                problems: Vec::new(),
             },
             Err(der_error) => match pkcs7::load_pkcs7(body, Position::default()) {
                 Ok(certs) if !certs.is_empty() => Loaded {

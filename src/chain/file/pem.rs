@@ -58,6 +58,7 @@ pub(super) fn load_pem<T: Send>(body: &[u8], make: &MakeCert<'_, T>) -> Loaded<T
             position: block.position(),
             message: format!("'{}' block is truncated (no END line)", block.label),
             private_key: false,
+            file: None,
         });
     }
     loaded
@@ -95,6 +96,7 @@ fn scan_pem(body: &[u8]) -> (Vec<PemBlock<'_>>, Vec<EntryProblem>, Option<PemBlo
                     position: block.position(),
                     message: format!("'{}' block has no END line", block.label),
                     private_key: false,
+                    file: None,
                 });
             }
             number += 1;
@@ -161,6 +163,7 @@ fn finish_block<T>(
             position,
             message: format!("a {label} is ignored (certcheck never reads or prints key material)"),
             private_key: true,
+            file: None,
         });
         return;
     }
@@ -171,18 +174,21 @@ fn finish_block<T>(
                     position,
                     message: "the PKCS#7 structure holds no certificate".into(),
                     private_key: false,
+                    file: None,
                 }),
                 Ok(certs) => loaded.certs.extend(certs.into_iter().map(make)),
                 Err(message) => loaded.problems.push(EntryProblem {
                     position,
                     message,
                     private_key: false,
+                    file: None,
                 }),
             },
             Err(message) => loaded.problems.push(EntryProblem {
                 position,
                 message,
                 private_key: false,
+                file: None,
             }),
         }
         return;
@@ -192,6 +198,7 @@ fn finish_block<T>(
             position,
             message: format!("a '{label}' block is not a certificate and is ignored"),
             private_key: false,
+            file: None,
         });
         return;
     }
@@ -212,11 +219,13 @@ fn finish_block<T>(
                         der.len()
                     ),
                     private_key: false,
+                    file: None,
                 }),
                 _ => loaded.problems.push(EntryProblem {
                     position,
                     message: "not a DER certificate (it does not start with a SEQUENCE)".into(),
                     private_key: false,
+                    file: None,
                 }),
             }
         }
@@ -224,6 +233,7 @@ fn finish_block<T>(
             position,
             message,
             private_key: false,
+            file: None,
         }),
     }
 }

@@ -92,6 +92,12 @@ pub struct Cert {
     pub signature_algorithm: String,
     pub sha256: String,
     pub parse_error: Option<String>,
+    /// Only under `show`.
+    #[serde(default)]
+    pub details: Option<serde_json::Value>,
+    /// Only under `show`, `--showcerts` and `--save-chain`.
+    #[serde(default)]
+    pub pem: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

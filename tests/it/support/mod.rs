@@ -3,6 +3,7 @@
 //! environment (no inherited `SSL_CERT_FILE`/`SSL_CERT_DIR`, no colour).
 
 pub mod contract;
+pub mod schema;
 
 use std::path::{Path, PathBuf};
 
@@ -145,6 +146,7 @@ pub fn run_json(cmd: &mut Command, code: i32) -> contract::Report {
         Some(code),
         "exit code; stdout:\n{stdout}\nstderr:\n{stderr}"
     );
+    schema::check_text(schema::Kind::Report, &stdout);
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("JSON ({e}):\n{stdout}"))
 }
 
