@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::route::ProxyUrl;
 use crate::target::{ConnectTo, Host, Target, parse_connect_to};
 
 /// Tells you exactly why a TLS certificate would or would not cause an SSL error.
@@ -21,7 +22,8 @@ use crate::target::{ConnectTo, Host, Target, parse_connect_to};
     after_help = "Exit codes: 0 trusted, 1 a target would cause an SSL error, 2 usage error, \
 3 a target could not be evaluated, 4 only warnings (e.g. expiring soon). With several targets \
 the worst wins (1 > 3 > 4 > 0).\n\nEnvironment: SSL_CERT_FILE and SSL_CERT_DIR replace the system \
-store, as they do for OpenSSL. NO_COLOR turns colour off.\n\nTry `certcheck demo` for a tour \
+store, as they do for OpenSSL. https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY and NO_PROXY \
+choose an HTTP proxy as curl reads them (--proxy and --no-proxy override them). NO_COLOR turns colour off.\n\nTry `certcheck demo` for a tour \
 that needs no network."
 )]
 pub struct Cli {
@@ -93,9 +95,25 @@ pub struct ConnectArgs {
     #[arg(long = "connect-to", value_name = "ADDR[:PORT]", value_parser = parse_connect_to)]
     pub connect_to: Option<ConnectTo>,
 
-    /// Bound on name resolution + connect + handshake per target, in seconds.
+    /// Bound on name resolution + connect (and the proxy's answer to CONNECT) + handshake per target, in seconds.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
     pub timeout: Duration,
+
+    /// Connect through this HTTP proxy with CONNECT (http://[user:password@]host[:port]; Basic credentials are sent, never shown) instead of the one the environment names.
+    #[arg(long, value_name = "URL", value_parser = parse_proxy, conflicts_with = "no_proxy")]
+    pub proxy: Option<ProxyUrl>,
+
+    /// Connect directly, ignoring https_proxy, HTTPS_PROXY, all_proxy and ALL_PROXY (which certcheck otherwise follows as curl does, NO_PROXY included).
+    #[arg(long = "no-proxy")]
+    pub no_proxy: bool,
+
+    /// Use IPv4 addresses only (of the server, or of the proxy).
+    #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
+    pub ipv4: bool,
+
+    /// Use IPv6 addresses only (of the server, or of the proxy).
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
 
     /// How many targets are checked at once.
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
@@ -146,6 +164,10 @@ fn parse_target(s: &str) -> Result<Target, String> {
 
 fn parse_host(s: &str) -> Result<Host, String> {
     Host::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_proxy(s: &str) -> Result<ProxyUrl, String> {
+    ProxyUrl::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_at(s: &str) -> Result<OffsetDateTime, String> {

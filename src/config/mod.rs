@@ -11,7 +11,8 @@ mod env;
 pub use env::{ClientEnv, Env, SystemStoreEnv};
 
 use crate::cli::{Cli, Command};
-use crate::clients::name::Selection;
+use crate::clients::name::{Client, Selection};
+use crate::route::{Family, ProxyEnv, ProxyUrl, Reader, Route, client_route, route_from_env};
 use crate::target::{ConnectTo, Host, Target};
 
 /// Output format.
@@ -62,6 +63,73 @@ pub struct TlsJob {
     pub sni: Option<Host>,
     /// `--connect-to`.
     pub connect_to: Option<ConnectTo>,
+    /// How certcheck reaches the server, and how each client would.
+    pub routing: Routing,
+}
+
+/// How one target is reached: certcheck's route (`--proxy`, `--no-proxy`, or the environment
+/// as curl reads it), the address family, and the route each client would take from the
+/// environment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Routing {
+    /// The proxy certcheck tunnels through; `None` connects directly.
+    pub proxy: Option<ProxyUrl>,
+    /// Why this route: `--proxy`, `--no-proxy`, the variable, or the `NO_PROXY` entry.
+    pub reason: String,
+    /// `-4`/`-6`.
+    pub family: Option<Family>,
+    /// The route each client profile would take, in report order (empty when not predicted).
+    pub clients: Vec<(Client, Route)>,
+}
+
+/// How `--proxy`/`--no-proxy` and the environment choose certcheck's route.
+#[derive(Clone, Debug)]
+struct RouteChoice {
+    proxy: Option<ProxyUrl>,
+    no_proxy: bool,
+    family: Option<Family>,
+    env: ProxyEnv,
+}
+
+impl RouteChoice {
+    fn new(connect: &crate::cli::ConnectArgs, env: &ProxyEnv) -> RouteChoice {
+        RouteChoice {
+            proxy: connect.proxy.clone(),
+            no_proxy: connect.no_proxy,
+            family: match (connect.ipv4, connect.ipv6) {
+                (true, _) => Some(Family::V4),
+                (_, true) => Some(Family::V6),
+                _ => None,
+            },
+            env: env.clone(),
+        }
+    }
+
+    /// The routing of `target`; a proxy variable certcheck would use that is not a usable
+    /// proxy is a usage error naming it.
+    fn routing(&self, target: &Target) -> Result<Routing, ConfigError> {
+        let (proxy, reason) = if let Some(url) = &self.proxy {
+            (Some(url.clone()), "--proxy".to_string())
+        } else if self.no_proxy {
+            (None, "--no-proxy".to_string())
+        } else {
+            route_from_env(&self.env, &target.host)
+                .map_err(|(name, error)| ConfigError::ProxyVariable(name, error))?
+        };
+        let clients = Client::ALL
+            .into_iter()
+            .map(|c| {
+                let route = client_route(Reader::of(c), &self.env, &target.host, target.port);
+                (c, route)
+            })
+            .collect();
+        Ok(Routing {
+            proxy,
+            reason,
+            family: self.family,
+            clients,
+        })
+    }
 }
 
 impl TlsJob {
@@ -186,6 +254,9 @@ pub enum ConfigError {
     /// `--client` names no client.
     #[error("--client {0}")]
     Client(String),
+    /// A proxy variable certcheck would follow is not a usable proxy.
+    #[error("{0} {1} (or pass --proxy URL, or --no-proxy to connect directly)")]
+    ProxyVariable(&'static str, crate::route::ProxyUrlError),
 }
 
 impl Config {
@@ -204,17 +275,21 @@ impl Config {
             }),
             None => Mode::Check,
         };
+        let routes = RouteChoice::new(&cli.connect, &env.proxy);
         let mut jobs: Vec<TlsJob> = cli
             .targets
             .iter()
-            .map(|target| TlsJob {
-                target: target.clone(),
-                sni: cli.connect.sni.clone(),
-                connect_to: cli.connect.connect_to.clone(),
+            .map(|target| {
+                Ok(TlsJob {
+                    target: target.clone(),
+                    sni: cli.connect.sni.clone(),
+                    connect_to: cli.connect.connect_to.clone(),
+                    routing: routes.routing(target)?,
+                })
             })
-            .collect();
+            .collect::<Result<_, ConfigError>>()?;
         if let Some(path) = &cli.connect.targets_file {
-            jobs.extend(read_targets_file(path, &cli.connect)?);
+            jobs.extend(read_targets_file(path, &cli.connect, &routes)?);
         }
         if mode == Mode::Check && jobs.is_empty() {
             return Err(ConfigError::NoTargets);
@@ -228,6 +303,12 @@ impl Config {
             }
             if cli.connect.connect_to.is_some() {
                 return Err(ConfigError::NotForMode("--connect-to"));
+            }
+            if cli.connect.proxy.is_some() {
+                return Err(ConfigError::NotForMode("--proxy"));
+            }
+            if cli.connect.ipv4 || cli.connect.ipv6 {
+                return Err(ConfigError::NotForMode("-4/-6"));
             }
         }
         Ok(Config {
@@ -261,6 +342,7 @@ impl Config {
 fn read_targets_file(
     path: &std::path::Path,
     defaults: &crate::cli::ConnectArgs,
+    routes: &RouteChoice,
 ) -> Result<Vec<TlsJob>, ConfigError> {
     use std::io::Read;
     let name = path.display().to_string();
@@ -276,14 +358,17 @@ fn read_targets_file(
     };
     let lines = crate::target::parse_targets_file(&name, &text)
         .map_err(|e| ConfigError::TargetsFile(e.to_string()))?;
-    Ok(lines
+    lines
         .into_iter()
-        .map(|line| TlsJob {
-            target: line.target,
-            sni: line.sni.or_else(|| defaults.sni.clone()),
-            connect_to: line.connect_to.or_else(|| defaults.connect_to.clone()),
+        .map(|line| {
+            Ok(TlsJob {
+                routing: routes.routing(&line.target)?,
+                target: line.target,
+                sni: line.sni.or_else(|| defaults.sni.clone()),
+                connect_to: line.connect_to.or_else(|| defaults.connect_to.clone()),
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]

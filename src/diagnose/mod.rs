@@ -80,6 +80,8 @@ pub struct Context<'a> {
     pub paths: Vec<StorePath>,
     /// The OCSP response the server stapled (DER), if any; `None` for files.
     pub ocsp: Option<&'a [u8]>,
+    /// The HTTP proxy the chain was fetched through (no credentials), if any.
+    pub proxy: Option<&'a str>,
 }
 
 impl<'a> Context<'a> {
@@ -117,7 +119,14 @@ impl<'a> Context<'a> {
             fail_days: deadlines.fail_days,
             paths,
             ocsp: None,
+            proxy: None,
         }
+    }
+
+    /// The same context, for a chain fetched through the HTTP proxy `proxy`.
+    pub fn with_proxy(mut self, proxy: Option<&'a str>) -> Context<'a> {
+        self.proxy = proxy;
+        self
     }
 
     /// The same context with the OCSP response the server stapled.

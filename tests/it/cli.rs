@@ -378,7 +378,11 @@ fn a_closed_stdout_is_a_clean_exit() {
     let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
     let env = TestEnv::new(&pki);
     let bin = assert_cmd::cargo::cargo_bin("certcheck");
-    let mut child = std::process::Command::new(bin)
+    let mut command = std::process::Command::new(bin);
+    for proxy in support::PROXY_VARIABLES {
+        command.env_remove(proxy);
+    }
+    let mut child = command
         .env("SSL_CERT_FILE", &env.system_file)
         .env_remove("SSL_CERT_DIR")
         .args(["--at", support::AT, "--ca-file"])

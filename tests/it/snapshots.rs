@@ -38,6 +38,8 @@ fn render(pki: &Pki, chain: Vec<Vec<u8>>, name: &str) -> String {
         port: None,
         server_name: Some(host.to_string()),
         address: None,
+        route: None,
+        route_reason: None,
         source: Source::Tls,
         tls: None,
     };

@@ -22,6 +22,9 @@ pub struct TargetResult {
     pub port: Option<u16>,
     pub server_name: Option<String>,
     pub address: Option<String>,
+    pub route: Option<String>,
+    pub route_reason: Option<String>,
+    pub route_summary: Option<String>,
     pub source: String,
     pub status: String,
     pub verdict: String,
@@ -44,6 +47,8 @@ pub struct Client {
     pub error: Option<String>,
     pub hint: Option<String>,
     pub decides: bool,
+    pub route: Option<String>,
+    pub route_reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
