@@ -7,7 +7,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -652,4 +652,219 @@ fn bad_proxy_settings_are_usage_errors_that_name_the_input() {
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// A listener on 127.0.0.1 that notes whether anything connected (and the first line it sent),
+/// closing each connection at once so that the client gives up quickly.
+struct Recorder {
+    port: u16,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Recorder {
+    fn start() -> Recorder {
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("address").port();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (seen_in, stop_in) = (seen.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop_in.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((mut socket, _)) => {
+                        let _ = socket.set_nonblocking(false);
+                        let _ = socket.set_read_timeout(Some(Duration::from_millis(500)));
+                        let mut first = [0u8; 64];
+                        let n = socket.read(&mut first).unwrap_or(0);
+                        let line = String::from_utf8_lossy(&first[..n]);
+                        let line = line.lines().next().unwrap_or("").to_string();
+                        seen_in.lock().expect("lock").push(line);
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        Recorder { port, seen, stop }
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().expect("lock").clone()
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// The Python interpreter the tests' `python3` is (run by path with a clean environment).
+fn python() -> String {
+    let output = Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .expect("python3 runs");
+    let path = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    let requests = Command::new(&path)
+        .args(["-c", "import requests"])
+        .status()
+        .expect("python runs");
+    assert!(
+        requests.success(),
+        "requests is not installed for {path}: run .ci/install-proxies.sh"
+    );
+    path
+}
+
+/// The command that makes `client` fetch `url` (empty for the clients not run here).
+fn fetch(client: certcheck::clients::Client, url: &str, python: &str, dir: &Path) -> Vec<String> {
+    use certcheck::clients::Client;
+    let args: Vec<&str> = match client {
+        Client::Curl => vec!["curl", "-s", "-m", "3", url],
+        Client::Wget => vec!["wget", "-q", "-T", "3", "-t", "1", "-O", "/dev/null", url],
+        Client::PythonUrllib => vec![
+            python,
+            "-c",
+            "import sys, urllib.request as u\ntry: u.urlopen(sys.argv[1], timeout=3)\nexcept Exception: pass",
+            url,
+        ],
+        Client::PythonRequests => vec![
+            python,
+            "-c",
+            "import sys, requests\ntry: requests.get(sys.argv[1], timeout=3)\nexcept Exception: pass",
+            url,
+        ],
+        Client::Node => vec![
+            "node",
+            "-e",
+            "require('https').get(process.argv[1]).on('error', () => {}).setTimeout(3000, () => process.exit(0))",
+            url,
+        ],
+        Client::Java => {
+            let source = dir.join("Probe.java");
+            std::fs::write(
+                &source,
+                "public class Probe { public static void main(String[] a) { try { new java.net.URL(a[0]).openConnection().getInputStream(); } catch (Exception e) { } } }",
+            )
+            .expect("write");
+            return vec!["java".into(), source.display().to_string(), url.into()];
+        }
+        _ => return Vec::new(),
+    };
+    args.into_iter().map(String::from).collect()
+}
+
+#[test]
+fn the_real_clients_take_the_routes_predicted() {
+    use certcheck::clients::Client;
+    use certcheck::route::{ProxyEnv, Reader, client_route};
+    use certcheck::target::Host;
+    let python = python();
+    let dir = tempfile::tempdir().expect("dir");
+    let home = tempfile::tempdir().expect("home");
+    // Node and Java (slow to start) run once, with every variable they could read set.
+    let cases: [(&[(&str, &str)], bool); 8] = [
+        (
+            &[
+                ("HTTPS_PROXY", "P"),
+                ("https_proxy", "P"),
+                ("ALL_PROXY", "P"),
+            ],
+            true,
+        ),
+        (&[("HTTPS_PROXY", "P")], false),
+        (&[("https_proxy", "P")], false),
+        (&[("ALL_PROXY", "P")], false),
+        (&[("https_proxy", "P"), ("NO_PROXY", "localhost")], false),
+        (&[("https_proxy", "P"), ("no_proxy", "*")], false),
+        (&[("HTTPS_PROXY", "P"), ("https_proxy", "")], false),
+        (&[("https_proxy", "P"), ("no_proxy", ".localhost")], false),
+    ];
+    let one = |client: Client, vars: &[(&str, &str)]| -> Option<String> {
+        let proxy = Recorder::start();
+        let server = Recorder::start();
+        let proxy_url = format!("http://127.0.0.1:{}", proxy.port);
+        let mut env = ProxyEnv::default();
+        let url = format!("https://localhost:{}/", server.port);
+        let args = fetch(client, &url, &python, dir.path());
+        let mut command = Command::new(&args[0]);
+        command
+            .args(&args[1..])
+            .env_clear()
+            .env(
+                "PATH",
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            )
+            .env("HOME", home.path())
+            .env("LANG", "C.UTF-8")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (name, value) in vars {
+            let value = value.replace('P', &proxy_url);
+            command.env(name, &value);
+            let slot = match *name {
+                "https_proxy" => &mut env.https_proxy,
+                "HTTPS_PROXY" => &mut env.https_proxy_upper,
+                "ALL_PROXY" => &mut env.all_proxy_upper,
+                "no_proxy" => &mut env.no_proxy,
+                "NO_PROXY" => &mut env.no_proxy_upper,
+                other => panic!("{other}"),
+            };
+            *slot = Some(value);
+        }
+        command
+            .status()
+            .unwrap_or_else(|e| panic!("{} cannot run ({e})", args[0]));
+        std::thread::sleep(Duration::from_millis(100));
+        let went = match (proxy.seen().is_empty(), server.seen().is_empty()) {
+            (false, true) => "proxy",
+            (true, false) => "direct",
+            (true, true) => "nowhere",
+            (false, false) => "both",
+        };
+        let predicted = client_route(
+            Reader::of(client),
+            &env,
+            &Host::Dns("localhost".into()),
+            server.port,
+        );
+        let predicted = if predicted.proxy.is_some() {
+            "proxy"
+        } else {
+            "direct"
+        };
+        (went != predicted).then(|| {
+            format!(
+                "{client} with {vars:?}: predicted {predicted}, went {went} (proxy saw {:?})",
+                proxy.seen()
+            )
+        })
+    };
+    let mut mismatches = Vec::new();
+    for (vars, slow_clients_too) in cases {
+        let mut clients = vec![
+            Client::Curl,
+            Client::Wget,
+            Client::PythonUrllib,
+            Client::PythonRequests,
+        ];
+        if slow_clients_too {
+            clients.extend([Client::Node, Client::Java]);
+        }
+        // Each client has its own listeners, so a case's clients run side by side.
+        std::thread::scope(|scope| {
+            let runs: Vec<_> = clients
+                .iter()
+                .map(|&client| scope.spawn(move || one(client, vars)))
+                .collect();
+            for run in runs {
+                mismatches.extend(run.join().expect("client run"));
+            }
+        });
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
