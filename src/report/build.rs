@@ -190,19 +190,26 @@ pub fn route_summary(origin: &Origin, clients: &[ClientPrediction]) -> Option<St
             .filter(|c| c.route.as_deref() == Some(route))
             .map(|c| c.client.as_str())
             .collect();
+        // "curl goes", "curl, wget go".
+        let one = names.len() == 1;
+        let (go, connect, see) = if one {
+            ("goes", "connects", "sees")
+        } else {
+            ("go", "connect", "see")
+        };
         let names = names.join(", ");
         parts.push(match (route == own, proxied(route)) {
-            (true, true) => format!("{names} go through it too and see what certcheck saw"),
+            (true, true) => format!("{names} {go} through it too and {see} what certcheck saw"),
             (false, true) if proxied(own) => format!(
-                "{names} go through {route} instead, which may present another chain"
+                "{names} {go} through {route} instead, which may present another chain"
             ),
             (false, true) => format!(
-                "{names} go through the proxy {route}, which may present another chain (check with --proxy {route})"
+                "{names} {go} through the proxy {route}, which may present another chain (check with --proxy {route})"
             ),
             (_, false) if proxied(own) => format!(
-                "{names} connect directly and may see another chain than the proxy's"
+                "{names} {connect} directly and may see another chain than the proxy's"
             ),
-            (_, false) => format!("{names} connect directly too"),
+            (_, false) => format!("{names} {connect} directly too"),
         });
     }
     Some(parts.join("; "))
@@ -444,6 +451,37 @@ pub fn days_until(at: OffsetDateTime, now: OffsetDateTime) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_route_summary_groups_clients_by_route_and_says_nothing_when_all_go_direct() {
+        use crate::clients::Client;
+        let prediction = |client: Client, route: &str| ClientPrediction {
+            client,
+            store: String::new(),
+            accepted: true,
+            error: None,
+            hint: None,
+            decides: true,
+            route: Some(route.into()),
+            route_reason: None,
+        };
+        let mut origin = Origin::file("a.test:443", None);
+        origin.route = Some("direct".into());
+        origin.route_reason = Some("NO_PROXY entry 'a.test' matches a.test".into());
+        let clients = vec![
+            prediction(Client::Curl, "direct"),
+            prediction(Client::Go, "direct"),
+            prediction(Client::Wget, "http://p:3128"),
+        ];
+        assert_eq!(
+            route_summary(&origin, &clients).as_deref(),
+            Some(
+                "certcheck connected directly (NO_PROXY entry 'a.test' matches a.test); curl, go connect directly too; wget goes through the proxy http://p:3128, which may present another chain (check with --proxy http://p:3128)"
+            )
+        );
+        assert_eq!(route_summary(&origin, &clients[..2]), None);
+        assert_eq!(route_summary(&Origin::file("f.pem", None), &clients), None);
+    }
 
     #[test]
     fn dates_and_fingerprints_are_strings_in_json_and_read_back() {

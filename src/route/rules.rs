@@ -33,8 +33,8 @@ use crate::clients::name::Client;
 use crate::target::Host;
 
 /// The proxy variables of the environment, each case kept apart (clients read them in
-/// different orders), `Some("")` when set but empty.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// different orders), `Some("")` when set but empty. Its `Debug` leaves credentials out.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ProxyEnv {
     /// `https_proxy`.
     pub https_proxy: Option<String>,
@@ -48,6 +48,20 @@ pub struct ProxyEnv {
     pub no_proxy: Option<String>,
     /// `NO_PROXY`.
     pub no_proxy_upper: Option<String>,
+}
+
+impl std::fmt::Debug for ProxyEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |v: &Option<String>| v.as_deref().map(super::redact);
+        f.debug_struct("ProxyEnv")
+            .field("https_proxy", &shown(&self.https_proxy))
+            .field("HTTPS_PROXY", &shown(&self.https_proxy_upper))
+            .field("all_proxy", &shown(&self.all_proxy))
+            .field("ALL_PROXY", &shown(&self.all_proxy_upper))
+            .field("no_proxy", &self.no_proxy)
+            .field("NO_PROXY", &self.no_proxy_upper)
+            .finish()
+    }
 }
 
 /// How a client reads the proxy environment.
@@ -585,6 +599,14 @@ mod tests {
             client_route(Reader::Curl, &bypassed, &host, 443).reason,
             "no_proxy entry 'a.test' matches a.test"
         );
+    }
+
+    #[test]
+    fn debug_output_leaves_credentials_out() {
+        let env = env(&[("HTTPS_PROXY", "http://u:secret@proxy.corp:3128")]);
+        let shown = format!("{env:?}");
+        assert!(shown.contains("http://proxy.corp:3128"), "{shown}");
+        assert!(!shown.contains("secret"), "{shown}");
     }
 
     #[test]
