@@ -100,7 +100,7 @@ pub struct ConnectArgs {
     pub timeout: Duration,
 
     /// Connect through this HTTP proxy with CONNECT (http://[user:password@]host[:port]; Basic credentials are sent, never shown) instead of the one the environment names.
-    #[arg(long, value_name = "URL", value_parser = parse_proxy, conflicts_with = "no_proxy")]
+    #[arg(long, value_name = "URL", value_parser = ProxyParser, conflicts_with = "no_proxy")]
     pub proxy: Option<ProxyUrl>,
 
     /// Connect directly, ignoring https_proxy, HTTPS_PROXY, all_proxy and ALL_PROXY (which certcheck otherwise follows as curl does, NO_PROXY included).
@@ -166,8 +166,28 @@ fn parse_host(s: &str) -> Result<Host, String> {
     Host::parse(s).map_err(|e| e.to_string())
 }
 
-fn parse_proxy(s: &str) -> Result<ProxyUrl, String> {
-    ProxyUrl::parse(s).map_err(|e| e.to_string())
+/// Parses `--proxy` with an error that leaves the credentials out (clap's own message for a
+/// value parser's error would quote the value as typed, password and all).
+#[derive(Clone, Copy, Debug)]
+struct ProxyParser;
+
+impl clap::builder::TypedValueParser for ProxyParser {
+    type Value = ProxyUrl;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<ProxyUrl, clap::Error> {
+        use clap::error::ErrorKind;
+        let text = value.to_str().ok_or_else(|| {
+            clap::Error::raw(ErrorKind::InvalidUtf8, "--proxy URL is not UTF-8\n").with_cmd(cmd)
+        })?;
+        ProxyUrl::parse(text).map_err(|e| {
+            clap::Error::raw(ErrorKind::ValueValidation, format!("--proxy {e}\n")).with_cmd(cmd)
+        })
+    }
 }
 
 fn parse_at(s: &str) -> Result<OffsetDateTime, String> {
