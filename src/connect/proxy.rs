@@ -232,6 +232,19 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_answer_without_an_end_of_headers_is_cut_off_at_the_bound() {
+        let endless = format!("HTTP/1.1 200 OK\r\n{}", "X-Padding: y\r\n".repeat(2000));
+        let (result, _) = run(endless.into_bytes().leak(), "").await;
+        let message = result.unwrap_err().to_string();
+        assert!(
+            message.ends_with(&format!(
+                "its answer to CONNECT a.test:443 has no end of headers within {MAX_HEAD} bytes ('HTTP/1.1 200 OK')"
+            )),
+            "{message}"
+        );
+    }
+
+    #[tokio::test]
     async fn a_proxy_that_closes_or_speaks_no_http_is_a_proxy_failure() {
         let (result, _) = run(b"", "").await;
         let error = result.unwrap_err();

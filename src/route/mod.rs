@@ -291,6 +291,13 @@ mod tests {
     }
 
     #[test]
+    fn authorities_bracket_ipv6_addresses() {
+        let v6 = Host::Ip("2001:db8::1".parse().unwrap());
+        assert_eq!(authority(&v6, 443), "[2001:db8::1]:443");
+        assert_eq!(authority(&Host::Dns("a.test".into()), 8443), "a.test:8443");
+    }
+
+    #[test]
     fn families_admit_their_addresses() {
         let v4: std::net::IpAddr = "127.0.0.1".parse().unwrap();
         let v6: std::net::IpAddr = "::1".parse().unwrap();
