@@ -448,6 +448,57 @@ mod tests {
     }
 
     #[test]
+    fn each_job_is_routed_by_the_flags_or_the_environment() {
+        let with_env = |args: &[&str], proxy: ProxyEnv| {
+            let cli = Cli::try_parse_from(std::iter::once("certcheck").chain(args.iter().copied()))
+                .expect("clap accepts the arguments");
+            let env = Env {
+                proxy,
+                ..Env::default()
+            };
+            Config::from_cli(cli, env)
+        };
+        let env = ProxyEnv {
+            https_proxy_upper: Some("http://u:secret@proxy.corp:3128".into()),
+            no_proxy: Some("direct.test".into()),
+            ..ProxyEnv::default()
+        };
+        let config = with_env(&["a.test", "direct.test", "-4"], env.clone()).expect("ok");
+        let routed = &config.jobs[0].routing;
+        assert_eq!(
+            routed.proxy.as_ref().map(|p| p.to_string()).as_deref(),
+            Some("http://proxy.corp:3128")
+        );
+        assert_eq!(routed.reason, "from HTTPS_PROXY");
+        assert_eq!(routed.family, Some(Family::V4));
+        assert_eq!(routed.clients.len(), Client::ALL.len());
+        assert_eq!(config.jobs[1].routing.proxy, None);
+        assert_eq!(
+            config.jobs[1].routing.reason,
+            "no_proxy entry 'direct.test' matches direct.test"
+        );
+        let direct = with_env(&["a.test", "--no-proxy"], env.clone()).expect("ok");
+        assert_eq!(direct.jobs[0].routing.proxy, None);
+        assert_eq!(direct.jobs[0].routing.reason, "--no-proxy");
+        let bad = ProxyEnv {
+            all_proxy: Some("socks5://x:1080".into()),
+            ..ProxyEnv::default()
+        };
+        match with_env(&["a.test"], bad) {
+            Err(err) => assert!(
+                err.to_string()
+                    .starts_with("all_proxy 'socks5://x:1080' is not a usable proxy"),
+                "{err}"
+            ),
+            Ok(_) => panic!("a SOCKS all_proxy should be refused"),
+        }
+        assert_eq!(
+            config_error(&["--proxy", "http://p:3128", "demo"]),
+            "--proxy only applies to live targets"
+        );
+    }
+
+    #[test]
     fn modes_refuse_what_does_not_apply_to_them() {
         assert_eq!(
             config_error(&[]),
