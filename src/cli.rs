@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::route::ProxyUrl;
 use crate::target::{ConnectTo, Host, parse_connect_to};
 
 /// Tells you exactly why a TLS certificate would or would not cause an SSL error.
@@ -34,7 +35,9 @@ be evaluated, 4 only warnings (e.g. expiring soon). With several targets the wor
 (1 > 3 > 4 > 0).
 
 Environment: SSL_CERT_FILE and SSL_CERT_DIR replace the system store, as they do for OpenSSL. \
-NO_COLOR turns colour off (--color always turns it back on). COLUMNS sets the table width."
+https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY and NO_PROXY choose an HTTP proxy as curl reads \
+them (--proxy and --no-proxy override them). NO_COLOR turns colour off (--color always turns it \
+back on). COLUMNS sets the table width."
 )]
 pub struct Cli {
     /// Hosts to check: host, host:port, https://host[:port][/path], IP:port or [IPv6]:port (port 443 by default).
@@ -198,9 +201,25 @@ pub struct ConnectArgs {
     #[arg(long = "connect-to", value_name = "ADDR[:PORT]", value_parser = parse_connect_to)]
     pub connect_to: Option<ConnectTo>,
 
-    /// Bound on name resolution + connect + handshake per target, in seconds.
+    /// Bound on name resolution + connect (and the proxy's answer to CONNECT) + handshake per target, in seconds.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
     pub timeout: Duration,
+
+    /// Connect through this HTTP proxy with CONNECT (http://[user:password@]host[:port]; Basic credentials are sent, never shown) instead of the one the environment names.
+    #[arg(long, value_name = "URL", value_parser = ProxyParser, conflicts_with = "no_proxy")]
+    pub proxy: Option<ProxyUrl>,
+
+    /// Connect directly, ignoring https_proxy, HTTPS_PROXY, all_proxy and ALL_PROXY (which certcheck otherwise follows as curl does, NO_PROXY included).
+    #[arg(long = "no-proxy")]
+    pub no_proxy: bool,
+
+    /// Use IPv4 addresses only (of the server, or of the proxy).
+    #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
+    pub ipv4: bool,
+
+    /// Use IPv6 addresses only (of the server, or of the proxy).
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
 
     /// How many targets are checked at once.
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
@@ -364,6 +383,30 @@ pub struct InspectArgs {
 
 fn parse_host(s: &str) -> Result<Host, String> {
     Host::parse(s).map_err(|e| e.to_string())
+}
+
+/// Parses `--proxy` with an error that leaves the credentials out (clap's own message for a
+/// value parser's error would quote the value as typed, password and all).
+#[derive(Clone, Copy, Debug)]
+struct ProxyParser;
+
+impl clap::builder::TypedValueParser for ProxyParser {
+    type Value = ProxyUrl;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<ProxyUrl, clap::Error> {
+        use clap::error::ErrorKind;
+        let text = value.to_str().ok_or_else(|| {
+            clap::Error::raw(ErrorKind::InvalidUtf8, "--proxy URL is not UTF-8\n").with_cmd(cmd)
+        })?;
+        ProxyUrl::parse(text).map_err(|e| {
+            clap::Error::raw(ErrorKind::ValueValidation, format!("--proxy {e}\n")).with_cmd(cmd)
+        })
+    }
 }
 
 /// `--at`: RFC 3339, or a calendar date meaning midnight UTC.

@@ -60,6 +60,8 @@ pub struct Evidence<'a> {
     pub input_findings: Vec<Finding>,
     /// A failure after the certificates were seen (the handshake broke off), reported as is.
     pub connection_error: Option<ConnectionErrorReport>,
+    /// How each client would reach the server (live targets; empty otherwise).
+    pub client_routes: Vec<(crate::clients::Client, crate::route::Route)>,
 }
 
 /// The pool of a chain that brings none.
@@ -69,6 +71,11 @@ static NO_POOL: Pool = Pool {
 };
 
 impl<'a> Evidence<'a> {
+    /// The proxy the chain came through (no credentials), when it did.
+    pub fn proxy(&self) -> Option<&str> {
+        self.origin.route.as_deref().filter(|r| *r != "direct")
+    }
+
     /// A chain from `origin`, with no pool, name, staple or input findings yet.
     pub fn new(origin: Origin, chain: &'a Chain) -> Evidence<'a> {
         Evidence {
@@ -79,6 +86,7 @@ impl<'a> Evidence<'a> {
             ocsp: None,
             input_findings: Vec::new(),
             connection_error: None,
+            client_routes: Vec::new(),
         }
     }
 
@@ -153,7 +161,11 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> Ta
         .connection_error
         .clone()
         .or_else(|| store_failure(trust_stores));
-    let clients = client_reports(predictions, policy.deciding);
+    let mut predictions = predictions;
+    if let Some(proxy) = evidence.proxy() {
+        intercepted_hints(&mut predictions, evidence, &findings, proxy);
+    }
+    let clients = client_reports(predictions, policy.deciding, &evidence.client_routes);
     let status = status(
         &trust,
         &findings,
@@ -172,6 +184,45 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> Ta
         clients,
     };
     assemble(evidence.origin.clone(), assessment, deadlines.now)
+}
+
+/// Through a proxy that intercepts TLS (an `interception-suspected` finding), each client that
+/// refuses the chain for want of a trusted anchor is told how to give it the proxy's CA, and a
+/// client that would not go through the proxy by itself is told so.
+fn intercepted_hints(
+    predictions: &mut [crate::clients::Prediction],
+    evidence: &Evidence<'_>,
+    findings: &[crate::report::FindingReport],
+    proxy: &str,
+) {
+    let intercepted = findings
+        .iter()
+        .any(|f| f.code == crate::diagnose::FindingCode::InterceptionSuspected);
+    let Some(top) = evidence.chain.certs.iter().rev().find_map(|c| c.info()) else {
+        return;
+    };
+    if !intercepted {
+        return;
+    }
+    for prediction in predictions
+        .iter_mut()
+        .filter(|p| !p.accepted && p.trust_problem)
+    {
+        let route = evidence
+            .client_routes
+            .iter()
+            .find(|(c, _)| *c == prediction.client)
+            .map(|(_, r)| r);
+        let direct = route
+            .filter(|r| r.proxy.is_none())
+            .map(|r| r.reason.as_str());
+        prediction.hint = Some(crate::clients::interception::proxy_ca_hint(
+            prediction.client,
+            proxy,
+            &top.issuer,
+            direct,
+        ));
+    }
 }
 
 /// Each client's prediction. A client is given exactly what a server sending this chain would
@@ -224,5 +275,6 @@ fn context<'a>(
         *deadlines,
     )
     .with_ocsp(evidence.ocsp)
+    .with_proxy(evidence.proxy())
     .from_file(evidence.origin.source == Source::File)
 }

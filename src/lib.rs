@@ -17,6 +17,7 @@ pub mod exit;
 pub mod par;
 pub mod render;
 pub mod report;
+pub mod route;
 pub mod run;
 pub mod target;
 pub mod trust;

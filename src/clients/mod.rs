@@ -8,6 +8,7 @@
 
 pub mod gnutls;
 pub mod go;
+pub mod interception;
 pub mod java;
 pub mod name;
 pub mod node;
@@ -112,6 +113,8 @@ pub struct Prediction {
     pub error: Option<String>,
     /// What to change on the client side (never disabling verification).
     pub hint: Option<String>,
+    /// Whether it refuses for want of a trusted anchor (so a CA given to it would help).
+    pub trust_problem: bool,
 }
 
 /// Predicts every client; `configured` is the diagnosis under the report's stores, `extra` the
@@ -184,6 +187,7 @@ fn predict_one(
         accepted: error.is_none(),
         hint: (trust_problem && system_trusts).then(|| profile.trust_hint.to_string()),
         error,
+        trust_problem,
     }
 }
 

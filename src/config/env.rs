@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use crate::route::ProxyEnv;
+
 /// The environment that decides which store each client uses, as read from the process.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClientEnv {
@@ -38,6 +40,8 @@ pub struct Env {
     pub system_store: SystemStoreEnv,
     /// What decides each client profile's store.
     pub clients: ClientEnv,
+    /// The proxy variables, as each client reads them (and certcheck, as curl does).
+    pub proxy: ProxyEnv,
     /// stderr is a terminal (for the progress bar).
     pub stderr_is_terminal: bool,
     /// `NO_COLOR` is set and not empty.
@@ -58,6 +62,7 @@ impl Env {
     pub fn from_process() -> Env {
         use std::io::IsTerminal;
         let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        let var = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
         Env {
             // As rustls-native-certs reads them: set but empty still counts.
             system_store: SystemStoreEnv {
@@ -75,6 +80,15 @@ impl Env {
                 java_blocked: java_homes(non_empty("JAVA_HOME").map(PathBuf::from))
                     .map(|home| home.join("lib/security/blocked.certs"))
                     .find(|candidate| candidate.is_file()),
+            },
+            // Set but empty is kept: Python treats an empty lower-case variable as "no proxy".
+            proxy: ProxyEnv {
+                https_proxy: var("https_proxy"),
+                https_proxy_upper: var("HTTPS_PROXY"),
+                all_proxy: var("all_proxy"),
+                all_proxy_upper: var("ALL_PROXY"),
+                no_proxy: var("no_proxy"),
+                no_proxy_upper: var("NO_PROXY"),
             },
             stdout_is_terminal: std::io::stdout().is_terminal(),
             p12_password: std::env::var_os("CERTCHECK_P12_PASSWORD")

@@ -11,7 +11,8 @@ mod env;
 pub use env::{ClientEnv, Env, SystemStoreEnv};
 
 use crate::cli::{Cli, ColorChoice, Command, CompletionShell, OutputArgs, PolicyArgs};
-use crate::clients::name::Selection;
+use crate::clients::name::{Client, Selection};
+use crate::route::{Family, ProxyEnv, ProxyUrl, Reader, Route, client_route, route_from_env};
 use crate::target::{ConnectTo, Host, Target};
 
 /// `--warn-days` when not given.
@@ -125,6 +126,73 @@ pub struct TlsJob {
     pub connect_to: Option<ConnectTo>,
     /// What the report keeps of each presented certificate.
     pub keep: Keep,
+    /// How certcheck reaches the server, and how each client would.
+    pub routing: Routing,
+}
+
+/// How one target is reached: certcheck's route (`--proxy`, `--no-proxy`, or the environment
+/// as curl reads it), the address family, and the route each client would take from the
+/// environment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Routing {
+    /// The proxy certcheck tunnels through; `None` connects directly.
+    pub proxy: Option<ProxyUrl>,
+    /// Why this route: `--proxy`, `--no-proxy`, the variable, or the `NO_PROXY` entry.
+    pub reason: String,
+    /// `-4`/`-6`.
+    pub family: Option<Family>,
+    /// The route each client profile would take, in report order (empty when not predicted).
+    pub clients: Vec<(Client, Route)>,
+}
+
+/// How `--proxy`/`--no-proxy` and the environment choose certcheck's route.
+#[derive(Clone, Debug)]
+struct RouteChoice {
+    proxy: Option<ProxyUrl>,
+    no_proxy: bool,
+    family: Option<Family>,
+    env: ProxyEnv,
+}
+
+impl RouteChoice {
+    fn new(connect: &crate::cli::ConnectArgs, env: &ProxyEnv) -> RouteChoice {
+        RouteChoice {
+            proxy: connect.proxy.clone(),
+            no_proxy: connect.no_proxy,
+            family: match (connect.ipv4, connect.ipv6) {
+                (true, _) => Some(Family::V4),
+                (_, true) => Some(Family::V6),
+                _ => None,
+            },
+            env: env.clone(),
+        }
+    }
+
+    /// The routing of `target`; a proxy variable certcheck would use that is not a usable
+    /// proxy is a usage error naming it.
+    fn routing(&self, target: &Target) -> Result<Routing, ConfigError> {
+        let (proxy, reason) = if let Some(url) = &self.proxy {
+            (Some(url.clone()), "--proxy".to_string())
+        } else if self.no_proxy {
+            (None, "--no-proxy".to_string())
+        } else {
+            route_from_env(&self.env, &target.host)
+                .map_err(|(name, error)| ConfigError::ProxyVariable(name, error))?
+        };
+        let clients = Client::ALL
+            .into_iter()
+            .map(|c| {
+                let route = client_route(Reader::of(c), &self.env, &target.host, target.port);
+                (c, route)
+            })
+            .collect();
+        Ok(Routing {
+            proxy,
+            reason,
+            family: self.family,
+            clients,
+        })
+    }
 }
 
 impl TlsJob {
@@ -297,6 +365,9 @@ pub enum ConfigError {
         "{0} does not apply to `inspect --each` or to a directory, whose certificates are evaluated one by one"
     )]
     NotForEach(&'static str),
+    /// A proxy variable certcheck would follow is not a usable proxy.
+    #[error("{0} {1} (or pass --proxy URL, or --no-proxy to connect directly)")]
+    ProxyVariable(&'static str, crate::route::ProxyUrlError),
 }
 
 impl Config {
@@ -313,6 +384,7 @@ impl Config {
         let password =
             |flag: Option<String>| flag.map(Password).or_else(|| env.p12_password.clone());
         let mut show_jobs = Vec::new();
+        let routes = RouteChoice::new(&cli.connect, &env.proxy);
         // Flags given before a subcommand count for it where they mean something to it.
         let (mode, output, policy) = match cli.command {
             Some(Command::Demo(args)) => {
@@ -388,6 +460,7 @@ impl Config {
                             .parse::<Target>()
                             .map_err(|e| ConfigError::ShowInput(input.clone(), e.to_string()))?;
                         show_jobs.push(TlsJob {
+                            routing: routes.routing(&target)?,
                             target,
                             sni: args.sni.clone(),
                             connect_to: args.connect_to.clone(),
@@ -427,15 +500,18 @@ impl Config {
         let now = validation_instant(policy.at.unwrap_or_else(OffsetDateTime::now_utc));
         let mut jobs: Vec<TlsJob> = parse_targets(&cli.targets)?
             .into_iter()
-            .map(|target| TlsJob {
-                target,
-                sni: cli.connect.sni.clone(),
-                connect_to: cli.connect.connect_to.clone(),
-                keep,
+            .map(|target| {
+                Ok(TlsJob {
+                    routing: routes.routing(&target)?,
+                    target,
+                    sni: cli.connect.sni.clone(),
+                    connect_to: cli.connect.connect_to.clone(),
+                    keep,
+                })
             })
-            .collect();
+            .collect::<Result<_, ConfigError>>()?;
         if let Some(path) = &cli.connect.targets_file {
-            jobs.extend(read_targets_file(path, &cli.connect, keep)?);
+            jobs.extend(read_targets_file(path, &cli.connect, keep, &routes)?);
         }
         if mode == Mode::Check && jobs.is_empty() {
             return Err(ConfigError::NoTargets);
@@ -461,6 +537,12 @@ impl Config {
             }
             if cli.connect.connect_to.is_some() {
                 return Err(ConfigError::NotForMode("--connect-to"));
+            }
+            if cli.connect.proxy.is_some() {
+                return Err(ConfigError::NotForMode("--proxy"));
+            }
+            if cli.connect.ipv4 || cli.connect.ipv6 {
+                return Err(ConfigError::NotForMode("-4/-6"));
             }
         }
         Ok(Config {
@@ -592,6 +674,7 @@ fn read_targets_file(
     path: &std::path::Path,
     defaults: &crate::cli::ConnectArgs,
     keep: Keep,
+    routes: &RouteChoice,
 ) -> Result<Vec<TlsJob>, ConfigError> {
     use std::io::Read;
     let name = path.display().to_string();
@@ -607,15 +690,18 @@ fn read_targets_file(
     };
     let lines = crate::target::parse_targets_file(&name, &text)
         .map_err(|e| ConfigError::TargetsFile(e.to_string()))?;
-    Ok(lines
+    lines
         .into_iter()
-        .map(|line| TlsJob {
-            target: line.target,
-            sni: line.sni.or_else(|| defaults.sni.clone()),
-            connect_to: line.connect_to.or_else(|| defaults.connect_to.clone()),
-            keep,
+        .map(|line| {
+            Ok(TlsJob {
+                routing: routes.routing(&line.target)?,
+                target: line.target,
+                sni: line.sni.or_else(|| defaults.sni.clone()),
+                connect_to: line.connect_to.or_else(|| defaults.connect_to.clone()),
+                keep,
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]
@@ -692,6 +778,57 @@ mod tests {
             Ok(_) => panic!("{args:?} should be refused"),
             Err(err) => err.to_string(),
         }
+    }
+
+    #[test]
+    fn each_job_is_routed_by_the_flags_or_the_environment() {
+        let with_env = |args: &[&str], proxy: ProxyEnv| {
+            let cli = Cli::try_parse_from(std::iter::once("certcheck").chain(args.iter().copied()))
+                .expect("clap accepts the arguments");
+            let env = Env {
+                proxy,
+                ..Env::default()
+            };
+            Config::from_cli(cli, env)
+        };
+        let env = ProxyEnv {
+            https_proxy_upper: Some("http://u:secret@proxy.corp:3128".into()),
+            no_proxy: Some("direct.test".into()),
+            ..ProxyEnv::default()
+        };
+        let config = with_env(&["a.test", "direct.test", "-4"], env.clone()).expect("ok");
+        let routed = &config.jobs[0].routing;
+        assert_eq!(
+            routed.proxy.as_ref().map(|p| p.to_string()).as_deref(),
+            Some("http://proxy.corp:3128")
+        );
+        assert_eq!(routed.reason, "from HTTPS_PROXY");
+        assert_eq!(routed.family, Some(Family::V4));
+        assert_eq!(routed.clients.len(), Client::ALL.len());
+        assert_eq!(config.jobs[1].routing.proxy, None);
+        assert_eq!(
+            config.jobs[1].routing.reason,
+            "no_proxy entry 'direct.test' matches direct.test"
+        );
+        let direct = with_env(&["a.test", "--no-proxy"], env.clone()).expect("ok");
+        assert_eq!(direct.jobs[0].routing.proxy, None);
+        assert_eq!(direct.jobs[0].routing.reason, "--no-proxy");
+        let bad = ProxyEnv {
+            all_proxy: Some("socks5://x:1080".into()),
+            ..ProxyEnv::default()
+        };
+        match with_env(&["a.test"], bad) {
+            Err(err) => assert!(
+                err.to_string()
+                    .starts_with("all_proxy 'socks5://x:1080' is not a usable proxy"),
+                "{err}"
+            ),
+            Ok(_) => panic!("a SOCKS all_proxy should be refused"),
+        }
+        assert_eq!(
+            config_error(&["--proxy", "http://p:3128", "demo"]),
+            "--proxy only applies to live targets"
+        );
     }
 
     #[test]

@@ -49,6 +49,10 @@ pub enum ConnectError {
     /// Any other I/O failure (reset, closed early, unreachable network...).
     #[error("{0}")]
     Io(String),
+    /// The HTTP proxy could not be reached, refused the tunnel (its status line quoted),
+    /// closed, answered something that is not HTTP, or did not answer within `--timeout`.
+    #[error("{0}")]
+    Proxy(String),
 }
 
 impl ConnectError {
@@ -61,6 +65,7 @@ impl ConnectError {
             ConnectError::NotTls { .. } | ConnectError::Garbled { .. } => "not-tls",
             ConnectError::TlsAlert(_) => "tls-alert",
             ConnectError::Io(_) => "io",
+            ConnectError::Proxy(_) => "proxy",
         }
     }
 }

@@ -2,7 +2,6 @@
 //! [`CapturingVerifier`], the negotiated [`TlsInfo`], and a failed handshake described in words.
 
 use std::io;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use rustls::client::ClientConnection;
@@ -14,7 +13,7 @@ use tokio_rustls::TlsConnector;
 
 use super::received;
 use super::{
-    Capture, Captured, CapturingVerifier, ConnectError, ConnectRequest, Received, Recording,
+    Capture, Captured, CapturingVerifier, ConnectError, ConnectRequest, Peer, Received, Recording,
     TlsInfo, set_phase, snapshot,
 };
 use crate::target::Host;
@@ -28,7 +27,7 @@ pub(super) const HANDSHAKE_PHASE: &str = "waiting for the TLS handshake";
 /// `Ok` with `handshake_error` set.
 pub(super) async fn handshake(
     stream: TcpStream,
-    address: SocketAddr,
+    address: &Peer,
     request: &ConnectRequest,
     provider: Arc<CryptoProvider>,
     verifier: Arc<CapturingVerifier>,
@@ -45,7 +44,7 @@ pub(super) async fn handshake(
         Ok(tls) => {
             let (_, conn) = tls.get_ref();
             Ok(Capture {
-                address: Some(address),
+                address: Some(address.address),
                 captured: verifier.captured(),
                 tls: Some(tls_info(conn)),
                 handshake_error: None,
@@ -58,7 +57,7 @@ pub(super) async fn handshake(
                 Err(error)
             } else {
                 Ok(Capture {
-                    address: Some(address),
+                    address: Some(address.address),
                     captured,
                     tls: None,
                     handshake_error: Some(error),
@@ -113,7 +112,7 @@ fn tls_info(conn: &ClientConnection) -> TlsInfo {
 
 fn handshake_error(
     err: &io::Error,
-    address: SocketAddr,
+    address: &Peer,
     received: &Received,
     captured: &Captured,
 ) -> ConnectError {
@@ -137,7 +136,7 @@ fn handshake_error(
 }
 
 /// An answer that is not TLS: described by what it was, as far as the first bytes tell.
-fn not_tls(address: SocketAddr, received: &Received) -> ConnectError {
+fn not_tls(address: &Peer, received: &Received) -> ConnectError {
     if received.starts_like_tls() {
         return ConnectError::Garbled {
             address: address.to_string(),
@@ -162,7 +161,7 @@ fn not_tls(address: SocketAddr, received: &Received) -> ConnectError {
 
 fn tls_failure(
     error: &rustls::Error,
-    address: SocketAddr,
+    address: &Peer,
     received: &Received,
     captured: &Captured,
 ) -> ConnectError {
@@ -245,11 +244,14 @@ fn alert_name(alert: AlertDescription) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::net::{IpAddr, Ipv4Addr};
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
     use super::*;
 
-    const ADDRESS: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7)), 443);
+    const ADDRESS: &Peer = &Peer {
+        address: SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7)), 443),
+        tunnel: None,
+    };
 
     fn received(bytes: &[u8]) -> Received {
         Received {

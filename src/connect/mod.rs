@@ -2,7 +2,8 @@
 //!
 //! Nothing but the ClientHello and the rest of the handshake is ever sent.
 //!
-//! A connection runs in three steps under one `--timeout`: `dial` (resolve and TCP connect),
+//! A connection runs in three steps under one `--timeout`: `dial` (resolve and TCP connect, or
+//! connect to the proxy and ask it for a tunnel, in `proxy`),
 //! `prelude` (whatever must be said before TLS; nothing yet) and `handshake` (TLS, and a
 //! failure described in words). Each notes its phase, so a timeout says what it was waiting for.
 
@@ -11,6 +12,7 @@ mod dial;
 pub mod error;
 mod handshake;
 mod prelude;
+pub mod proxy;
 pub mod received;
 
 use std::net::SocketAddr;
@@ -23,6 +25,7 @@ pub use capture::{Captured, CapturingVerifier};
 pub use error::ConnectError;
 pub use received::{Received, Recording};
 
+use crate::route::{Family, ProxyUrl};
 use crate::target::Host;
 
 /// Where to connect and what name to ask for.
@@ -34,8 +37,41 @@ pub struct ConnectRequest {
     pub connect_port: u16,
     /// The name sent as SNI and checked against the certificate.
     pub server_name: Host,
-    /// Bound on resolution + connect + handshake.
+    /// Bound on resolution + connect (+ the proxy's answer) + handshake.
     pub timeout: Duration,
+    /// The HTTP proxy to tunnel through (it resolves `connect_host`); `None` connects directly.
+    pub proxy: Option<ProxyUrl>,
+    /// `-4`/`-6`: the address family of the server's (or the proxy's) addresses.
+    pub family: Option<Family>,
+}
+
+/// Who the handshake runs with, as messages name it: the address that answered, or the target
+/// through the proxy at that address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Peer {
+    /// The TCP peer: the server, or the proxy.
+    pub address: SocketAddr,
+    /// Through a proxy: the target as asked of it (`host:port`) and the proxy (no credentials).
+    pub tunnel: Option<(String, String)>,
+}
+
+impl Peer {
+    /// A server reached directly at `address`.
+    pub fn direct(address: SocketAddr) -> Peer {
+        Peer {
+            address,
+            tunnel: None,
+        }
+    }
+}
+
+impl std::fmt::Display for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.tunnel {
+            None => write!(f, "{}", self.address),
+            Some((target, proxy)) => write!(f, "{target} (through the proxy {proxy})"),
+        }
+    }
 }
 
 /// The negotiated session parameters.
@@ -89,6 +125,12 @@ pub async fn connect(
         Ok(result) => result,
         Err(_) => {
             let mut phase = phase.lock().map(|p| p.clone()).unwrap_or_default();
+            if dial::PROXY_PHASES.iter().any(|p| phase.starts_with(p)) {
+                return Err(ConnectError::Proxy(format!(
+                    "no answer within {} s while {phase}",
+                    request.timeout.as_secs_f64()
+                )));
+            }
             if phase.starts_with(handshake::HANDSHAKE_PHASE) {
                 // Says whether the server was silent or too slow (the bound is for the whole
                 // exchange, not for each read).
@@ -137,7 +179,7 @@ async fn connect_inner(
     let (stream, address) = dial::dial(request, &phase).await?;
     let stream = prelude::prelude(stream, request).await?;
     handshake::handshake(
-        stream, address, request, provider, verifier, &phase, received,
+        stream, &address, request, provider, verifier, &phase, received,
     )
     .await
 }

@@ -42,6 +42,8 @@ mod tests {
             connect_port: address.port(),
             server_name: host,
             timeout: Duration::from_secs(5),
+            proxy: None,
+            family: None,
         };
         let stream = prelude(stream, &request).await.unwrap();
         assert_eq!(stream.peer_addr().unwrap(), address);

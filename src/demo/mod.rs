@@ -184,6 +184,11 @@ pub fn run(config: &Config, mut stores: Vec<TrustStore>) -> Result<DemoRun, Demo
                 port: Some(server.addr.port()),
             }),
             keep: Default::default(),
+            // The demo's servers are on this machine: never through a proxy.
+            routing: crate::config::Routing {
+                reason: "the demo serves on 127.0.0.1".into(),
+                ..crate::config::Routing::default()
+            },
         });
         servers.push(server);
     }

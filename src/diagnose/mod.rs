@@ -82,6 +82,8 @@ pub struct Context<'a> {
     pub ocsp: Option<&'a [u8]>,
     /// The chain was read from a file, not sent by a server (it changes the words only).
     pub from_file: bool,
+    /// The HTTP proxy the chain was fetched through (no credentials), if any.
+    pub proxy: Option<&'a str>,
 }
 
 impl<'a> Context<'a> {
@@ -119,6 +121,7 @@ impl<'a> Context<'a> {
             fail_days: deadlines.fail_days,
             paths,
             ocsp: None,
+            proxy: None,
             from_file: false,
         }
     }
@@ -154,6 +157,12 @@ impl<'a> Context<'a> {
         } else {
             "was not sent by the server"
         }
+    }
+
+    /// The same context, for a chain fetched through the HTTP proxy `proxy`.
+    pub fn with_proxy(mut self, proxy: Option<&'a str>) -> Context<'a> {
+        self.proxy = proxy;
+        self
     }
 
     /// The same context with the OCSP response the server stapled.

@@ -113,7 +113,9 @@ fn looks_public(name: &crate::target::Host) -> bool {
 }
 
 /// A public-looking name that only a system or custom store trusts, through an anchor the
-/// Mozilla set does not hold: a TLS-inspecting proxy or a private CA.
+/// Mozilla set does not hold: a TLS-inspecting proxy or a private CA. Through an HTTP proxy,
+/// also a chain that no store trusts and whose issuer the Mozilla set does not know: the proxy
+/// re-signing the server's certificate with a CA of its own.
 pub fn interception(ctx: &Context<'_>, verdicts: &[StoreVerdict]) -> Vec<Finding> {
     let Some(name) = ctx.name.filter(|n| looks_public(n)) else {
         return Vec::new();
@@ -138,17 +140,43 @@ pub fn interception(ctx: &Context<'_>, verdicts: &[StoreVerdict]) -> Vec<Finding
         let mozilla_has_it = ctx.stores[bundled].holds(&anchor.subject_raw, &anchor.spki_der);
         (i != bundled && verdict.trusted && !mozilla_has_it).then(|| (i, anchor.subject()))
     });
-    let Some((store, anchor)) = trusting else {
-        return Vec::new();
+    let through = ctx
+        .proxy
+        .map(|proxy| format!(" (certcheck fetched it through the proxy {proxy})"))
+        .unwrap_or_default();
+    let message = match (trusting, ctx.proxy) {
+        (Some((store, anchor)), _) => format!(
+            "{name} looks like a public name, but its chain ends at {anchor}, which is in {holder} and not in Mozilla's current set (the bundled store): clients that use certifi or webpki-roots (Python requests, rustls) fail where those that use {holder} work. Either it is a root that Mozilla has removed but this store still ships, or a private CA or a TLS-inspecting proxy is in the way (if nobody here installed it, suspect interception){through}",
+            holder = ctx.store_label(store)
+        ),
+        (None, Some(proxy)) => {
+            // A proxy re-signs the server's leaf with its own CA: a self-issued leaf is the
+            // server's own doing, not the proxy's.
+            let (Some(leaf), Some(top)) = (
+                ctx.chain.leaf(),
+                ctx.chain.certs.iter().rev().find_map(|c| c.info()),
+            ) else {
+                return Vec::new();
+            };
+            let mozilla = &ctx.stores[bundled];
+            if leaf.issuer_raw == leaf.subject_raw
+                || mozilla.anchors_named(&top.issuer_raw).next().is_some()
+                || mozilla.holds(&top.subject_raw, &top.spki_der)
+            {
+                return Vec::new();
+            }
+            format!(
+                "through the proxy {proxy}, {name} presents a chain issued by {}, which is not in the Mozilla set: the proxy is probably intercepting TLS, re-signing the server's certificate with its own CA",
+                top.issuer
+            )
+        }
+        (None, None) => return Vec::new(),
     };
     vec![Finding::new(
         FindingCode::InterceptionSuspected,
         None,
         Scope::AllStores,
-        format!(
-            "{name} looks like a public name, but its chain ends at {anchor}, which is in {holder} and not in Mozilla's current set (the bundled store): clients that use certifi or webpki-roots (Python requests, rustls) fail where those that use {holder} work. Either it is a root that Mozilla has removed but this store still ships, or a private CA or a TLS-inspecting proxy is in the way (if nobody here installed it, suspect interception)",
-            holder = ctx.store_label(store)
-        ),
+        message,
         crate::diagnose::text::generic_hint(FindingCode::InterceptionSuspected),
     )]
 }
@@ -225,6 +253,35 @@ mod tests {
             finding.message,
             "www.bank.com looks like a public name, but its chain ends at CN=Test Root CA, which is in system and not in Mozilla's current set (the bundled store): clients that use certifi or webpki-roots (Python requests, rustls) fail where those that use system work. Either it is a root that Mozilla has removed but this store still ships, or a private CA or a TLS-inspecting proxy is in the way (if nobody here installed it, suspect interception)"
         );
+    }
+
+    #[test]
+    fn through_a_proxy_a_chain_nothing_trusts_under_an_unknown_issuer_is_interception() {
+        let pki = Pki::new();
+        let mozilla = Authority::root(&Spec::ca("Public Root", NOW)).expect("root");
+        let stores = || {
+            vec![
+                store(StoreKind::System, "system.pem", &[mozilla.der()]),
+                store(StoreKind::Bundled, "mozilla.pem", &[mozilla.der()]),
+            ]
+        };
+        let through = |case: &Case| {
+            let ctx = case.ctx().with_proxy(Some("http://proxy.corp:3128"));
+            let diagnosis = super::super::diagnose(&ctx, Vec::new());
+            interception(&ctx, &diagnosis.verdicts)
+        };
+        let proxied = case(&pki, "www.bank.com", stores());
+        let findings = through(&proxied);
+        assert_eq!(
+            only(&findings, FindingCode::InterceptionSuspected).message,
+            "through the proxy http://proxy.corp:3128, www.bank.com presents a chain issued by CN=Test Root CA, which is not in the Mozilla set: the proxy is probably intercepting TLS, re-signing the server's certificate with its own CA"
+        );
+        // Directly, an untrusted chain is just untrusted.
+        assert!(run(&proxied, interception).is_empty());
+        // A self-issued leaf is the server's own doing, even through a proxy.
+        let own = Authority::root(&Spec::ca("www.bank.com", NOW)).expect("self-signed");
+        let selfie = Case::new(&[own.der()], stores()).name("www.bank.com");
+        assert!(through(&selfie).is_empty());
     }
 
     #[test]

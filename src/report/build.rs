@@ -32,6 +32,10 @@ pub struct Origin {
     pub address: Option<String>,
     /// `--connect-to` as given, when it was.
     pub connect_to: Option<String>,
+    /// `direct` or the proxy (no credentials); `None` for files.
+    pub route: Option<String>,
+    /// Why that route.
+    pub route_reason: Option<String>,
     /// `tls` or `file`.
     pub source: Source,
     /// The negotiated session, when a handshake completed.
@@ -49,6 +53,8 @@ impl Origin {
             port: None,
             address: None,
             connect_to: None,
+            route: None,
+            route_reason: None,
             source: Source::File,
             tls: None,
         }
@@ -78,13 +84,17 @@ pub struct Assessment {
 
 /// The one place a [`TargetReport`] is put together.
 pub fn assemble(origin: Origin, assessment: Assessment, now: OffsetDateTime) -> TargetReport {
+    let route_summary = route_summary(&origin, &assessment.clients);
     TargetReport {
+        route_summary,
         target: origin.target,
         host: origin.host,
         port: origin.port,
         server_name: origin.server_name,
         address: origin.address,
         connect_to: origin.connect_to,
+        route: origin.route,
+        route_reason: origin.route_reason,
         source: origin.source,
         status: assessment.status,
         verdict: assessment.verdict.words,
@@ -163,22 +173,88 @@ impl From<&ConnectError> for ConnectionErrorReport {
             ConnectError::NotTls { .. } | ConnectError::Garbled { .. } => ErrorCode::NotTls,
             ConnectError::TlsAlert(_) => ErrorCode::TlsAlert,
             ConnectError::Io(_) => ErrorCode::Io,
+            ConnectError::Proxy(_) => ErrorCode::Proxy,
         };
         ConnectionErrorReport::new(code, error.to_string())
     }
 }
 
-/// The client predictions as the report carries them; `deciding` marks those that decide.
-pub fn client_reports(predictions: Vec<Prediction>, deciding: Selection) -> Vec<ClientPrediction> {
+/// The routes in words, when certcheck or a client goes through a proxy: certcheck's route
+/// first, then the clients grouped by theirs ("python-requests, curl go through it too and see
+/// what certcheck saw; node, java connect directly").
+pub fn route_summary(origin: &Origin, clients: &[ClientPrediction]) -> Option<String> {
+    let own = origin.route.as_deref()?;
+    let reason = origin.route_reason.as_deref().unwrap_or("");
+    let proxied = |route: &str| route != "direct";
+    let any_client_proxy = clients
+        .iter()
+        .any(|c| c.route.as_deref().is_some_and(proxied));
+    if !proxied(own) && !any_client_proxy {
+        return None;
+    }
+    let mut parts = vec![if proxied(own) {
+        format!("certcheck went through the proxy {own} ({reason})")
+    } else {
+        format!("certcheck connected directly ({reason})")
+    }];
+    let mut routes: Vec<&str> = Vec::new();
+    for route in clients.iter().filter_map(|c| c.route.as_deref()) {
+        if !routes.contains(&route) {
+            routes.push(route);
+        }
+    }
+    for route in routes {
+        let names: Vec<&str> = clients
+            .iter()
+            .filter(|c| c.route.as_deref() == Some(route))
+            .map(|c| c.client.as_str())
+            .collect();
+        // "curl goes", "curl, wget go".
+        let one = names.len() == 1;
+        let (go, connect, see) = if one {
+            ("goes", "connects", "sees")
+        } else {
+            ("go", "connect", "see")
+        };
+        let names = names.join(", ");
+        parts.push(match (route == own, proxied(route)) {
+            (true, true) => format!("{names} {go} through it too and {see} what certcheck saw"),
+            (false, true) if proxied(own) => format!(
+                "{names} {go} through {route} instead, which may present another chain"
+            ),
+            (false, true) => format!(
+                "{names} {go} through the proxy {route}, which may present another chain (check with --proxy {route})"
+            ),
+            (_, false) if proxied(own) => format!(
+                "{names} {connect} directly and may see another chain than the proxy's"
+            ),
+            (_, false) => format!("{names} {connect} directly too"),
+        });
+    }
+    Some(parts.join("; "))
+}
+
+/// The client predictions as the report carries them; `deciding` marks those that decide,
+/// `routes` says how each would reach the server (empty when not predicted).
+pub fn client_reports(
+    predictions: Vec<Prediction>,
+    deciding: Selection,
+    routes: &[(crate::clients::Client, crate::route::Route)],
+) -> Vec<ClientPrediction> {
     predictions
         .into_iter()
-        .map(|p| ClientPrediction {
-            decides: deciding.contains(p.client),
-            client: p.client,
-            store: p.store,
-            accepted: p.accepted,
-            error: p.error,
-            hint: p.hint,
+        .map(|p| {
+            let route = routes.iter().find(|(c, _)| *c == p.client).map(|(_, r)| r);
+            ClientPrediction {
+                decides: deciding.contains(p.client),
+                client: p.client,
+                store: p.store,
+                accepted: p.accepted,
+                error: p.error,
+                hint: p.hint,
+                route: route.map(|r| r.proxy.clone().unwrap_or_else(|| "direct".into())),
+                route_reason: route.map(|r| r.reason.clone()),
+            }
         })
         .collect()
 }
@@ -413,6 +489,37 @@ pub fn earliest_expiry(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_route_summary_groups_clients_by_route_and_says_nothing_when_all_go_direct() {
+        use crate::clients::Client;
+        let prediction = |client: Client, route: &str| ClientPrediction {
+            client,
+            store: String::new(),
+            accepted: true,
+            error: None,
+            hint: None,
+            decides: true,
+            route: Some(route.into()),
+            route_reason: None,
+        };
+        let mut origin = Origin::file("a.test:443", None);
+        origin.route = Some("direct".into());
+        origin.route_reason = Some("NO_PROXY entry 'a.test' matches a.test".into());
+        let clients = vec![
+            prediction(Client::Curl, "direct"),
+            prediction(Client::Go, "direct"),
+            prediction(Client::Wget, "http://p:3128"),
+        ];
+        assert_eq!(
+            route_summary(&origin, &clients).as_deref(),
+            Some(
+                "certcheck connected directly (NO_PROXY entry 'a.test' matches a.test); curl, go connect directly too; wget goes through the proxy http://p:3128, which may present another chain (check with --proxy http://p:3128)"
+            )
+        );
+        assert_eq!(route_summary(&origin, &clients[..2]), None);
+        assert_eq!(route_summary(&Origin::file("f.pem", None), &clients), None);
+    }
 
     #[test]
     fn dates_and_fingerprints_are_strings_in_json_and_read_back() {

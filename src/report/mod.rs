@@ -97,6 +97,8 @@ pub enum ErrorCode {
     Io,
     /// A file (input, `--untrusted`, `--key`, `--ca-file`, a store) could not be used.
     File,
+    /// The HTTP proxy could not be reached, refused the tunnel, closed or did not answer.
+    Proxy,
 }
 
 impl ErrorCode {
@@ -110,6 +112,7 @@ impl ErrorCode {
             ErrorCode::TlsAlert => "tls-alert",
             ErrorCode::Io => "io",
             ErrorCode::File => "file",
+            ErrorCode::Proxy => "proxy",
         }
     }
 }
@@ -332,12 +335,21 @@ pub struct TargetReport {
     pub port: Option<u16>,
     /// The name sent as SNI and verified (null when no name is checked).
     pub server_name: Option<String>,
-    /// The peer address.
+    /// The peer address that answered (through a proxy, the proxy's).
     pub address: Option<String>,
     /// `--connect-to` as given (`ADDR[:PORT]`), null without it (certcheck addition): with the
     /// server name, it tells apart results for the same target.
     #[serde(default)]
     pub connect_to: Option<String>,
+    /// How certcheck reached the server (certcheck addition): `direct`, or the proxy's URL
+    /// without credentials; null for files.
+    pub route: Option<String>,
+    /// Why that route (certcheck addition): `--proxy`, `--no-proxy`, the variable it came from,
+    /// or the `NO_PROXY` entry that matched; null for files.
+    pub route_reason: Option<String>,
+    /// The routes in words, when a proxy is involved for certcheck or any client (certcheck
+    /// addition): which clients go through which proxy and which connect directly.
+    pub route_summary: Option<String>,
     /// `tls` or `file`.
     pub source: Source,
     /// The outcome: `error` when a client that decides (`--client`) would fail.
@@ -382,6 +394,12 @@ pub struct ClientPrediction {
     pub hint: Option<String>,
     /// Whether this client decides the status (`--client`; certcheck addition).
     pub decides: bool,
+    /// How this client would reach the server with this environment (certcheck addition):
+    /// `direct`, or the proxy's URL without credentials; null when not predicted (files).
+    pub route: Option<String>,
+    /// Why (certcheck addition): the variable it would read, the `NO_PROXY` entry that sends it
+    /// direct, or that it reads no proxy variable.
+    pub route_reason: Option<String>,
 }
 
 /// One case of `certcheck demo`: what was expected and what certcheck found (human output only).

@@ -143,6 +143,13 @@ fn origin(job: &TlsJob) -> Origin {
             Some(port) => Host::display_with_port(&to.host, port),
             None => to.host.to_string(),
         }),
+        route: Some(
+            job.routing
+                .proxy
+                .as_ref()
+                .map_or_else(|| "direct".to_string(), |p| p.to_string()),
+        ),
+        route_reason: Some(job.routing.reason.clone()),
         source: Source::Tls,
         tls: None,
     }
@@ -159,6 +166,8 @@ pub async fn check_tls(job: &TlsJob, stores: SharedStores, settings: &Settings) 
         connect_port,
         server_name: job.server_name().clone(),
         timeout: settings.timeout,
+        proxy: job.routing.proxy.clone(),
+        family: job.routing.family,
     };
     let capture = match connect(&request, provider()).await {
         Ok(capture) => capture,
@@ -177,6 +186,7 @@ pub async fn check_tls(job: &TlsJob, stores: SharedStores, settings: &Settings) 
     });
     let mut evidence = Evidence::new(origin, &chain).with_name(Some(job.server_name()));
     evidence.ocsp = capture.captured.ocsp_response.as_deref();
+    evidence.client_routes = job.routing.clients.clone();
     evidence.connection_error = capture.handshake_error.as_ref().map(|e| {
         let mut report = ConnectionErrorReport::from(e);
         report.message =

@@ -382,7 +382,11 @@ fn a_closed_stdout_ends_the_output_but_keeps_the_exit_code() {
     for (leaf, code) in [(&good, 0), (&expired, 1)] {
         let server = serve(vec![leaf.der.clone(), pki.inter.der()], leaf);
         for format in [None, Some("--json"), Some("--jsonl")] {
-            let mut child = std::process::Command::new(&bin)
+            let mut command = std::process::Command::new(&bin);
+            for proxy in support::PROXY_VARIABLES {
+                command.env_remove(proxy);
+            }
+            let mut child = command
                 .env("SSL_CERT_FILE", &env.system_file)
                 .env_remove("SSL_CERT_DIR")
                 .args(["--at", support::AT, "--ca-file"])

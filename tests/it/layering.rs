@@ -19,22 +19,24 @@ const RANKS: &[(&str, u32)] = &[
     ("clients::name", 0),
     ("demo::pki", 0),
     ("demo::server", 0),
+    // How a target is reached (proxy, address family), built on the primitives above.
+    ("route", 1),
     // The command line, then the resolved configuration (plain data, the only clock reader).
-    ("cli", 1),
-    ("config", 2),
+    ("cli", 2),
+    ("config", 3),
     // The stages, in pipeline order.
-    ("connect", 3),
-    ("chain", 3),
-    ("trust", 4),
-    ("diagnose", 5),
-    ("clients", 6),
-    ("report", 7),
-    ("evaluate", 8),
-    ("render", 9),
-    ("exit", 10),
+    ("connect", 4),
+    ("chain", 4),
+    ("trust", 5),
+    ("diagnose", 6),
+    ("clients", 7),
+    ("report", 8),
+    ("evaluate", 9),
+    ("render", 10),
+    ("exit", 11),
     // One function per mode, then the demo that drives the live mode.
-    ("run", 11),
-    ("demo", 12),
+    ("run", 12),
+    ("demo", 13),
 ];
 
 /// The rank of the module at `path` (`["chain", "file", "pem"]`): its longest ranked prefix.
@@ -230,7 +232,7 @@ fn the_checker_sees_what_it_must_refuse() {
     );
     assert_eq!(
         rank(&["chain".into(), "file".into(), "pem".into()]).map(|r| r.1),
-        Some(3)
+        Some(4)
     );
     assert!(rank(&["diagnose".into()]).unwrap().1 < rank(&["clients".into()]).unwrap().1);
 }

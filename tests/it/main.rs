@@ -22,6 +22,7 @@ mod inspect;
 mod layering;
 mod limbo;
 mod ocsp;
+mod proxy;
 mod schema;
 mod show;
 mod snapshots;

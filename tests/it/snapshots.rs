@@ -39,6 +39,8 @@ fn render(pki: &Pki, chain: Vec<Vec<u8>>, name: &str) -> String {
         server_name: Some(host.to_string()),
         address: None,
         connect_to: None,
+        route: None,
+        route_reason: None,
         source: Source::Tls,
         tls: None,
     };

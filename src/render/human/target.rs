@@ -78,6 +78,9 @@ fn write_headline(
     } else {
         writeln!(out, "{label} {word} ({detail})")?;
     }
+    if let Some(route) = &result.route_summary {
+        writeln!(out, "route: {route}")?;
+    }
     if let Some(error) = result
         .connection_error
         .as_ref()
@@ -190,9 +193,13 @@ fn write_clients(result: &TargetReport, style: Style, out: &mut dyn Write) -> io
         if let Some(hint) = &prediction.hint {
             detail.push_str(&format!("\n→ {hint}"));
         }
+        let mut store = prediction.store.clone();
+        if let Some(route) = prediction.route.as_deref().filter(|r| *r != "direct") {
+            store.push_str(&format!("\nvia {route}"));
+        }
         clients.add_row(vec![
             Cell::new(prediction.client.as_str()),
-            Cell::new(&prediction.store),
+            Cell::new(store),
             verdict,
             Cell::new(detail),
         ]);

@@ -23,6 +23,9 @@ pub struct TargetResult {
     pub server_name: Option<String>,
     pub address: Option<String>,
     pub connect_to: Option<String>,
+    pub route: Option<String>,
+    pub route_reason: Option<String>,
+    pub route_summary: Option<String>,
     pub source: String,
     pub status: String,
     pub verdict: String,
@@ -46,6 +49,8 @@ pub struct Client {
     pub error: Option<String>,
     pub hint: Option<String>,
     pub decides: bool,
+    pub route: Option<String>,
+    pub route_reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -63,6 +63,19 @@ pub fn serve(chain: Vec<Vec<u8>>, key: &Leaf) -> TlsServer {
     TlsServer::start(chain, key.key_der.clone()).expect("server starts")
 }
 
+/// Every proxy variable a client or certcheck reads: cleared for every command, so that a
+/// proxy the machine exports never routes a test (the proxy tests set their own).
+pub const PROXY_VARIABLES: [&str; 8] = [
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+    "http_proxy",
+    "HTTP_PROXY",
+];
+
 /// A temporary directory with the trust files, and a way to run the binary.
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
@@ -110,6 +123,9 @@ impl TestEnv {
             .env_remove("REQUESTS_CA_BUNDLE")
             .env_remove("CURL_CA_BUNDLE")
             .env_remove("NODE_EXTRA_CA_CERTS");
+        for proxy in PROXY_VARIABLES {
+            cmd.env_remove(proxy);
+        }
         cmd
     }
 
