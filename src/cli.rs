@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::target::{ConnectTo, Host, Target, parse_connect_to};
+use crate::target::{ConnectTo, Host, StarttlsFlag, Target, parse_connect_to, parse_starttls};
 
 /// Tells you exactly why a TLS certificate would or would not cause an SSL error.
 ///
@@ -25,7 +25,7 @@ store, as they do for OpenSSL. NO_COLOR turns colour off.\n\nTry `certcheck demo
 that needs no network."
 )]
 pub struct Cli {
-    /// Hosts to check: host, host:port, https://host[:port][/path], IP:port or [IPv6]:port (port 443 by default).
+    /// Hosts to check: host, host:port, https://host[:port][/path], IP:port or [IPv6]:port (port 443 by default); smtp://, submission://, imap://, pop3://, ftp://, ldap://, postgres://, mysql://, xmpp:// use STARTTLS, smtps://, imaps://, pop3s://, ldaps://, ftps:// TLS on their own ports.
     #[arg(value_name = "TARGET", value_parser = parse_target)]
     pub targets: Vec<Target>,
 
@@ -81,7 +81,7 @@ pub struct CommonArgs {
 /// Options that only make sense with a network connection.
 #[derive(Debug, Args, Clone)]
 pub struct ConnectArgs {
-    /// Read more targets from FILE (`-` for standard input): one per line, `#` comments, each line optionally with --sni and --connect-to.
+    /// Read more targets from FILE (`-` for standard input): one per line, `#` comments, each line optionally with --sni, --connect-to and --starttls.
     #[arg(long, value_name = "FILE")]
     pub targets_file: Option<PathBuf>,
 
@@ -93,7 +93,11 @@ pub struct ConnectArgs {
     #[arg(long = "connect-to", value_name = "ADDR[:PORT]", value_parser = parse_connect_to)]
     pub connect_to: Option<ConnectTo>,
 
-    /// Bound on name resolution + connect + handshake per target, in seconds.
+    /// Speak PROTOCOL before TLS (smtp, imap, pop3, ftp, ldap, postgres, mysql, xmpp), or `none`; by default the URL scheme decides, else a bare port that one protocol owns (25, 587, 143, 110, 21, 389, 5432, 3306, 5222).
+    #[arg(long, value_name = "PROTOCOL", value_parser = parse_starttls)]
+    pub starttls: Option<StarttlsFlag>,
+
+    /// Bound on name resolution + connect + STARTTLS + handshake per target, in seconds.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
     pub timeout: Duration,
 

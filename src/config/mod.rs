@@ -12,7 +12,7 @@ pub use env::{ClientEnv, Env, SystemStoreEnv};
 
 use crate::cli::{Cli, Command};
 use crate::clients::name::Selection;
-use crate::target::{ConnectTo, Host, Target};
+use crate::target::{ConnectTo, Host, StarttlsChoice, Target};
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +62,8 @@ pub struct TlsJob {
     pub sni: Option<Host>,
     /// `--connect-to`.
     pub connect_to: Option<ConnectTo>,
+    /// The STARTTLS protocol (`--starttls`, the URL scheme or the port), if any.
+    pub starttls: Option<StarttlsChoice>,
 }
 
 impl TlsJob {
@@ -186,6 +188,9 @@ pub enum ConfigError {
     /// `--client` names no client.
     #[error("--client {0}")]
     Client(String),
+    /// `--starttls` contradicts a target's scheme.
+    #[error("{0}")]
+    Starttls(String),
 }
 
 impl Config {
@@ -207,12 +212,17 @@ impl Config {
         let mut jobs: Vec<TlsJob> = cli
             .targets
             .iter()
-            .map(|target| TlsJob {
-                target: target.clone(),
-                sni: cli.connect.sni.clone(),
-                connect_to: cli.connect.connect_to.clone(),
+            .map(|target| {
+                Ok(TlsJob {
+                    target: target.clone(),
+                    sni: cli.connect.sni.clone(),
+                    connect_to: cli.connect.connect_to.clone(),
+                    starttls: target
+                        .starttls(cli.connect.starttls)
+                        .map_err(ConfigError::Starttls)?,
+                })
             })
-            .collect();
+            .collect::<Result<_, ConfigError>>()?;
         if let Some(path) = &cli.connect.targets_file {
             jobs.extend(read_targets_file(path, &cli.connect)?);
         }
@@ -228,6 +238,9 @@ impl Config {
             }
             if cli.connect.connect_to.is_some() {
                 return Err(ConfigError::NotForMode("--connect-to"));
+            }
+            if cli.connect.starttls.is_some() {
+                return Err(ConfigError::NotForMode("--starttls"));
             }
         }
         Ok(Config {
@@ -256,8 +269,8 @@ impl Config {
     }
 }
 
-/// Reads `--targets-file` (or standard input for `-`); lines without their own `--sni` or
-/// `--connect-to` take the command line's.
+/// Reads `--targets-file` (or standard input for `-`); lines without their own `--sni`,
+/// `--connect-to` or `--starttls` take the command line's.
 fn read_targets_file(
     path: &std::path::Path,
     defaults: &crate::cli::ConnectArgs,
@@ -276,14 +289,21 @@ fn read_targets_file(
     };
     let lines = crate::target::parse_targets_file(&name, &text)
         .map_err(|e| ConfigError::TargetsFile(e.to_string()))?;
-    Ok(lines
+    lines
         .into_iter()
-        .map(|line| TlsJob {
-            target: line.target,
-            sni: line.sni.or_else(|| defaults.sni.clone()),
-            connect_to: line.connect_to.or_else(|| defaults.connect_to.clone()),
+        .map(|line| {
+            let starttls = line
+                .target
+                .starttls(line.starttls.or(defaults.starttls))
+                .map_err(|e| ConfigError::TargetsFile(format!("{name}: {e}")))?;
+            Ok(TlsJob {
+                starttls,
+                target: line.target,
+                sni: line.sni.or_else(|| defaults.sni.clone()),
+                connect_to: line.connect_to.or_else(|| defaults.connect_to.clone()),
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]

@@ -49,6 +49,16 @@ pub enum ConnectError {
     /// Any other I/O failure (reset, closed early, unreachable network...).
     #[error("{0}")]
     Io(String),
+    /// The STARTTLS exchange did not end in TLS: not offered, refused, or another protocol.
+    #[error("{address} did not start TLS over {protocol}: {detail}")]
+    Starttls {
+        /// The peer address.
+        address: String,
+        /// The protocol, as people write it (`SMTP`, `PostgreSQL`).
+        protocol: &'static str,
+        /// What the server said, quoted.
+        detail: String,
+    },
 }
 
 impl ConnectError {
@@ -61,6 +71,7 @@ impl ConnectError {
             ConnectError::NotTls { .. } | ConnectError::Garbled { .. } => "not-tls",
             ConnectError::TlsAlert(_) => "tls-alert",
             ConnectError::Io(_) => "io",
+            ConnectError::Starttls { .. } => "starttls",
         }
     }
 }

@@ -183,6 +183,7 @@ pub fn run(config: &Config, mut stores: Vec<TrustStore>) -> Result<DemoRun, Demo
                 host: Host::Ip(server.addr.ip()),
                 port: Some(server.addr.port()),
             }),
+            starttls: None,
         });
         servers.push(server);
     }

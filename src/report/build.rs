@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::{
     CertDate, CertReport, ClientPrediction, ConnectionErrorReport, ErrorCode, FindingReport,
-    KeyReport, Source, Status, TargetReport, TlsReport, TrustReport,
+    KeyReport, Source, StarttlsReport, Status, TargetReport, TlsReport, TrustReport,
 };
 use crate::chain::{AlgorithmName, BundleCert, CertInfo, Chain, ChainCert, Fingerprint, KeyInfo};
 use crate::clients::{Prediction, Selection};
@@ -32,6 +32,8 @@ pub struct Origin {
     pub source: Source,
     /// The negotiated session, when a handshake completed.
     pub tls: Option<TlsReport>,
+    /// The STARTTLS protocol spoken before TLS, when one was.
+    pub starttls: Option<StarttlsReport>,
 }
 
 impl Origin {
@@ -46,6 +48,7 @@ impl Origin {
             address: None,
             source: Source::File,
             tls: None,
+            starttls: None,
         }
     }
 }
@@ -86,6 +89,7 @@ pub fn assemble(origin: Origin, assessment: Assessment, now: OffsetDateTime) -> 
         days_remaining: assessment.expires_at.map(|at| days_until(at, now)),
         connection_error: assessment.connection_error,
         tls: origin.tls,
+        starttls: origin.starttls,
         chain: assessment.chain,
         trust: assessment.trust,
         findings: assessment.findings,
@@ -144,6 +148,7 @@ impl From<&ConnectError> for ConnectionErrorReport {
             ConnectError::NotTls { .. } | ConnectError::Garbled { .. } => ErrorCode::NotTls,
             ConnectError::TlsAlert(_) => ErrorCode::TlsAlert,
             ConnectError::Io(_) => ErrorCode::Io,
+            ConnectError::Starttls { .. } => ErrorCode::Starttls,
         };
         ConnectionErrorReport::new(code, error.to_string())
     }

@@ -80,6 +80,9 @@ pub enum ErrorCode {
     Io,
     /// A file (input, `--untrusted`, `--key`, `--ca-file`, a store) could not be used.
     File,
+    /// The STARTTLS exchange before TLS failed: the server does not offer it, refused it, or
+    /// speaks another protocol.
+    Starttls,
 }
 
 impl ErrorCode {
@@ -93,6 +96,7 @@ impl ErrorCode {
             ErrorCode::TlsAlert => "tls-alert",
             ErrorCode::Io => "io",
             ErrorCode::File => "file",
+            ErrorCode::Starttls => "starttls",
         }
     }
 }
@@ -117,6 +121,16 @@ pub struct TlsReport {
     /// Whether the server asked for a client certificate (certcheck addition): clients without
     /// one are refused after the handshake, whatever the chain.
     pub client_certificate_requested: bool,
+}
+
+/// How TLS was reached: the plaintext protocol spoken first (certcheck addition).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StarttlsReport {
+    /// `smtp`, `imap`, `pop3`, `ftp`, `ldap`, `postgres`, `mysql` or `xmpp`.
+    pub protocol: String,
+    /// Whether the protocol was inferred from a bare `host:PORT` (e.g. 25 is SMTP) rather than
+    /// named by `--starttls` or the URL scheme.
+    pub inferred_from_port: bool,
 }
 
 /// A public key, for people.
@@ -298,6 +312,9 @@ pub struct TargetReport {
     pub connection_error: Option<ConnectionErrorReport>,
     /// The negotiated session.
     pub tls: Option<TlsReport>,
+    /// The protocol spoken before TLS, when the target used STARTTLS (certcheck addition).
+    #[serde(default)]
+    pub starttls: Option<StarttlsReport>,
     /// The presented certificates.
     pub chain: Vec<CertReport>,
     /// One entry per store.

@@ -12,7 +12,9 @@ use crate::chain::parse_chain;
 use crate::config::{Config, Settings, TlsJob};
 use crate::connect::{ConnectRequest, connect, provider};
 use crate::evaluate::{Evidence, Stores, evaluate};
-use crate::report::{ConnectionErrorReport, ErrorCode, Origin, Source, TargetReport, TlsReport};
+use crate::report::{
+    ConnectionErrorReport, ErrorCode, Origin, Source, StarttlsReport, TargetReport, TlsReport,
+};
 use crate::trust::StoreKind;
 
 /// Stores that may still be loading: every check awaits them only once its handshake is done.
@@ -139,6 +141,10 @@ fn origin(job: &TlsJob) -> Origin {
         address: None,
         source: Source::Tls,
         tls: None,
+        starttls: job.starttls.map(|choice| StarttlsReport {
+            protocol: choice.protocol.name().to_string(),
+            inferred_from_port: choice.inferred_from_port,
+        }),
     }
 }
 
@@ -152,6 +158,7 @@ pub async fn check_tls(job: &TlsJob, stores: SharedStores, settings: &Settings) 
         connect_host,
         connect_port,
         server_name: job.server_name().clone(),
+        starttls: job.starttls.map(|c| c.protocol),
         timeout: settings.timeout,
     };
     let capture = match connect(&request, provider()).await {

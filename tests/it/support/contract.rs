@@ -29,6 +29,7 @@ pub struct TargetResult {
     pub days_remaining: Option<i64>,
     pub connection_error: Option<ConnectionError>,
     pub tls: Option<Tls>,
+    pub starttls: Option<Starttls>,
     pub chain: Vec<Cert>,
     pub trust: Vec<Trust>,
     pub findings: Vec<Finding>,
@@ -44,6 +45,13 @@ pub struct Client {
     pub error: Option<String>,
     pub hint: Option<String>,
     pub decides: bool,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Starttls {
+    pub protocol: String,
+    pub inferred_from_port: bool,
 }
 
 #[derive(Debug, Deserialize)]
