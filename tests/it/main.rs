@@ -23,3 +23,4 @@ mod layering;
 mod limbo;
 mod ocsp;
 mod snapshots;
+mod starttls;

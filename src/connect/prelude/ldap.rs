@@ -149,9 +149,7 @@ async fn read_message(talk: &mut Talk<'_>) -> Result<Vec<u8>, ConnectError> {
     let head = talk.exact(2).await?;
     if head[0] != 0x30 {
         let mut said = head;
-        if let Ok(more) = talk.some().await {
-            said.extend_from_slice(more);
-        }
+        said.extend(talk.take_pending());
         return Err(talk.not_this_protocol(&said));
     }
     let (length, mut message) = if head[1] < 0x80 {

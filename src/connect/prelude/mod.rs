@@ -228,6 +228,16 @@ impl<'a> Talk<'a> {
         Ok(&self.pending)
     }
 
+    /// Whether bytes have arrived that no step has consumed yet.
+    pub(super) fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Takes every byte that has arrived and not been consumed.
+    pub(super) fn take_pending(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.pending)
+    }
+
     /// Drops the first `n` pending bytes (consumed by the caller).
     pub(super) fn consume(&mut self, n: usize) {
         self.pending.drain(..n.min(self.pending.len()));

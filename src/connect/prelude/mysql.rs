@@ -55,9 +55,7 @@ pub(super) async fn upgrade(talk: &mut Talk<'_>) -> Result<(), ConnectError> {
     let sequence = header[3];
     if length == 0 || length > MAX_HANDSHAKE || sequence != 0 {
         let mut said = header;
-        if let Ok(more) = talk.some().await {
-            said.extend_from_slice(more);
-        }
+        said.extend(talk.take_pending());
         return Err(talk.not_this_protocol(&said));
     }
     let payload = talk.exact(length).await?;

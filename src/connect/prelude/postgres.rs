@@ -23,6 +23,12 @@ pub(super) async fn upgrade(talk: &mut Talk<'_>) -> Result<(), ConnectError> {
     talk.waiting("the answer to the SSLRequest");
     let answer = talk.exact(1).await?;
     match answer[0] {
+        // A PostgreSQL server sends nothing more; more with the 'S' is another protocol's
+        // banner that happens to begin with S ("SSH-2.0-...").
+        b'S' if talk.has_pending() => {
+            let said = [answer, talk.take_pending()].concat();
+            Err(talk.not_this_protocol(&said))
+        }
         b'S' => Ok(()),
         b'N' => Err(talk.fail(
             "it answered the SSLRequest with 'N': the server does not accept TLS (ssl = off in postgresql.conf)",
@@ -40,11 +46,9 @@ pub(super) async fn upgrade(talk: &mut Talk<'_>) -> Result<(), ConnectError> {
             )))
         }
         _ => {
-            // Whatever else arrived with it, to quote more than one byte.
+            // Whatever else has arrived with it, to quote more than one byte.
             let mut said = answer;
-            if let Ok(more) = talk.some().await {
-                said.extend_from_slice(more);
-            }
+            said.extend(talk.take_pending());
             Err(talk.not_this_protocol(&said))
         }
     }

@@ -8,7 +8,7 @@ use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
-use super::{ConnectError, Talk, quote_bytes, quote_text};
+use super::{ConnectError, Talk, quote_text};
 
 const STREAMS_NS: &str = "http://etherx.jabber.org/streams";
 const TLS_NS: &str = "urn:ietf:params:xml:ns:xmpp-tls";
@@ -25,8 +25,7 @@ pub(super) async fn upgrade(talk: &mut Talk<'_>, domain: &str) -> Result<(), Con
     let features = loop {
         received.extend_from_slice(talk.some().await?);
         talk.consume(usize::MAX);
-        let stream =
-            read_stream(&received).map_err(|said| talk.not_this_protocol(said.as_bytes()))?;
+        let stream = read_stream(&received).map_err(|()| talk.not_this_protocol(&received))?;
         if let Some(error) = stream.error() {
             return Err(talk.fail(format!("it ended the stream with an error: {error}")));
         }
@@ -55,8 +54,7 @@ pub(super) async fn upgrade(talk: &mut Talk<'_>, domain: &str) -> Result<(), Con
         .await?;
     talk.waiting("the answer to <starttls/>");
     loop {
-        let stream =
-            read_stream(&received).map_err(|said| talk.not_this_protocol(said.as_bytes()))?;
+        let stream = read_stream(&received).map_err(|()| talk.not_this_protocol(&received))?;
         if let Some(error) = stream.error() {
             return Err(talk.fail(format!("it ended the stream with an error: {error}")));
         }
@@ -115,13 +113,12 @@ impl Stream {
     }
 }
 
-/// Reads what has arrived of the server's stream; `Err` with what it said when that is not an
-/// XMPP stream. An element cut off at the end is simply not complete yet.
-fn read_stream(bytes: &[u8]) -> Result<Stream, String> {
+/// Reads what has arrived of the server's stream; `Err` when that is not an XMPP stream. An
+/// element cut off at the end is simply not complete yet.
+fn read_stream(bytes: &[u8]) -> Result<Stream, ()> {
     let mut reader = NsReader::from_reader(bytes);
     let mut stream = Stream::default();
     let mut depth = 0usize;
-    let not_xmpp = || quote_bytes(bytes);
     loop {
         let (namespace, event) = match reader.read_resolved_event() {
             Ok((ResolveResult::Bound(ns), event)) => (ns.0.to_string(), event),
@@ -132,7 +129,7 @@ fn read_stream(bytes: &[u8]) -> Result<Stream, String> {
         match event {
             Event::Start(element) | Event::Empty(element) if depth == 0 => {
                 if namespace != STREAMS_NS || element.local_name().as_ref() != "stream" {
-                    return Err(not_xmpp());
+                    return Err(());
                 }
                 depth = 1;
             }
@@ -179,7 +176,7 @@ fn read_stream(bytes: &[u8]) -> Result<Stream, String> {
             }
             Event::Text(text) => {
                 if depth == 0 && !text.trim().is_empty() {
-                    return Err(not_xmpp());
+                    return Err(());
                 }
                 if depth >= 3
                     && let Some(child) = stream.children.last_mut()
