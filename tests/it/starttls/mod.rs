@@ -5,3 +5,4 @@
 mod daemon;
 mod hostile;
 mod servers;
+mod usage;
