@@ -152,7 +152,6 @@ impl Starttls {
         let lower = name.to_ascii_lowercase();
         match lower.as_str() {
             "postgresql" => Some(Starttls::Postgres),
-            "submission" => Some(Starttls::Smtp),
             _ => Starttls::ALL.into_iter().find(|p| p.name() == lower),
         }
     }

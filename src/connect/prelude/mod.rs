@@ -141,7 +141,7 @@ impl<'a> Talk<'a> {
             self.stream.flush().await
         }
         .await;
-        written.map_err(|err| self.io_failure(&err, "sending"))
+        written.map_err(|err| self.io_failure(&err, true))
     }
 
     /// Reads at least one more byte into `pending`.
@@ -173,17 +173,18 @@ impl<'a> Talk<'a> {
                 self.pending.extend_from_slice(&chunk[..n]);
                 Ok(())
             }
-            Err(err) => Err(self.io_failure(&err, "waiting for")),
+            Err(err) => Err(self.io_failure(&err, false)),
         }
     }
 
-    fn io_failure(&self, err: &io::Error, doing: &str) -> ConnectError {
+    /// A reset or failed socket, in words, with what certcheck was doing.
+    fn io_failure(&self, err: &io::Error, sending: bool) -> ConnectError {
         let what = match err.kind() {
             io::ErrorKind::ConnectionReset => "it reset the connection".to_string(),
             io::ErrorKind::BrokenPipe => "it closed the connection".to_string(),
             _ => format!("the connection failed ({err})"),
         };
-        if doing == "sending" {
+        if sending {
             self.fail(format!("{what} before certcheck could send its request"))
         } else {
             self.fail(format!(
@@ -222,10 +223,10 @@ impl<'a> Talk<'a> {
         Ok(self.pending.drain(..n).collect())
     }
 
-    /// Whatever has arrived, reading once more if nothing has; for protocols without lines.
-    pub(super) async fn some(&mut self) -> Result<&[u8], ConnectError> {
+    /// Reads once more and takes everything that has arrived; for protocols without lines.
+    pub(super) async fn more(&mut self) -> Result<Vec<u8>, ConnectError> {
         self.fill().await?;
-        Ok(&self.pending)
+        Ok(self.take_pending())
     }
 
     /// Whether bytes have arrived that no step has consumed yet.
@@ -233,14 +234,9 @@ impl<'a> Talk<'a> {
         !self.pending.is_empty()
     }
 
-    /// Takes every byte that has arrived and not been consumed.
+    /// Takes every byte that has arrived and not been consumed, without reading.
     pub(super) fn take_pending(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.pending)
-    }
-
-    /// Drops the first `n` pending bytes (consumed by the caller).
-    pub(super) fn consume(&mut self, n: usize) {
-        self.pending.drain(..n.min(self.pending.len()));
     }
 
     /// The stream, once the server waits for the ClientHello. Bytes it sent after agreeing to

@@ -23,8 +23,7 @@ pub(super) async fn upgrade(talk: &mut Talk<'_>, domain: &str) -> Result<(), Con
     talk.waiting("the XMPP stream features");
     let mut received = Vec::new();
     let features = loop {
-        received.extend_from_slice(talk.some().await?);
-        talk.consume(usize::MAX);
+        received.extend(talk.more().await?);
         let stream = read_stream(&received).map_err(|()| talk.not_this_protocol(&received))?;
         if let Some(error) = stream.error() {
             return Err(talk.fail(format!("it ended the stream with an error: {error}")));
@@ -67,8 +66,7 @@ pub(super) async fn upgrade(talk: &mut Talk<'_>, domain: &str) -> Result<(), Con
                 answer.name
             )));
         }
-        received.extend_from_slice(talk.some().await?);
-        talk.consume(usize::MAX);
+        received.extend(talk.more().await?);
     }
 }
 
