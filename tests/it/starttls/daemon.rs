@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Pki, TestEnv};
+use crate::support::{Pki, TestEnv, contract};
 
 /// How long a server may take to listen (MariaDB and PostgreSQL take a second or two).
 const START_LIMIT: Duration = Duration::from_secs(60);
@@ -296,4 +296,48 @@ pub fn certcheck(env: &TestEnv, connect_to: &str, args: &[&str]) -> assert_cmd::
         .args(["--connect-to", connect_to, "--timeout", "10"])
         .args(args);
     cmd
+}
+
+/// Checks that `report` is a trusted chain for `name` reached over `protocol`.
+pub fn assert_trusted(report: &contract::Report, name: &str, protocol: &str, inferred: bool) {
+    let result = &report.results[0];
+    assert_eq!(result.status, "ok", "{result:#?}");
+    assert!(result.connection_error.is_none(), "{result:#?}");
+    assert_eq!(
+        result.starttls,
+        Some(contract::Starttls {
+            protocol: protocol.into(),
+            inferred_from_port: inferred
+        })
+    );
+    assert!(result.tls.is_some());
+    assert_eq!(result.chain[0].subject, format!("CN={name}"));
+    assert_eq!(
+        result.chain.len(),
+        2,
+        "the server sends the leaf and the intermediate"
+    );
+}
+
+/// Runs certcheck against `daemon` and expects a trusted chain, showing the server's logs if not.
+pub fn check_ok(
+    env: &TestEnv,
+    daemon: &Daemon,
+    args: &[&str],
+    name: &str,
+    protocol: &str,
+    inferred: bool,
+) {
+    let mut cmd = certcheck(env, &daemon.address(0), args);
+    let output = cmd.output().expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "certcheck {args:?}:\n{stdout}\n{}\nserver logs:\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        daemon.logs()
+    );
+    let report: contract::Report = serde_json::from_str(&stdout).expect("JSON");
+    assert_trusted(&report, name, protocol, inferred);
 }

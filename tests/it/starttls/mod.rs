@@ -4,5 +4,6 @@
 
 mod daemon;
 mod hostile;
+mod mail;
 mod servers;
 mod usage;
