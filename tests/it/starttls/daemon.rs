@@ -4,7 +4,8 @@
 //! process group of its own that is ended when the [`Daemon`] is dropped.
 //!
 //! Templates name `{dir}`, `{cert}`, `{key}`, `{chain}` and `{port0}`, `{port1}`, ...; every
-//! process gets a cleared environment (no inherited SSL_CERT_FILE, proxies or locale). A
+//! process gets a cleared environment (no inherited SSL_CERT_FILE, proxies or locale; HOME and
+//! TMPDIR are the server's directory, so two servers never share temporary files). A
 //! program that is missing fails the test and names the Debian package (`.ci/run` installs
 //! them with `.ci/starttls-servers.sh`); nothing is skipped.
 
@@ -125,6 +126,7 @@ impl ServerDir {
             .env_clear()
             .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
             .env("HOME", self.dir.path())
+            .env("TMPDIR", self.dir.path())
             .env("LANG", "C")
             .current_dir(self.dir.path())
             .stdin(Stdio::null());

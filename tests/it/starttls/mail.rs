@@ -1,6 +1,6 @@
 //! SMTP, IMAP and POP3 against the real servers Debian ships (postfix, dovecot): certcheck
 //! speaks the protocol, starts TLS, and diagnoses the generated chain as trusted under the test
-//! root; postfix is also run without TLS, to see the refusal in its own words.
+//! root; postfix and dovecot are also run without TLS, to see the refusal in their own words.
 
 use super::daemon::{Daemon, ServerDir, assert_trusted, certcheck, check_ok};
 use crate::support::{Pki, TestEnv, run_json};
@@ -112,6 +112,29 @@ fn smtp_postfix_without_tls_is_a_starttls_error_quoting_its_extensions() {
         "{}",
         error.message
     );
+    // The human report, as the README shows it.
+    let output = env
+        .cmd()
+        .arg("--ca-file")
+        .arg(&env.root_file)
+        .args(["--connect-to", &daemon.address(0), "smtp://mail.test"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("smtp://mail.test: could not be checked: 127.0.0.1:"),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[1], "ERROR (name mail.test, STARTTLS smtp)",
+        "{stdout}"
+    );
+    assert!(
+        lines[2].starts_with("starttls error: 127.0.0.1:"),
+        "{stdout}"
+    );
 }
 
 const DOVECOT_CONF: &str = "base_dir = {dir}/run
@@ -152,9 +175,14 @@ service pop3-login {
 }
 ";
 
-fn dovecot(pki: &Pki) -> Daemon {
+fn dovecot(pki: &Pki, tls: bool) -> Daemon {
     let server = ServerDir::new(pki, "mail.test", 2, None);
-    server.write("dovecot.conf", DOVECOT_CONF);
+    let conf = if tls {
+        DOVECOT_CONF.to_string()
+    } else {
+        DOVECOT_CONF.replace("ssl = yes", "ssl = no")
+    };
+    server.write("dovecot.conf", &conf);
     server.start(
         "/usr/sbin/dovecot",
         "dovecot-imapd and dovecot-pop3d",
@@ -167,7 +195,7 @@ fn dovecot(pki: &Pki) -> Daemon {
 fn imap_and_pop3_against_dovecot() {
     let pki = Pki::new();
     let env = TestEnv::new(&pki);
-    let daemon = dovecot(&pki);
+    let daemon = dovecot(&pki, true);
     let imap = daemon.port(0);
     let pop3 = daemon.port(1);
     check_ok(
@@ -187,4 +215,39 @@ fn imap_and_pop3_against_dovecot() {
     assert_trusted(&run_json(&mut cmd, 0), "mail.test", "pop3", false);
     let mut cmd = certcheck(&env, &format!("127.0.0.1:{pop3}"), &["mail.test:110"]);
     assert_trusted(&run_json(&mut cmd, 0), "mail.test", "pop3", true);
+}
+
+#[test]
+fn imap_and_pop3_dovecot_without_tls_do_not_offer_it() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let daemon = dovecot(&pki, false);
+    let report = run_json(
+        &mut certcheck(&env, &daemon.address(0), &["imap://mail.test"]),
+        3,
+    );
+    let error = report.results[0].connection_error.as_ref().expect("error");
+    assert_eq!(error.code, "starttls");
+    assert!(
+        error.message.contains(
+            "did not start TLS over IMAP: it does not offer STARTTLS (its capabilities: 'IMAP4rev1 "
+        ) && !error
+            .message
+            .split("capabilities:")
+            .nth(1)
+            .is_some_and(|listed| listed.contains("STARTTLS")),
+        "{}",
+        error.message
+    );
+    let report = run_json(
+        &mut certcheck(&env, &daemon.address(1), &["pop3://mail.test"]),
+        3,
+    );
+    let error = report.results[0].connection_error.as_ref().expect("error");
+    assert_eq!(error.code, "starttls");
+    assert!(
+        error.message.contains("did not start TLS over POP3: it does not offer STLS (its capabilities: 'CAPA / TOP / UIDL"),
+        "{}",
+        error.message
+    );
 }

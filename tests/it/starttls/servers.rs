@@ -1,6 +1,6 @@
 //! FTP, LDAP, PostgreSQL, MySQL and XMPP against the real servers Debian ships (vsftpd, slapd,
 //! PostgreSQL, MariaDB, prosody): certcheck speaks the protocol, starts TLS, and diagnoses the
-//! generated chain as trusted under the test root. PostgreSQL and MariaDB are also run without
+//! generated chain as trusted under the test root. slapd, PostgreSQL and MariaDB are also run without
 //! TLS, to see the refusal in the real server's words.
 
 use super::daemon::{Daemon, ServerDir, certcheck, check_ok};
@@ -83,6 +83,45 @@ fn ldap_against_slapd() {
         false,
     );
     check_ok(&env, &daemon, &["ldap.test:389"], "ldap.test", "ldap", true);
+}
+
+#[test]
+fn ldap_slapd_without_tls_refuses_starttls() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let server = ServerDir::new(&pki, "ldap.test", 1, None);
+    let conf: String = SLAPD_CONF
+        .lines()
+        .filter(|l| !l.starts_with("TLS"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    server.write("slapd.conf", &conf);
+    let daemon = server.start(
+        "/usr/sbin/slapd",
+        "slapd",
+        &[
+            "-d",
+            "256",
+            "-f",
+            "{dir}/slapd.conf",
+            "-h",
+            "ldap://127.0.0.1:{port0}/",
+        ],
+        &[],
+    );
+    let report = run_json(
+        &mut certcheck(&env, &daemon.address(0), &["ldap://ldap.test"]),
+        3,
+    );
+    let error = report.results[0].connection_error.as_ref().expect("error");
+    assert_eq!(error.code, "starttls");
+    assert!(
+        error
+            .message
+            .ends_with("did not start TLS over LDAP: it refused StartTLS: resultCode 2 (protocolError), 'unsupported extended operation'"),
+        "{}",
+        error.message
+    );
 }
 
 /// The newest PostgreSQL under /usr/lib/postgresql.
@@ -205,6 +244,7 @@ fn mariadb(pki: &Pki, ssl: bool) -> Daemon {
             "--datadir={dir}/data",
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
+            "--tmpdir={dir}",
         ],
     );
     let mut args = vec![
@@ -216,6 +256,7 @@ fn mariadb(pki: &Pki, ssl: bool) -> Daemon {
         "--pid-file={dir}/mysqld.pid",
         "--log-error={dir}/error.log",
         "--skip-networking=0",
+        "--tmpdir={dir}",
     ];
     if ssl {
         args.extend(["--ssl-cert={chain}", "--ssl-key={key}"]);
