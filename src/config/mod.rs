@@ -375,6 +375,46 @@ mod tests {
         assert!(missing.starts_with("--targets-file /nonexistent/targets.txt: cannot be read"));
     }
 
+    #[test]
+    fn starttls_comes_from_the_flag_the_scheme_or_the_port() {
+        use crate::target::{Starttls, StarttlsChoice};
+        let choice = |protocol, inferred_from_port| {
+            Some(StarttlsChoice {
+                protocol,
+                inferred_from_port,
+            })
+        };
+        let resolved = config(&["smtp://a.test", "b.test:143", "c.test"]).expect("ok");
+        let chosen: Vec<_> = resolved.jobs.iter().map(|j| j.starttls).collect();
+        assert_eq!(
+            chosen,
+            [
+                choice(Starttls::Smtp, false),
+                choice(Starttls::Imap, true),
+                None
+            ]
+        );
+        let resolved = config(&["--starttls", "none", "b.test:143"]).expect("ok");
+        assert_eq!(resolved.jobs[0].starttls, None);
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("targets.txt");
+        std::fs::write(&path, "x.test:2525 --starttls smtp\ny.test:2525\n").expect("write");
+        let path = path.display().to_string();
+        let resolved = config(&["--targets-file", &path, "--starttls", "ftp"]).expect("ok");
+        assert_eq!(resolved.jobs[0].starttls, choice(Starttls::Smtp, false));
+        assert_eq!(resolved.jobs[1].starttls, choice(Starttls::Ftp, false));
+        std::fs::write(
+            dir.path().join("targets.txt"),
+            "imap://x.test --starttls pop3\n",
+        )
+        .expect("write");
+        let error = config_error(&["--targets-file", &path]);
+        assert!(
+            error.contains("targets.txt: --starttls pop3 contradicts the target 'imap://x.test'"),
+            "{error}"
+        );
+    }
+
     fn config_error(args: &[&str]) -> String {
         match config(args) {
             Ok(_) => panic!("{args:?} should be refused"),
