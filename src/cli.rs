@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::route::ProxyUrl;
-use crate::target::{ConnectTo, Host, parse_connect_to};
+use crate::target::{ConnectTo, Host, StarttlsFlag, parse_connect_to, parse_starttls};
 
 /// Tells you exactly why a TLS certificate would or would not cause an SSL error.
 ///
@@ -40,7 +40,7 @@ them (--proxy and --no-proxy override them). NO_COLOR turns colour off (--color 
 back on). COLUMNS sets the table width."
 )]
 pub struct Cli {
-    /// Hosts to check: host, host:port, https://host[:port][/path], IP:port or [IPv6]:port (port 443 by default).
+    /// Hosts to check: host, host:port, https://host[:port][/path], IP:port or [IPv6]:port (port 443 by default); smtp://, submission://, imap://, pop3://, ftp://, ldap://, postgres://, mysql://, xmpp:// use STARTTLS, smtps://, imaps://, pop3s://, ldaps://, ftps:// TLS on their own ports.
     // Parsed by the configuration, which first checks that none is a file or a mistyped
     // subcommand.
     #[arg(value_name = "TARGET")]
@@ -189,7 +189,7 @@ impl OutputArgs {
 /// Options that only make sense with a network connection.
 #[derive(Debug, Args, Clone)]
 pub struct ConnectArgs {
-    /// Read more targets from FILE (`-` for standard input): one per line, `#` comments, each line optionally with --sni and --connect-to.
+    /// Read more targets from FILE (`-` for standard input): one per line, `#` comments, each line optionally with --sni, --connect-to and --starttls.
     #[arg(long, value_name = "FILE")]
     pub targets_file: Option<PathBuf>,
 
@@ -201,7 +201,11 @@ pub struct ConnectArgs {
     #[arg(long = "connect-to", value_name = "ADDR[:PORT]", value_parser = parse_connect_to)]
     pub connect_to: Option<ConnectTo>,
 
-    /// Bound on name resolution + connect (and the proxy's answer to CONNECT) + handshake per target, in seconds.
+    /// Speak PROTOCOL before TLS (smtp, imap, pop3, ftp, ldap, postgres, mysql, xmpp), or `none`; by default the URL scheme decides, else a bare port that one protocol owns (25, 587, 143, 110, 21, 389, 5432, 3306, 5222).
+    #[arg(long, value_name = "PROTOCOL", value_parser = parse_starttls)]
+    pub starttls: Option<StarttlsFlag>,
+
+    /// Bound on name resolution + connect (and the proxy's answer to CONNECT) + STARTTLS + handshake per target, in seconds.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
     pub timeout: Duration,
 

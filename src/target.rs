@@ -1,4 +1,6 @@
-//! What the user typed: `host`, `host:port`, `https://host[:port][/path]`, `IP:port` or `[IPv6]:port`.
+//! What the user typed: `host`, `host:port`, `https://host[:port][/path]`, `IP:port` or `[IPv6]:port`,
+//! or a URL whose scheme names a protocol that starts TLS with STARTTLS (`smtp://`, `imap://`, ...)
+//! or speaks it from the first byte on its own port (`smtps://`, `imaps://`, ...).
 //!
 //! Parsing goes through the `url` crate's host parser so that internationalised names become their
 //! ASCII (punycode) form exactly as a browser would send them.
@@ -6,6 +8,10 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
+
+mod starttls;
+
+pub use starttls::{SCHEMES, Scheme, Starttls, StarttlsChoice, StarttlsFlag, parse_starttls};
 
 /// Port used when the target does not name one.
 pub const DEFAULT_PORT: u16 = 443;
@@ -77,6 +83,8 @@ pub struct Target {
     pub host: Host,
     /// The TCP port.
     pub port: u16,
+    /// The URL scheme, when the target was a URL.
+    pub scheme: Option<Scheme>,
 }
 
 impl Target {
@@ -114,14 +122,23 @@ impl FromStr for Target {
         if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(TargetError::new(input, "it contains whitespace"));
         }
-        let with_scheme = match text.split_once("://") {
-            Some((scheme, _)) if scheme.eq_ignore_ascii_case("https") => text.to_string(),
-            Some((scheme, _)) => {
-                return Err(TargetError::new(
-                    input,
-                    format!("unsupported scheme '{scheme}' (only https:// URLs are accepted)"),
-                ));
-            }
+        // Every scheme is parsed as https, so that `url` applies the same host rules (IDNA,
+        // IP literals) to all of them; the scheme's own default port is applied below.
+        let (scheme, with_scheme) = match text.split_once("://") {
+            Some((name, rest)) => match Scheme::find(name) {
+                Some(scheme) => (Some(scheme), format!("https://{rest}")),
+                None => {
+                    let names: Vec<String> =
+                        SCHEMES.iter().map(|s| format!("{}://", s.name)).collect();
+                    return Err(TargetError::new(
+                        input,
+                        format!(
+                            "unsupported scheme '{name}' (accepted: {})",
+                            names.join(", ")
+                        ),
+                    ));
+                }
+            },
             None => {
                 // A bare IPv6 address without brackets is ambiguous with host:port.
                 if text.matches(':').count() > 1 && !text.starts_with('[') {
@@ -133,7 +150,7 @@ impl FromStr for Target {
                     }
                     return Err(TargetError::new(input, "expected HOST[:PORT]"));
                 }
-                format!("https://{text}")
+                (None, format!("https://{text}"))
             }
         };
         let url = url::Url::parse(&with_scheme).map_err(|err| {
@@ -162,8 +179,13 @@ impl FromStr for Target {
             Some(url::Host::Ipv6(ip)) => Host::Ip(IpAddr::V6(ip)),
             None => return Err(TargetError::new(input, "the host name is empty")),
         };
-        // `url` drops the default port for https, so 443 comes back as None.
-        let port = url.port().unwrap_or(DEFAULT_PORT);
+        // `url` drops the default port for https, so 443 comes back as None whether it was
+        // written or not; the authority says which.
+        let port = match url.port() {
+            Some(port) => port,
+            None if names_port_443(&with_scheme) => 443,
+            None => scheme.map_or(DEFAULT_PORT, |s| s.default_port),
+        };
         if port == 0 {
             return Err(TargetError::new(input, "port 0 is not a valid port"));
         }
@@ -171,8 +193,19 @@ impl FromStr for Target {
             input: text.to_string(),
             host,
             port,
+            scheme,
         })
     }
+}
+
+/// Whether the authority of `https://AUTHORITY[/...]` ends in an explicit port 443.
+fn names_port_443(url: &str) -> bool {
+    let rest = url.strip_prefix("https://").unwrap_or(url);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let after_host = authority.rsplit(']').next().unwrap_or(authority);
+    after_host
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| port.parse::<u16>() == Ok(443))
 }
 
 /// `--connect-to` value.
@@ -233,6 +266,8 @@ pub struct TargetLine {
     pub sni: Option<Host>,
     /// `--connect-to ADDR[:PORT]` on the line.
     pub connect_to: Option<ConnectTo>,
+    /// `--starttls PROTOCOL` on the line.
+    pub starttls: Option<StarttlsFlag>,
 }
 
 /// A malformed line of a targets file; a usage error (exit 2).
@@ -248,7 +283,8 @@ pub struct TargetsFileError {
 }
 
 /// Parses a targets file: one target per line, blank lines and `#` comments ignored, each line
-/// optionally followed by `--sni NAME` and `--connect-to ADDR[:PORT]` (also `--sni=NAME`).
+/// optionally followed by `--sni NAME`, `--connect-to ADDR[:PORT]` and `--starttls PROTOCOL`
+/// (also `--sni=NAME`).
 pub fn parse_targets_file(
     source_name: &str,
     text: &str,
@@ -275,6 +311,7 @@ pub fn parse_targets_file(
             target,
             sni: None,
             connect_to: None,
+            starttls: None,
         };
         while let Some(word) = words.next() {
             let (flag, inline) = match word.split_once('=') {
@@ -296,9 +333,13 @@ pub fn parse_targets_file(
                     let addr = value()?;
                     entry.connect_to = Some(parse_connect_to(&addr).map_err(fail)?);
                 }
+                "--starttls" => {
+                    let name = value()?;
+                    entry.starttls = Some(parse_starttls(&name).map_err(fail)?);
+                }
                 other => {
                     return Err(fail(format!(
-                        "unexpected '{other}' (a line holds a target, then optionally --sni NAME and --connect-to ADDR[:PORT])"
+                        "unexpected '{other}' (a line holds a target, then optionally --sni NAME, --connect-to ADDR[:PORT] and --starttls PROTOCOL)"
                     )));
                 }
             }
@@ -390,7 +431,7 @@ mod tests {
             "host:notaport",
             "host:70000",
             "host:0",
-            "ftp://host",
+            "gopher://host",
             "::1",
             "a b",
             "https://",

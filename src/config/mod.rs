@@ -13,7 +13,7 @@ pub use env::{ClientEnv, Env, SystemStoreEnv};
 use crate::cli::{Cli, ColorChoice, Command, CompletionShell, OutputArgs, PolicyArgs};
 use crate::clients::name::{Client, Selection};
 use crate::route::{Family, ProxyEnv, ProxyUrl, Reader, Route, client_route, route_from_env};
-use crate::target::{ConnectTo, Host, Target};
+use crate::target::{ConnectTo, Host, StarttlsChoice, Target};
 
 /// `--warn-days` when not given.
 pub const DEFAULT_WARN_DAYS: u32 = 30;
@@ -128,6 +128,8 @@ pub struct TlsJob {
     pub keep: Keep,
     /// How certcheck reaches the server, and how each client would.
     pub routing: Routing,
+    /// The STARTTLS protocol (`--starttls`, the URL scheme or the port), if any.
+    pub starttls: Option<StarttlsChoice>,
 }
 
 /// How one target is reached: certcheck's route (`--proxy`, `--no-proxy`, or the environment
@@ -368,6 +370,9 @@ pub enum ConfigError {
     /// A proxy variable certcheck would follow is not a usable proxy.
     #[error("{0} {1} (or pass --proxy URL, or --no-proxy to connect directly)")]
     ProxyVariable(&'static str, crate::route::ProxyUrlError),
+    /// `--starttls` contradicts a target's scheme.
+    #[error("{0}")]
+    Starttls(String),
 }
 
 impl Config {
@@ -461,6 +466,7 @@ impl Config {
                             .map_err(|e| ConfigError::ShowInput(input.clone(), e.to_string()))?;
                         show_jobs.push(TlsJob {
                             routing: routes.routing(&target)?,
+                            starttls: target.starttls(None).map_err(ConfigError::Starttls)?,
                             target,
                             sni: args.sni.clone(),
                             connect_to: args.connect_to.clone(),
@@ -503,6 +509,9 @@ impl Config {
             .map(|target| {
                 Ok(TlsJob {
                     routing: routes.routing(&target)?,
+                    starttls: target
+                        .starttls(cli.connect.starttls)
+                        .map_err(ConfigError::Starttls)?,
                     target,
                     sni: cli.connect.sni.clone(),
                     connect_to: cli.connect.connect_to.clone(),
@@ -543,6 +552,9 @@ impl Config {
             }
             if cli.connect.ipv4 || cli.connect.ipv6 {
                 return Err(ConfigError::NotForMode("-4/-6"));
+            }
+            if cli.connect.starttls.is_some() {
+                return Err(ConfigError::NotForMode("--starttls"));
             }
         }
         Ok(Config {
@@ -668,8 +680,8 @@ fn check_chain_output(
     Ok(())
 }
 
-/// Reads `--targets-file` (or standard input for `-`); lines without their own `--sni` or
-/// `--connect-to` take the command line's.
+/// Reads `--targets-file` (or standard input for `-`); lines without their own `--sni`,
+/// `--connect-to` or `--starttls` take the command line's.
 fn read_targets_file(
     path: &std::path::Path,
     defaults: &crate::cli::ConnectArgs,
@@ -693,7 +705,12 @@ fn read_targets_file(
     lines
         .into_iter()
         .map(|line| {
+            let starttls = line
+                .target
+                .starttls(line.starttls.or(defaults.starttls))
+                .map_err(|e| ConfigError::TargetsFile(format!("{name}: {e}")))?;
             Ok(TlsJob {
+                starttls,
                 routing: routes.routing(&line.target)?,
                 target: line.target,
                 sni: line.sni.or_else(|| defaults.sni.clone()),
@@ -771,6 +788,46 @@ mod tests {
         );
         let missing = config_error(&["--targets-file", "/nonexistent/targets.txt"]);
         assert!(missing.starts_with("--targets-file /nonexistent/targets.txt: cannot be read"));
+    }
+
+    #[test]
+    fn starttls_comes_from_the_flag_the_scheme_or_the_port() {
+        use crate::target::{Starttls, StarttlsChoice};
+        let choice = |protocol, inferred_from_port| {
+            Some(StarttlsChoice {
+                protocol,
+                inferred_from_port,
+            })
+        };
+        let resolved = config(&["smtp://a.test", "b.test:143", "c.test"]).expect("ok");
+        let chosen: Vec<_> = resolved.jobs.iter().map(|j| j.starttls).collect();
+        assert_eq!(
+            chosen,
+            [
+                choice(Starttls::Smtp, false),
+                choice(Starttls::Imap, true),
+                None
+            ]
+        );
+        let resolved = config(&["--starttls", "none", "b.test:143"]).expect("ok");
+        assert_eq!(resolved.jobs[0].starttls, None);
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("targets.txt");
+        std::fs::write(&path, "x.test:2525 --starttls smtp\ny.test:2525\n").expect("write");
+        let path = path.display().to_string();
+        let resolved = config(&["--targets-file", &path, "--starttls", "ftp"]).expect("ok");
+        assert_eq!(resolved.jobs[0].starttls, choice(Starttls::Smtp, false));
+        assert_eq!(resolved.jobs[1].starttls, choice(Starttls::Ftp, false));
+        std::fs::write(
+            dir.path().join("targets.txt"),
+            "imap://x.test --starttls pop3\n",
+        )
+        .expect("write");
+        let error = config_error(&["--targets-file", &path]);
+        assert!(
+            error.contains("targets.txt: --starttls pop3 contradicts the target 'imap://x.test'"),
+            "{error}"
+        );
     }
 
     fn config_error(args: &[&str]) -> String {

@@ -256,6 +256,7 @@ mod tests {
             connect_host: host.clone(),
             connect_port: port,
             server_name: host,
+            starttls: None,
             timeout: Duration::from_secs(5),
             proxy: None,
             family: None,

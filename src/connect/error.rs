@@ -53,6 +53,16 @@ pub enum ConnectError {
     /// closed, answered something that is not HTTP, or did not answer within `--timeout`.
     #[error("{0}")]
     Proxy(String),
+    /// The STARTTLS exchange did not end in TLS: not offered, refused, or another protocol.
+    #[error("{address} did not start TLS over {protocol}: {detail}")]
+    Starttls {
+        /// The peer address.
+        address: String,
+        /// The protocol, as people write it (`SMTP`, `PostgreSQL`).
+        protocol: &'static str,
+        /// What the server said, quoted.
+        detail: String,
+    },
 }
 
 impl ConnectError {
@@ -66,6 +76,7 @@ impl ConnectError {
             ConnectError::TlsAlert(_) => "tls-alert",
             ConnectError::Io(_) => "io",
             ConnectError::Proxy(_) => "proxy",
+            ConnectError::Starttls { .. } => "starttls",
         }
     }
 }

@@ -34,7 +34,12 @@ pub(super) async fn handshake(
     phase: &Mutex<String>,
     received: Arc<Mutex<Received>>,
 ) -> Result<Capture, ConnectError> {
-    let config = client_config(provider, verifier.clone())?;
+    let mut config = client_config(provider, verifier.clone())?;
+    if request.starttls.is_some() {
+        // HTTP's protocols mean nothing to a mail or database server, and one that enforces
+        // ALPN would refuse them; clients that use STARTTLS (openssl s_client, curl) send none.
+        config.alpn_protocols.clear();
+    }
     let server_name = server_name(&request.server_name)?;
 
     set_phase(phase, format!("{HANDSHAKE_PHASE} with {address}"));

@@ -1,10 +1,11 @@
 //! Connect and capture: one TCP connection, one TLS handshake through the [`CapturingVerifier`].
 //!
-//! Nothing but the ClientHello and the rest of the handshake is ever sent.
+//! Nothing but the ClientHello and the rest of the handshake is ever sent, after the STARTTLS
+//! exchange when one is asked for.
 //!
 //! A connection runs in three steps under one `--timeout`: `dial` (resolve and TCP connect, or
 //! connect to the proxy and ask it for a tunnel, in `proxy`),
-//! `prelude` (whatever must be said before TLS; nothing yet) and `handshake` (TLS, and a
+//! `prelude` (whatever must be said before TLS: STARTTLS) and `handshake` (TLS, and a
 //! failure described in words). Each notes its phase, so a timeout says what it was waiting for.
 
 pub mod capture;
@@ -26,7 +27,7 @@ pub use error::ConnectError;
 pub use received::{Received, Recording};
 
 use crate::route::{Family, ProxyUrl};
-use crate::target::Host;
+use crate::target::{Host, Starttls};
 
 /// Where to connect and what name to ask for.
 #[derive(Clone, Debug)]
@@ -37,7 +38,9 @@ pub struct ConnectRequest {
     pub connect_port: u16,
     /// The name sent as SNI and checked against the certificate.
     pub server_name: Host,
-    /// Bound on resolution + connect (+ the proxy's answer) + handshake.
+    /// The plaintext protocol to speak before TLS (STARTTLS), if any.
+    pub starttls: Option<Starttls>,
+    /// Bound on resolution + connect (+ the proxy's answer) + STARTTLS + handshake.
     pub timeout: Duration,
     /// The HTTP proxy to tunnel through (it resolves `connect_host`); `None` connects directly.
     pub proxy: Option<ProxyUrl>,
@@ -177,7 +180,7 @@ async fn connect_inner(
     received: Arc<Mutex<Received>>,
 ) -> Result<Capture, ConnectError> {
     let (stream, address) = dial::dial(request, &phase).await?;
-    let stream = prelude::prelude(stream, request).await?;
+    let stream = prelude::prelude(stream, address.address, request, &phase).await?;
     handshake::handshake(
         stream, &address, request, provider, verifier, &phase, received,
     )

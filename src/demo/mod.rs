@@ -189,6 +189,7 @@ pub fn run(config: &Config, mut stores: Vec<TrustStore>) -> Result<DemoRun, Demo
                 reason: "the demo serves on 127.0.0.1".into(),
                 ..crate::config::Routing::default()
             },
+            starttls: None,
         });
         servers.push(server);
     }

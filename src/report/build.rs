@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::{
     CertDate, CertReport, ClientPrediction, ConnectionErrorReport, ErrorCode, FindingReport,
-    KeyReport, Source, Status, TargetReport, TlsReport, TrustReport, Verdict,
+    KeyReport, Source, StarttlsReport, Status, TargetReport, TlsReport, TrustReport, Verdict,
 };
 use crate::chain::days_until;
 use crate::chain::{AlgorithmName, BundleCert, CertInfo, Chain, ChainCert, Fingerprint, KeyInfo};
@@ -40,6 +40,8 @@ pub struct Origin {
     pub source: Source,
     /// The negotiated session, when a handshake completed.
     pub tls: Option<TlsReport>,
+    /// The STARTTLS protocol spoken before TLS, when one was.
+    pub starttls: Option<StarttlsReport>,
 }
 
 impl Origin {
@@ -57,6 +59,7 @@ impl Origin {
             route_reason: None,
             source: Source::File,
             tls: None,
+            starttls: None,
         }
     }
 }
@@ -103,6 +106,7 @@ pub fn assemble(origin: Origin, assessment: Assessment, now: OffsetDateTime) -> 
         days_remaining: assessment.expires_at.map(|at| days_until(at, now)),
         connection_error: assessment.connection_error,
         tls: origin.tls,
+        starttls: origin.starttls,
         chain: assessment.chain,
         trust: assessment.trust,
         findings: assessment.findings,
@@ -174,6 +178,7 @@ impl From<&ConnectError> for ConnectionErrorReport {
             ConnectError::TlsAlert(_) => ErrorCode::TlsAlert,
             ConnectError::Io(_) => ErrorCode::Io,
             ConnectError::Proxy(_) => ErrorCode::Proxy,
+            ConnectError::Starttls { .. } => ErrorCode::Starttls,
         };
         ConnectionErrorReport::new(code, error.to_string())
     }

@@ -99,6 +99,9 @@ pub enum ErrorCode {
     File,
     /// The HTTP proxy could not be reached, refused the tunnel, closed or did not answer.
     Proxy,
+    /// The STARTTLS exchange before TLS failed: the server does not offer it, refused it, or
+    /// speaks another protocol.
+    Starttls,
 }
 
 impl ErrorCode {
@@ -113,6 +116,7 @@ impl ErrorCode {
             ErrorCode::Io => "io",
             ErrorCode::File => "file",
             ErrorCode::Proxy => "proxy",
+            ErrorCode::Starttls => "starttls",
         }
     }
 }
@@ -137,6 +141,16 @@ pub struct TlsReport {
     /// Whether the server asked for a client certificate (certcheck addition): clients without
     /// one are refused after the handshake, whatever the chain.
     pub client_certificate_requested: bool,
+}
+
+/// How TLS was reached: the plaintext protocol spoken first (certcheck addition).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct StarttlsReport {
+    /// `smtp`, `imap`, `pop3`, `ftp`, `ldap`, `postgres`, `mysql` or `xmpp`.
+    pub protocol: String,
+    /// Whether the protocol was inferred from a bare `host:PORT` (e.g. 25 is SMTP) rather than
+    /// named by `--starttls` or the URL scheme.
+    pub inferred_from_port: bool,
 }
 
 /// A public key, for people.
@@ -369,6 +383,9 @@ pub struct TargetReport {
     pub connection_error: Option<ConnectionErrorReport>,
     /// The negotiated session.
     pub tls: Option<TlsReport>,
+    /// The protocol spoken before TLS, when the target used STARTTLS (certcheck addition).
+    #[serde(default)]
+    pub starttls: Option<StarttlsReport>,
     /// The presented certificates.
     pub chain: Vec<CertReport>,
     /// One entry per store.

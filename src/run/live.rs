@@ -13,7 +13,9 @@ use crate::config::{Config, Keep, Settings, TlsJob};
 use crate::connect::{ConnectRequest, connect, provider};
 use crate::evaluate::{Evidence, Stores, evaluate};
 use crate::report::build::keep_certificates;
-use crate::report::{ConnectionErrorReport, ErrorCode, Origin, Source, TargetReport, TlsReport};
+use crate::report::{
+    ConnectionErrorReport, ErrorCode, Origin, Source, StarttlsReport, TargetReport, TlsReport,
+};
 use crate::target::Host;
 use crate::trust::StoreKind;
 
@@ -152,6 +154,10 @@ fn origin(job: &TlsJob) -> Origin {
         route_reason: Some(job.routing.reason.clone()),
         source: Source::Tls,
         tls: None,
+        starttls: job.starttls.map(|choice| StarttlsReport {
+            protocol: choice.protocol.name().to_string(),
+            inferred_from_port: choice.inferred_from_port,
+        }),
     }
 }
 
@@ -165,6 +171,7 @@ pub async fn check_tls(job: &TlsJob, stores: SharedStores, settings: &Settings) 
         connect_host,
         connect_port,
         server_name: job.server_name().clone(),
+        starttls: job.starttls.map(|c| c.protocol),
         timeout: settings.timeout,
         proxy: job.routing.proxy.clone(),
         family: job.routing.family,

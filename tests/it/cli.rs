@@ -135,7 +135,7 @@ fn exit_2_for_a_malformed_target_names_it() {
         .code(2)
         .stderr(predicate::str::contains("invalid target 'host:notaport'"));
     env.cmd()
-        .arg("ftp://host")
+        .arg("gopher://host")
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unsupported scheme"));

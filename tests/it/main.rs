@@ -26,3 +26,4 @@ mod proxy;
 mod schema;
 mod show;
 mod snapshots;
+mod starttls;

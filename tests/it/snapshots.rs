@@ -43,6 +43,7 @@ fn render(pki: &Pki, chain: Vec<Vec<u8>>, name: &str) -> String {
         route_reason: None,
         source: Source::Tls,
         tls: None,
+        starttls: None,
     };
     let evidence = Evidence::new(origin, &chain).with_name(Some(&host));
     let result = evaluate(

@@ -99,6 +99,17 @@ fn headline(result: &TargetReport) -> String {
     if let Some(name) = &result.server_name {
         parts.push(format!("name {name}"));
     }
+    if let Some(starttls) = &result.starttls {
+        let port = result.port.map(|p| p.to_string()).unwrap_or_default();
+        if starttls.inferred_from_port {
+            parts.push(format!(
+                "STARTTLS {} (chosen by port {port}; --starttls none to turn it off)",
+                starttls.protocol
+            ));
+        } else {
+            parts.push(format!("STARTTLS {}", starttls.protocol));
+        }
+    }
     if let Some(tls) = &result.tls {
         parts.push(tls.version.clone());
         parts.push(tls.cipher_suite.clone());

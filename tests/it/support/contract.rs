@@ -34,6 +34,7 @@ pub struct TargetResult {
     pub days_remaining: Option<i64>,
     pub connection_error: Option<ConnectionError>,
     pub tls: Option<Tls>,
+    pub starttls: Option<Starttls>,
     pub chain: Vec<Cert>,
     pub trust: Vec<Trust>,
     pub findings: Vec<Finding>,
@@ -51,6 +52,13 @@ pub struct Client {
     pub decides: bool,
     pub route: Option<String>,
     pub route_reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Starttls {
+    pub protocol: String,
+    pub inferred_from_port: bool,
 }
 
 #[derive(Debug, Deserialize)]
