@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::target::{ConnectTo, Host, Target, parse_connect_to};
+use crate::target::{ConnectTo, Host, Shard, Target, parse_connect_to};
 
 /// Tells you exactly why a TLS certificate would or would not cause an SSL error.
 ///
@@ -36,6 +36,10 @@ pub struct Cli {
     /// Options for live targets.
     #[command(flatten)]
     pub connect: ConnectArgs,
+
+    /// Output format and fleet options.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 
     /// A mode other than checking targets.
     #[command(subcommand)]
@@ -102,6 +106,55 @@ pub struct ConnectArgs {
     pub concurrency: u16,
 }
 
+/// Output format and the options for fleets past one machine.
+#[derive(Debug, Args, Clone)]
+pub struct FleetArgs {
+    /// Output format: human tables, the JSON document, JSON Lines (as --json/--jsonl), or Prometheus text exposition (for a textfile collector or a pushgateway).
+    #[arg(long, value_name = "FORMAT", value_enum, global = true, conflicts_with_all = ["json", "jsonl"])]
+    pub format: Option<OutputFormat>,
+
+    /// Check only the targets in shard K of N (0 <= K < N), by a stable hash of each target, so N machines cover a fleet once with no coordinator.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+}
+
+/// `--format` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Tables for people.
+    Human,
+    /// The contract's JSON document (as --json).
+    Json,
+    /// One JSON result per line as each target completes (as --jsonl).
+    Jsonl,
+    /// Prometheus text exposition: certcheck_* metrics per target.
+    Prometheus,
+}
+
+/// `certcheck serve` options.
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// The address to listen on, e.g. 127.0.0.1:9219 (port 0 picks a free port, printed on stderr).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: std::net::SocketAddr,
+
+    /// A CA file a probe may name with `ca_file=NAME` (repeatable); no other file is ever read for a request.
+    #[arg(long = "allow-ca-file", value_name = "NAME=PATH", value_parser = parse_allowed_ca_file)]
+    pub allowed_ca_files: Vec<(String, PathBuf)>,
+
+    /// How many probes run at once; further probes wait for a free slot within their timeout.
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+
+    /// Bound on one probe (connect + handshake + evaluation), in seconds; Prometheus's scrape timeout lowers it.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
+    pub timeout: Duration,
+
+    /// How many HTTP connections are served at once; more wait in the listen queue.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_connections: u16,
+}
+
 /// Modes other than checking live targets.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -114,6 +167,9 @@ pub enum Command {
     /// Diagnose local certificate files and bundles (PEM, DER, PKCS#7; `-` for standard input)
     /// with the same checks as a live target, minus the network.
     Inspect(InspectArgs),
+    /// Serve Prometheus probes over HTTP in the blackbox_exporter pattern: `GET /probe?target=host:port`
+    /// checks one target and answers certcheck_* metrics; `/metrics` has the server's own counters.
+    Serve(ServeArgs),
 }
 
 /// `certcheck inspect` options.
@@ -146,6 +202,23 @@ fn parse_target(s: &str) -> Result<Target, String> {
 
 fn parse_host(s: &str) -> Result<Host, String> {
     Host::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    s.parse()
+}
+
+fn parse_allowed_ca_file(s: &str) -> Result<(String, PathBuf), String> {
+    let (name, path) = s.split_once('=').ok_or_else(|| {
+        format!("'{s}': expected NAME=PATH, e.g. internal=/etc/ssl/internal-ca.pem")
+    })?;
+    let valid = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+    if name.is_empty() || !name.chars().all(valid) || path.is_empty() {
+        return Err(format!(
+            "'{s}': NAME is letters, digits, '-', '_' or '.', and PATH is not empty"
+        ));
+    }
+    Ok((name.to_string(), PathBuf::from(path)))
 }
 
 fn parse_at(s: &str) -> Result<OffsetDateTime, String> {

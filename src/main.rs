@@ -6,6 +6,7 @@ use certcheck::cli::Cli;
 use certcheck::config::{Config, Env, Format, Mode};
 use certcheck::exit::{self, ExitCode};
 use certcheck::render::{self, Style};
+use certcheck::report::metrics::TargetMetrics;
 use certcheck::{demo, run as modes};
 
 fn main() -> std::process::ExitCode {
@@ -30,7 +31,46 @@ fn main() -> std::process::ExitCode {
 fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let style = Style::detect(config.color);
     let mut out = io::BufWriter::new(io::stdout().lock());
-    match config.mode {
+    match &config.mode {
+        Mode::Check | Mode::Inspect(_) if config.format.streams() => {
+            // Nothing is kept but what the output needs: a line is written as each result
+            // completes; Prometheus's exposition groups each metric, so a few numbers per target
+            // are kept until the end.
+            let progress = progress_bar(config);
+            let mut stream_error = None;
+            let mut metrics = Vec::new();
+            let code = modes::run_streaming(config, &mut |result| {
+                if let Some(bar) = &progress {
+                    bar.inc(1);
+                }
+                match config.format {
+                    Format::Prometheus => metrics.push(TargetMetrics::of(result)),
+                    _ if stream_error.is_none() => {
+                        stream_error = render::json::write_line(result, &mut out).err();
+                    }
+                    _ => {}
+                }
+            })?;
+            if let Some(bar) = progress {
+                bar.finish_and_clear();
+            }
+            if let Some(err) = stream_error {
+                return Err(err.into());
+            }
+            if config.format == Format::Prometheus {
+                render::prometheus::write(&metrics, &mut out)?;
+            }
+            out.flush()?;
+            Ok(code)
+        }
+        Mode::Serve(options) => {
+            modes::serve::serve(config, options, &mut |addr| {
+                eprintln!(
+                    "certcheck serve: listening on http://{addr}/ (GET /probe?target=HOST:PORT, /metrics)"
+                );
+            })?;
+            Ok(ExitCode::Ok)
+        }
         Mode::Check | Mode::Inspect(_) => {
             let progress = progress_bar(config);
             let mut stream_error = None;
@@ -80,7 +120,7 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
 fn progress_bar(config: &Config) -> Option<indicatif::ProgressBar> {
     let count = match &config.mode {
         Mode::Inspect(options) => options.files.len(),
-        _ => config.jobs.len(),
+        _ => config.job_count()?,
     };
     if !config.env.stderr_is_terminal || count < 2 {
         return None;

@@ -2,6 +2,7 @@
 
 pub mod human;
 pub mod json;
+pub mod prometheus;
 
 use std::io::{self, Write};
 
@@ -49,6 +50,14 @@ pub fn render(
         Format::Json => json::write(report, out),
         // Lines were streamed as each result completed.
         Format::Jsonl => Ok(()),
+        Format::Prometheus => prometheus::write(
+            &report
+                .results
+                .iter()
+                .map(crate::report::metrics::TargetMetrics::of)
+                .collect::<Vec<_>>(),
+            out,
+        ),
         Format::Human => human::write(report, style, verbose, out),
     }
 }
@@ -61,7 +70,7 @@ pub fn render_stores(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Json | Format::Jsonl => {
+        Format::Json | Format::Jsonl | Format::Prometheus => {
             serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
             out.write_all(b"\n")?;
             out.flush()
