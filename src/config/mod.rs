@@ -64,6 +64,16 @@ pub struct ServeOptions {
     pub timeout: Duration,
     /// `--max-connections`: HTTP connections served at once.
     pub max_connections: usize,
+    /// `--at`, when given: every probe validates at that instant instead of its own now.
+    pub at: Option<OffsetDateTime>,
+}
+
+impl ServeOptions {
+    /// The instant a probe validates at: `--at`, or the clock when the probe runs (a server
+    /// runs for months; one instant for its whole life would make every expiry wrong).
+    pub fn probe_instant(&self) -> OffsetDateTime {
+        validation_instant(self.at.unwrap_or_else(OffsetDateTime::now_utc))
+    }
 }
 
 /// `certcheck inspect` options, resolved.
@@ -285,6 +295,7 @@ impl Config {
                 concurrency: usize::from(args.concurrency),
                 timeout: args.timeout,
                 max_connections: usize::from(args.max_connections),
+                at: cli.common.at,
             }),
             None => Mode::Check,
         };

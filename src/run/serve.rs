@@ -95,6 +95,8 @@ struct Server {
     settings: Settings,
     /// The bound on one probe.
     timeout: Duration,
+    /// `serve`'s options, for each probe's instant.
+    options: ServeOptions,
     /// Probes at once.
     probes: Arc<Semaphore>,
     concurrency: usize,
@@ -168,6 +170,7 @@ impl Server {
             allowed,
             settings,
             timeout: options.timeout,
+            options: options.clone(),
             probes: Arc::new(Semaphore::new(options.concurrency.max(1))),
             concurrency: options.concurrency.max(1),
             counters: Counters::default(),
@@ -259,6 +262,7 @@ impl Server {
             })?;
         let mut settings = self.settings.clone();
         settings.deciding = probe.deciding;
+        settings.now = self.options.probe_instant();
         // The connection's own bound is what remains; evaluation is bounded by the outer one.
         settings.timeout = deadline
             .saturating_duration_since(tokio::time::Instant::now())

@@ -22,4 +22,5 @@ mod inspect;
 mod layering;
 mod limbo;
 mod ocsp;
+mod serve;
 mod snapshots;
