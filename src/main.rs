@@ -6,7 +6,7 @@ use certcheck::cli::Cli;
 use certcheck::config::{Config, Env, Format, Mode};
 use certcheck::exit::{self, ExitCode};
 use certcheck::render::{self, Style};
-use certcheck::report::metrics::TargetMetrics;
+use certcheck::report::metrics::Metrics;
 use certcheck::{demo, run as modes};
 
 fn main() -> std::process::ExitCode {
@@ -38,13 +38,13 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
             // are kept until the end.
             let progress = progress_bar(config);
             let mut stream_error = None;
-            let mut metrics = Vec::new();
+            let mut metrics = Metrics::new();
             let code = modes::run_streaming(config, &mut |result| {
                 if let Some(bar) = &progress {
                     bar.inc(1);
                 }
                 match config.format {
-                    Format::Prometheus => metrics.push(TargetMetrics::of(result)),
+                    Format::Prometheus => metrics.push(result),
                     _ if stream_error.is_none() => {
                         stream_error = render::json::write_line(result, &mut out).err();
                     }

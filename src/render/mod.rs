@@ -50,14 +50,11 @@ pub fn render(
         Format::Json => json::write(report, out),
         // Lines were streamed as each result completed.
         Format::Jsonl => Ok(()),
-        Format::Prometheus => prometheus::write(
-            &report
-                .results
-                .iter()
-                .map(crate::report::metrics::TargetMetrics::of)
-                .collect::<Vec<_>>(),
-            out,
-        ),
+        Format::Prometheus => {
+            let mut metrics = crate::report::metrics::Metrics::new();
+            report.results.iter().for_each(|r| metrics.push(r));
+            prometheus::write(&metrics, out)
+        }
         Format::Human => human::write(report, style, verbose, out),
     }
 }

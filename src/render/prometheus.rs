@@ -1,17 +1,17 @@
 //! Prometheus text exposition (format 0.0.4) of the `certcheck_*` metrics, for a textfile
 //! collector, a pushgateway or a `certcheck serve` probe; named in the style of
-//! blackbox_exporter's `probe_ssl_*` metrics. Reads [`TargetMetrics`] and computes nothing.
+//! blackbox_exporter's `probe_ssl_*` metrics. Reads [`Metrics`] and computes nothing.
 
 use std::io::{self, Write};
 
-use crate::report::metrics::{SEVERITIES, ServerMetrics, TargetMetrics};
+use crate::report::metrics::{Metrics, SEVERITIES, ServerMetrics};
 
 /// The `Content-Type` of the exposition.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Writes every target's metrics, each metric's samples together under its `# HELP` and
 /// `# TYPE` lines, as the format requires. Nothing is written for no targets.
-pub fn write(metrics: &[TargetMetrics], out: &mut dyn Write) -> io::Result<()> {
+pub fn write(metrics: &Metrics, out: &mut dyn Write) -> io::Result<()> {
     if metrics.is_empty() {
         return out.flush();
     }
@@ -20,11 +20,11 @@ pub fn write(metrics: &[TargetMetrics], out: &mut dyn Write) -> io::Result<()> {
         "certcheck_check_success",
         "Whether the target presented a certificate chain that certcheck evaluated (1) or could not be checked (0).",
     )?;
-    for m in metrics {
+    for (target, m) in metrics.iter() {
         sample(
             out,
             "certcheck_check_success",
-            &m.target,
+            target,
             None,
             i64::from(m.success),
         )?;
@@ -34,9 +34,9 @@ pub fn write(metrics: &[TargetMetrics], out: &mut dyn Write) -> io::Result<()> {
         "certcheck_not_after_seconds",
         "The earliest notAfter on the validated path (else in the presented chain), in Unix time.",
     )?;
-    for m in metrics {
+    for (target, m) in metrics.iter() {
         if let Some(at) = m.not_after {
-            sample(out, "certcheck_not_after_seconds", &m.target, None, at)?;
+            sample(out, "certcheck_not_after_seconds", target, None, at)?;
         }
     }
     family(
@@ -44,9 +44,9 @@ pub fn write(metrics: &[TargetMetrics], out: &mut dyn Write) -> io::Result<()> {
         "certcheck_days_left",
         "Whole days from the check to certcheck_not_after_seconds, negative once it has passed.",
     )?;
-    for m in metrics {
+    for (target, m) in metrics.iter() {
         if let Some(days) = m.days_left {
-            sample(out, "certcheck_days_left", &m.target, None, days)?;
+            sample(out, "certcheck_days_left", target, None, days)?;
         }
     }
     family(
@@ -54,15 +54,15 @@ pub fn write(metrics: &[TargetMetrics], out: &mut dyn Write) -> io::Result<()> {
         "certcheck_client_accepts",
         "Whether this client (certcheck's model of it) would accept the chain (1) or fail (0).",
     )?;
-    for m in metrics {
-        for (client, accepted) in &m.clients {
+    for (target, m) in metrics.iter() {
+        for (client, accepted) in m.clients.iter() {
             let label = ("client", client.as_str());
             sample(
                 out,
                 "certcheck_client_accepts",
-                &m.target,
+                target,
                 Some(label),
-                i64::from(*accepted),
+                i64::from(accepted),
             )?;
         }
     }
@@ -71,13 +71,13 @@ pub fn write(metrics: &[TargetMetrics], out: &mut dyn Write) -> io::Result<()> {
         "certcheck_findings",
         "How many findings of this severity hold under the primary trust store.",
     )?;
-    for m in metrics {
+    for (target, m) in metrics.iter() {
         for (severity, count) in SEVERITIES.iter().zip(m.findings) {
             let label = ("severity", severity_name(*severity));
             sample(
                 out,
                 "certcheck_findings",
-                &m.target,
+                target,
                 Some(label),
                 i64::from(count),
             )?;
@@ -180,8 +180,9 @@ fn severity_name(severity: crate::diagnose::Severity) -> &'static str {
 mod tests {
     use super::*;
     use crate::clients::Client;
+    use crate::report::metrics::{ClientVerdicts, MetricsRow};
 
-    fn text(metrics: &[TargetMetrics]) -> String {
+    fn text(metrics: &Metrics) -> String {
         let mut out = Vec::new();
         write(metrics, &mut out).expect("writes");
         String::from_utf8(out).expect("utf-8")
@@ -196,23 +197,31 @@ mod tests {
 
     #[test]
     fn each_metric_is_one_group_and_absent_values_are_left_out() {
-        let good = TargetMetrics {
-            target: "a.test:443".into(),
-            success: true,
-            not_after: Some(1_900_000_000),
-            days_left: Some(12),
-            clients: vec![(Client::Curl, true), (Client::Java, false)],
-            findings: [1, 0, 2],
-        };
-        let down = TargetMetrics {
-            target: "b\"x".into(),
-            success: false,
-            not_after: None,
-            days_left: None,
-            clients: Vec::new(),
-            findings: [0, 0, 0],
-        };
-        insta::assert_snapshot!(text(&[good, down]), @r#"
+        let mut clients = ClientVerdicts::default();
+        clients.set(Client::Java, false);
+        clients.set(Client::Curl, true);
+        let mut metrics = Metrics::new();
+        metrics.push_row(
+            "a.test:443",
+            MetricsRow {
+                success: true,
+                not_after: Some(1_900_000_000),
+                days_left: Some(12),
+                clients,
+                findings: [1, 0, 2],
+            },
+        );
+        metrics.push_row(
+            "b\"x",
+            MetricsRow {
+                success: false,
+                not_after: None,
+                days_left: None,
+                clients: ClientVerdicts::default(),
+                findings: [0, 0, 0],
+            },
+        );
+        insta::assert_snapshot!(text(&metrics), @r#"
         # HELP certcheck_check_success Whether the target presented a certificate chain that certcheck evaluated (1) or could not be checked (0).
         # TYPE certcheck_check_success gauge
         certcheck_check_success{target="a.test:443"} 1

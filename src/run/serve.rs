@@ -33,7 +33,7 @@ use crate::clients::name::Selection;
 use crate::config::{Config, ServeOptions, Settings, TlsJob};
 use crate::evaluate::Stores;
 use crate::render::prometheus;
-use crate::report::metrics::{ServerMetrics, TargetMetrics};
+use crate::report::metrics::{Metrics, ServerMetrics};
 use crate::target::{Host, Target};
 use crate::trust::StoreKind;
 use crate::trust::store::load_custom;
@@ -285,12 +285,12 @@ impl Server {
                 ),
             )
         })?;
-        let metrics = TargetMetrics::of(&report);
+        let metrics = Metrics::of(&report);
         let mut body = Vec::with_capacity(2048);
         // Writing into memory does not fail.
-        let _ = prometheus::write(std::slice::from_ref(&metrics), &mut body);
+        let _ = prometheus::write(&metrics, &mut body);
         self.counters.probes.fetch_add(1, Ordering::Relaxed);
-        if !metrics.success {
+        if metrics.iter().any(|(_, row)| !row.success) {
             self.counters.failed.fetch_add(1, Ordering::Relaxed);
         }
         if let Ok(mut total) = self.counters.duration.lock() {
