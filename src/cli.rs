@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::route::ProxyUrl;
-use crate::target::{ConnectTo, Host, StarttlsFlag, parse_connect_to, parse_starttls};
+use crate::target::{ConnectTo, Host, Shard, StarttlsFlag, parse_connect_to, parse_starttls};
 
 /// Tells you exactly why a TLS certificate would or would not cause an SSL error.
 ///
@@ -62,6 +62,10 @@ pub struct Cli {
     #[command(flatten)]
     pub chain_output: ChainOutputArgs,
 
+    /// Output format and fleet options.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+
     /// A mode other than checking targets.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -102,6 +106,10 @@ pub struct OutputArgs {
     /// Colour in tables: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, value_name = "WHEN", value_enum)]
     pub color: Option<ColorChoice>,
+
+    /// Output format: human tables, the JSON document, JSON Lines (as --json/--jsonl), or Prometheus text exposition (for a textfile collector or a pushgateway).
+    #[arg(long, value_name = "FORMAT", value_enum, conflicts_with_all = ["json", "jsonl"])]
+    pub format: Option<OutputFormat>,
 }
 
 /// `--color`.
@@ -182,6 +190,7 @@ impl OutputArgs {
             verbose: self.verbose || outer.verbose,
             quiet: self.quiet || outer.quiet,
             color: self.color.or(outer.color),
+            format: self.format.or(outer.format),
         }
     }
 }
@@ -230,6 +239,51 @@ pub struct ConnectArgs {
     pub concurrency: u16,
 }
 
+/// Output format and the options for fleets past one machine.
+#[derive(Debug, Args, Clone)]
+pub struct FleetArgs {
+    /// Check only the targets in shard K of N (0 <= K < N), by a stable hash of each target, so N machines cover a fleet once with no coordinator.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+}
+
+/// `--format` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Tables for people.
+    Human,
+    /// The contract's JSON document (as --json).
+    Json,
+    /// One JSON result per line as each target completes (as --jsonl).
+    Jsonl,
+    /// Prometheus text exposition: certcheck_* metrics per target.
+    Prometheus,
+}
+
+/// `certcheck serve` options.
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// The address to listen on, e.g. 127.0.0.1:9219 (port 0 picks a free port, printed on stderr).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: std::net::SocketAddr,
+
+    /// A CA file a probe may name with `ca_file=NAME` (repeatable); no other file is ever read for a request.
+    #[arg(long = "allow-ca-file", value_name = "NAME=PATH", value_parser = parse_allowed_ca_file)]
+    pub allowed_ca_files: Vec<(String, PathBuf)>,
+
+    /// How many probes run at once; further probes wait for a free slot within their timeout.
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+
+    /// Bound on one probe (connect + handshake + evaluation), in seconds; Prometheus's scrape timeout lowers it.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
+    pub timeout: Duration,
+
+    /// How many HTTP connections are served at once; more wait in the listen queue.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_connections: u16,
+}
+
 /// Modes other than checking live targets.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -262,6 +316,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print certcheck's manual page (roff) on stdout (e.g. `certcheck man | man -l -`).
     Man,
+    /// Serve Prometheus probes over HTTP in the blackbox_exporter pattern: `GET /probe?target=host:port`
+    /// checks one target and answers certcheck_* metrics; `/metrics` has the server's own counters.
+    Serve(ServeArgs),
 }
 
 /// `certcheck show` options.
@@ -411,6 +468,23 @@ impl clap::builder::TypedValueParser for ProxyParser {
             clap::Error::raw(ErrorKind::ValueValidation, format!("--proxy {e}\n")).with_cmd(cmd)
         })
     }
+}
+
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    s.parse()
+}
+
+fn parse_allowed_ca_file(s: &str) -> Result<(String, PathBuf), String> {
+    let (name, path) = s.split_once('=').ok_or_else(|| {
+        format!("'{s}': expected NAME=PATH, e.g. internal=/etc/ssl/internal-ca.pem")
+    })?;
+    let valid = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+    if name.is_empty() || !name.chars().all(valid) || path.is_empty() {
+        return Err(format!(
+            "'{s}': NAME is letters, digits, '-', '_' or '.', and PATH is not empty"
+        ));
+    }
+    Ok((name.to_string(), PathBuf::from(path)))
 }
 
 /// `--at`: RFC 3339, or a calendar date meaning midnight UTC.

@@ -6,6 +6,7 @@ use certcheck::cli::Cli;
 use certcheck::config::{Config, Detail, Env, Format, Mode};
 use certcheck::exit::{self, ExitCode};
 use certcheck::render::{self, Style};
+use certcheck::report::metrics::Metrics;
 use certcheck::{demo, run as modes};
 
 fn main() -> std::process::ExitCode {
@@ -30,6 +31,56 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let style = Style::of(config);
     let mut out = io::BufWriter::new(io::stdout().lock());
     match &config.mode {
+        Mode::Check | Mode::Inspect(_)
+            if config.format.streams() && config.chain_output.save_chain.is_none() =>
+        {
+            // Nothing is kept but what the output needs: a line is written as each result
+            // completes; Prometheus's exposition groups each metric, so a few numbers per target
+            // are kept until the end.
+            let progress = progress_bar(config);
+            let mut stream_error = None;
+            let mut metrics = Metrics::new();
+            let checked_at = certcheck::diagnose::text::date(config.settings.now);
+            let code = modes::run_streaming(config, &mut |result| {
+                if let Some(bar) = &progress {
+                    bar.inc(1);
+                }
+                match config.format {
+                    Format::Prometheus => metrics.push(result),
+                    _ if stream_error.is_none() => {
+                        stream_error = render::json::write_line(
+                            result,
+                            env!("CARGO_PKG_VERSION"),
+                            &checked_at,
+                            &mut out,
+                        )
+                        .err();
+                    }
+                    _ => {}
+                }
+            })?;
+            if let Some(bar) = progress {
+                bar.finish_and_clear();
+            }
+            // A reader that went away ends the output, not the verdict (see below).
+            let written = match stream_error {
+                Some(err) => Err(err),
+                None if config.format == Format::Prometheus => {
+                    render::prometheus::write(&metrics, &mut out).and_then(|()| out.flush())
+                }
+                None => out.flush(),
+            };
+            unless_reader_left(written)?;
+            Ok(code)
+        }
+        Mode::Serve(options) => {
+            modes::serve::serve(config, options, &mut |addr| {
+                eprintln!(
+                    "certcheck serve: listening on http://{addr}/ (GET /probe?target=HOST:PORT, /metrics)"
+                );
+            })?;
+            Ok(ExitCode::Ok)
+        }
         Mode::Check | Mode::Inspect(_) | Mode::Show(_) => {
             let progress = progress_bar(config);
             let mut stream_error = None;
@@ -160,7 +211,7 @@ fn progress_bar(config: &Config) -> Option<indicatif::ProgressBar> {
     let count = match &config.mode {
         Mode::Inspect(options) => options.files.len(),
         Mode::Show(options) => options.order.len(),
-        _ => config.jobs.len(),
+        _ => config.job_count()?,
     };
     if !config.env.stderr_is_terminal || count < 2 {
         return None;

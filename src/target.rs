@@ -291,68 +291,153 @@ pub fn parse_targets_file(
 ) -> Result<Vec<TargetLine>, TargetsFileError> {
     let mut out = Vec::new();
     for (number, raw) in text.lines().enumerate() {
-        let fail = |reason: String| TargetsFileError {
-            source_name: source_name.to_string(),
-            line: number + 1,
-            reason,
-        };
-        let line = raw.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
+        if let Some(entry) = parse_targets_line(source_name, number + 1, raw)? {
+            out.push(entry);
         }
-        let mut words = line.split_whitespace();
-        let Some(first) = words.next() else {
-            continue;
-        };
-        let target: Target = first
-            .parse()
-            .map_err(|e: TargetError| fail(e.to_string()))?;
-        let mut entry = TargetLine {
-            target,
-            sni: None,
-            connect_to: None,
-            starttls: None,
-        };
-        while let Some(word) = words.next() {
-            let (flag, inline) = match word.split_once('=') {
-                Some((flag, value)) => (flag, Some(value.to_string())),
-                None => (word, None),
-            };
-            let mut value = || {
-                inline
-                    .clone()
-                    .or_else(|| words.next().map(str::to_string))
-                    .ok_or_else(|| fail(format!("{flag} needs a value")))
-            };
-            match flag {
-                "--sni" => {
-                    let name = value()?;
-                    entry.sni = Some(Host::parse(&name).map_err(|e| fail(e.to_string()))?);
-                }
-                "--connect-to" => {
-                    let addr = value()?;
-                    entry.connect_to = Some(parse_connect_to(&addr).map_err(fail)?);
-                }
-                "--starttls" => {
-                    let name = value()?;
-                    entry.starttls = Some(parse_starttls(&name).map_err(fail)?);
-                }
-                other => {
-                    return Err(fail(format!(
-                        "unexpected '{other}' (a line holds a target, then optionally --sni NAME, --connect-to ADDR[:PORT] and --starttls PROTOCOL)"
-                    )));
-                }
-            }
-        }
-        out.push(entry);
     }
     Ok(out)
+}
+
+/// Parses line `number` (1-based) of a targets file, as [`parse_targets_file`] does; `None` for a
+/// blank or comment line. Lets a large file be read as a stream, one line at a time.
+pub fn parse_targets_line(
+    source_name: &str,
+    number: usize,
+    raw: &str,
+) -> Result<Option<TargetLine>, TargetsFileError> {
+    let fail = |reason: String| TargetsFileError {
+        source_name: source_name.to_string(),
+        line: number,
+        reason,
+    };
+    let line = raw.split('#').next().unwrap_or("").trim();
+    if line.is_empty() {
+        return Ok(None);
+    }
+    let mut words = line.split_whitespace();
+    let Some(first) = words.next() else {
+        return Ok(None);
+    };
+    let target: Target = first
+        .parse()
+        .map_err(|e: TargetError| fail(e.to_string()))?;
+    let mut entry = TargetLine {
+        target,
+        sni: None,
+        connect_to: None,
+        starttls: None,
+    };
+    while let Some(word) = words.next() {
+        let (flag, inline) = match word.split_once('=') {
+            Some((flag, value)) => (flag, Some(value.to_string())),
+            None => (word, None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| words.next().map(str::to_string))
+                .ok_or_else(|| fail(format!("{flag} needs a value")))
+        };
+        match flag {
+            "--sni" => {
+                let name = value()?;
+                entry.sni = Some(Host::parse(&name).map_err(|e| fail(e.to_string()))?);
+            }
+            "--connect-to" => {
+                let addr = value()?;
+                entry.connect_to = Some(parse_connect_to(&addr).map_err(fail)?);
+            }
+            "--starttls" => {
+                let name = value()?;
+                entry.starttls = Some(parse_starttls(&name).map_err(fail)?);
+            }
+            other => {
+                return Err(fail(format!(
+                    "unexpected '{other}' (a line holds a target, then optionally --sni NAME, --connect-to ADDR[:PORT] and --starttls PROTOCOL)"
+                )));
+            }
+        }
+    }
+    Ok(Some(entry))
+}
+
+/// `--shard K/N`: one of N disjoint parts of a fleet, chosen by a stable hash of each target.
+///
+/// A target belongs to shard `K` (0-based) when the first 8 bytes of the SHA-256 of its
+/// [`shard key`](Shard::holds), read as a big-endian integer, are `K` modulo `N`. The hash depends
+/// on the target alone, never on its line, the file's order or the machine, so N machines given
+/// the same fleet cover it exactly once between them with no coordinator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// `K`, from 0 to `count - 1`.
+    pub index: u64,
+    /// `N`, at least 1.
+    pub count: u64,
+}
+
+impl Shard {
+    /// The shard of a target whose key is `key`: SHA-256(key)[0..8] as big-endian, modulo N.
+    pub fn of(key: &str, count: u64) -> u64 {
+        let digest = ring::digest::digest(&ring::digest::SHA256, key.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest.as_ref()[..8]);
+        u64::from_be_bytes(first) % count.max(1)
+    }
+
+    /// Whether the target whose key is `key` falls in this shard.
+    pub fn holds(&self, key: &str) -> bool {
+        Shard::of(key, self.count) == self.index
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    /// `K/N` with `0 <= K < N`, e.g. `0/4` (the form of a Kubernetes `JOB_COMPLETION_INDEX`).
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let usage = || {
+            format!(
+                "'{s}' is not a shard: expected K/N with 0 <= K < N, e.g. 0/4 (K counts from 0, as JOB_COMPLETION_INDEX does)"
+            )
+        };
+        let (index, count) = s.trim().split_once('/').ok_or_else(usage)?;
+        let index: u64 = index.trim().parse().map_err(|_| usage())?;
+        let count: u64 = count.trim().parse().map_err(|_| usage())?;
+        if count == 0 || index >= count {
+            return Err(usage());
+        }
+        Ok(Shard { index, count })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::net::{Ipv4Addr, Ipv6Addr};
+
+    #[test]
+    fn shards_are_parsed_and_partition_keys() {
+        assert_eq!("1/4".parse::<Shard>(), Ok(Shard { index: 1, count: 4 }));
+        for bad in ["4/4", "1", "a/2", "0/0", "-1/2", ""] {
+            let err = bad.parse::<Shard>().unwrap_err();
+            assert!(err.contains("expected K/N with 0 <= K < N"), "{bad}: {err}");
+        }
+        // The documented hash, as `printf %s example.com:443 | sha256sum` shows it: 2d92752e69614799...
+        assert_eq!(
+            Shard::of("example.com:443", 1000),
+            0x2d92752e69614799 % 1000
+        );
+        let keys: Vec<String> = (0..1000).map(|i| format!("h{i}.test:443")).collect();
+        let shards: Vec<Shard> = (0..4).map(|index| Shard { index, count: 4 }).collect();
+        for key in &keys {
+            assert_eq!(shards.iter().filter(|s| s.holds(key)).count(), 1);
+        }
+        let sizes: Vec<usize> = shards
+            .iter()
+            .map(|s| keys.iter().filter(|k| s.holds(k)).count())
+            .collect();
+        assert!(sizes.iter().all(|n| (200..300).contains(n)), "{sizes:?}");
+    }
 
     #[test]
     fn targets_file_lines() {

@@ -1,5 +1,6 @@
 //! Resolved configuration: the command line plus the environment and the clock, read once here.
 
+use std::io::{self, BufRead};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,10 +11,14 @@ mod env;
 
 pub use env::{ClientEnv, Env, SystemStoreEnv};
 
-use crate::cli::{Cli, ColorChoice, Command, CompletionShell, OutputArgs, PolicyArgs};
+use crate::cli::{
+    Cli, ColorChoice, Command, CompletionShell, OutputArgs, OutputFormat, PolicyArgs,
+};
 use crate::clients::name::{Client, Selection};
 use crate::route::{Family, ProxyEnv, ProxyUrl, Reader, Route, client_route, route_from_env};
-use crate::target::{ConnectTo, Host, StarttlsChoice, Target};
+use crate::target::{
+    ConnectTo, Host, Shard, StarttlsChoice, StarttlsFlag, Target, parse_targets_line,
+};
 
 /// `--warn-days` when not given.
 pub const DEFAULT_WARN_DAYS: u32 = 30;
@@ -27,6 +32,16 @@ pub enum Format {
     Json,
     /// One result object per line, as each completes.
     Jsonl,
+    /// Prometheus text exposition (certcheck addition).
+    Prometheus,
+}
+
+impl Format {
+    /// Whether results are written as they complete and not kept for a document at the end, so
+    /// memory follows `--concurrency`, not the number of targets.
+    pub fn streams(self) -> bool {
+        matches!(self, Format::Jsonl | Format::Prometheus)
+    }
 }
 
 /// What the process is asked to do.
@@ -48,6 +63,8 @@ pub enum Mode {
     Completions(CompletionShell),
     /// Write the manual page.
     Man,
+    /// Answer Prometheus probes over HTTP.
+    Serve(ServeOptions),
 }
 
 /// `certcheck show` resolved: the files go through `inspect`, the targets are `Config::jobs`.
@@ -94,6 +111,31 @@ pub struct ChainOutput {
     pub showcerts: bool,
     /// Write the presented chain as PEM to this file.
     pub save_chain: Option<PathBuf>,
+}
+
+/// `certcheck serve` options, resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// `--listen`.
+    pub listen: std::net::SocketAddr,
+    /// `--allow-ca-file NAME=PATH`: the only CA files a request may name, by NAME.
+    pub allowed_ca_files: Vec<(String, PathBuf)>,
+    /// `--concurrency`: probes at once.
+    pub concurrency: usize,
+    /// `--timeout`: the bound on one probe.
+    pub timeout: Duration,
+    /// `--max-connections`: HTTP connections served at once.
+    pub max_connections: usize,
+    /// `--at`, when given: every probe validates at that instant instead of its own now.
+    pub at: Option<OffsetDateTime>,
+}
+
+impl ServeOptions {
+    /// The instant a probe validates at: `--at`, or the clock when the probe runs (a server
+    /// runs for months; one instant for its whole life would make every expiry wrong).
+    pub fn probe_instant(&self) -> OffsetDateTime {
+        validation_instant(self.at.unwrap_or_else(OffsetDateTime::now_utc))
+    }
 }
 
 /// `certcheck inspect` options, resolved.
@@ -148,7 +190,7 @@ pub struct Routing {
 }
 
 /// How `--proxy`/`--no-proxy` and the environment choose certcheck's route.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct RouteChoice {
     proxy: Option<ProxyUrl>,
     no_proxy: bool,
@@ -202,6 +244,54 @@ impl TlsJob {
     pub fn server_name(&self) -> &Host {
         self.sni.as_ref().unwrap_or(&self.target.host)
     }
+
+    /// What `--shard` hashes: `HOST:PORT` of the target (IPv6 in brackets, names in punycode),
+    /// then ` --sni NAME` and ` --connect-to ADDR[:PORT]` when the job has them. It does not
+    /// depend on how the target was spelled (`https://a.test/` and `a.test:443` are one key).
+    pub fn shard_key(&self) -> String {
+        let mut key = host_port(&self.target.host, Some(self.target.port));
+        if let Some(sni) = &self.sni {
+            key.push_str(" --sni ");
+            key.push_str(&sni.to_string());
+        }
+        if let Some(to) = &self.connect_to {
+            key.push_str(" --connect-to ");
+            key.push_str(&host_port(&to.host, to.port));
+        }
+        key
+    }
+}
+
+/// `host:port` with an IPv6 address in brackets; `host` alone without a port.
+fn host_port(host: &Host, port: Option<u16>) -> String {
+    let host = match host {
+        Host::Ip(std::net::IpAddr::V6(ip)) => format!("[{ip}]"),
+        other => other.to_string(),
+    };
+    match port {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    }
+}
+
+/// `--targets-file`, to be read as a stream when the run needs its lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetsFile {
+    /// The path (`-` is standard input).
+    pub path: PathBuf,
+    /// Lines without their own `--sni` take this one.
+    pub sni: Option<Host>,
+    /// Lines without their own `--connect-to` take this one.
+    pub connect_to: Option<ConnectTo>,
+    /// Lines without their own `--starttls` take this one.
+    pub starttls: Option<StarttlsFlag>,
+    /// What the report keeps of each certificate.
+    pub keep: Keep,
+    /// How each line's target is reached.
+    routes: RouteChoice,
+    /// How many of its targets fall in the `--shard` (all without one); unknown for standard
+    /// input, which can be read only once.
+    pub count: Option<usize>,
 }
 
 /// What a check needs besides the target; shared by every task.
@@ -285,8 +375,12 @@ impl From<Deadlines> for Policy {
 pub struct Config {
     /// The mode.
     pub mode: Mode,
-    /// Live targets, in input order.
+    /// Live targets from the command line, in input order, already within `--shard`.
     pub jobs: Vec<TlsJob>,
+    /// `--targets-file`, read as a stream after `jobs` (see [`Config::job_source`]).
+    pub targets_file: Option<TargetsFile>,
+    /// `--shard K/N`.
+    pub shard: Option<Shard>,
     /// `--ca-file` paths, in order.
     pub ca_files: Vec<PathBuf>,
     /// Shared settings.
@@ -341,6 +435,9 @@ pub enum ConfigError {
         /// The subcommand.
         mode: &'static str,
     },
+    /// `--format` names a format this mode has no use for.
+    #[error("--format {0}")]
+    Format(&'static str),
     /// `--client` names no client.
     #[error("--client {0}")]
     Client(String),
@@ -427,6 +524,8 @@ impl Config {
                 let output = OutputArgs {
                     json: args.json || outer.json,
                     color: args.color.or(outer.color),
+                    // Refused below unless it is one `stores` can write.
+                    format: outer.format,
                     ..OutputArgs::default()
                 };
                 let policy = PolicyArgs {
@@ -500,6 +599,18 @@ impl Config {
                 }
                 (mode, cli.output, PolicyArgs::default())
             }
+            Some(Command::Serve(args)) => {
+                let outer = cli.policy.clone();
+                let mode = Mode::Serve(ServeOptions {
+                    listen: args.listen,
+                    allowed_ca_files: args.allowed_ca_files,
+                    concurrency: usize::from(args.concurrency),
+                    timeout: args.timeout,
+                    max_connections: usize::from(args.max_connections),
+                    at: outer.at,
+                });
+                (mode, cli.output, outer)
+            }
             None => (Mode::Check, cli.output, cli.policy),
         };
         let at_given = policy.at.is_some();
@@ -519,11 +630,26 @@ impl Config {
                 })
             })
             .collect::<Result<_, ConfigError>>()?;
-        if let Some(path) = &cli.connect.targets_file {
-            jobs.extend(read_targets_file(path, &cli.connect, keep, &routes)?);
-        }
-        if mode == Mode::Check && jobs.is_empty() {
+        let shard = cli.fleet.shard;
+        let given = !jobs.is_empty() || cli.connect.targets_file.is_some();
+        if mode == Mode::Check && !given {
             return Err(ConfigError::NoTargets);
+        }
+        if let Some(shard) = shard {
+            jobs.retain(|job| shard.holds(&job.shard_key()));
+        }
+        let targets_file = match &cli.connect.targets_file {
+            Some(path) => Some(check_targets_file(
+                path,
+                &cli.connect,
+                shard,
+                keep,
+                &routes,
+            )?),
+            None => None,
+        };
+        if mode != Mode::Check && targets_file.is_some() {
+            return Err(ConfigError::TargetsWithSubcommand);
         }
         if mode != Mode::Check && !jobs.is_empty() {
             return Err(ConfigError::TargetsWithSubcommand);
@@ -557,9 +683,21 @@ impl Config {
                 return Err(ConfigError::NotForMode("--starttls"));
             }
         }
+        if output.format == Some(OutputFormat::Prometheus)
+            && matches!(mode, Mode::Stores | Mode::Demo)
+        {
+            return Err(ConfigError::Format(
+                "prometheus applies to checks of targets (live or `inspect`), not to `stores` or `demo`",
+            ));
+        }
+        if mode != Mode::Check && shard.is_some() {
+            return Err(ConfigError::NotForMode("--shard"));
+        }
         Ok(Config {
             mode,
             jobs,
+            targets_file,
+            shard,
             ca_files: policy.ca_files,
             settings: Arc::new(Settings {
                 now,
@@ -569,12 +707,14 @@ impl Config {
                 concurrency: usize::from(cli.connect.concurrency),
                 deciding: Selection::parse(&policy.clients).map_err(ConfigError::Client)?,
             }),
-            format: if output.json {
-                Format::Json
-            } else if output.jsonl {
-                Format::Jsonl
-            } else {
-                Format::Human
+            format: match output.format {
+                Some(OutputFormat::Human) => Format::Human,
+                Some(OutputFormat::Json) => Format::Json,
+                Some(OutputFormat::Jsonl) => Format::Jsonl,
+                Some(OutputFormat::Prometheus) => Format::Prometheus,
+                None if output.json => Format::Json,
+                None if output.jsonl => Format::Jsonl,
+                None => Format::Human,
             },
             color: match output.color {
                 Some(ColorChoice::Always) => true,
@@ -680,45 +820,162 @@ fn check_chain_output(
     Ok(())
 }
 
-/// Reads `--targets-file` (or standard input for `-`); lines without their own `--sni`,
-/// `--connect-to` or `--starttls` take the command line's.
-fn read_targets_file(
+impl Config {
+    /// How many live targets the run will check, when that is known before reading them (not
+    /// for a targets file on standard input).
+    pub fn job_count(&self) -> Option<usize> {
+        match &self.targets_file {
+            None => Some(self.jobs.len()),
+            Some(file) => file.count.map(|n| n + self.jobs.len()),
+        }
+    }
+
+    /// The live targets in input order: the command line's, then the targets file's, read one
+    /// line at a time (a file of a million lines is never held in memory), within `--shard`.
+    ///
+    /// A file was read once already by [`Config::from_cli`] to refuse a bad line before any
+    /// connection; standard input can only be read here, so a bad line there ends the stream
+    /// with its error after the targets before it.
+    pub fn job_source(&self) -> JobSource {
+        let lines: Box<dyn Iterator<Item = io::Result<String>> + Send> = match &self.targets_file {
+            None => Box::new(std::iter::empty()),
+            Some(file) => match open_targets(&file.path) {
+                Ok(reader) => Box::new(reader.lines()),
+                Err(err) => Box::new(std::iter::once(Err(err))),
+            },
+        };
+        JobSource {
+            given: self.jobs.clone().into_iter(),
+            file: self.targets_file.clone(),
+            lines,
+            number: 0,
+            shard: self.shard,
+            failed: false,
+        }
+    }
+}
+
+/// The live targets of a run, as [`Config::job_source`] reads them.
+pub struct JobSource {
+    given: std::vec::IntoIter<TlsJob>,
+    file: Option<TargetsFile>,
+    lines: Box<dyn Iterator<Item = io::Result<String>> + Send>,
+    number: usize,
+    shard: Option<Shard>,
+    failed: bool,
+}
+
+impl Iterator for JobSource {
+    type Item = Result<TlsJob, ConfigError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(job) = self.given.next() {
+            return Some(Ok(job));
+        }
+        let file = self.file.as_ref()?;
+        while !self.failed {
+            let raw = match self.lines.next()? {
+                Ok(raw) => raw,
+                Err(err) => {
+                    self.failed = true;
+                    return Some(Err(unreadable(&file.path, &err)));
+                }
+            };
+            self.number += 1;
+            match job_of_line(file, self.number, &raw) {
+                Ok(None) => continue,
+                Ok(Some(job)) if self.shard.is_none_or(|s| s.holds(&job.shard_key())) => {
+                    return Some(Ok(job));
+                }
+                Ok(Some(_)) => continue,
+                Err(err) => {
+                    self.failed = true;
+                    return Some(Err(err));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// A buffered reader of `path`, or of standard input for `-`.
+fn open_targets(path: &std::path::Path) -> io::Result<Box<dyn BufRead + Send>> {
+    if path.as_os_str() == "-" {
+        Ok(Box::new(io::BufReader::new(io::stdin())))
+    } else {
+        Ok(Box::new(io::BufReader::new(std::fs::File::open(path)?)))
+    }
+}
+
+fn unreadable(path: &std::path::Path, err: &io::Error) -> ConfigError {
+    let name = path.display();
+    if path.as_os_str() == "-" {
+        ConfigError::TargetsFile(format!("-: standard input cannot be read ({err})"))
+    } else {
+        ConfigError::TargetsFile(format!("{name}: cannot be read ({err})"))
+    }
+}
+
+/// The job of one line; lines without their own `--sni`, `--connect-to` or `--starttls` take
+/// the command line's.
+fn job_of_line(
+    file: &TargetsFile,
+    number: usize,
+    raw: &str,
+) -> Result<Option<TlsJob>, ConfigError> {
+    let name = file.path.display().to_string();
+    let line = parse_targets_line(&name, number, raw)
+        .map_err(|e| ConfigError::TargetsFile(e.to_string()))?;
+    let Some(line) = line else {
+        return Ok(None);
+    };
+    let starttls = line
+        .target
+        .starttls(line.starttls.or(file.starttls))
+        .map_err(|e| ConfigError::TargetsFile(format!("{name} line {number}: {e}")))?;
+    Ok(Some(TlsJob {
+        starttls,
+        routing: file.routes.routing(&line.target)?,
+        target: line.target,
+        sni: line.sni.or_else(|| file.sni.clone()),
+        connect_to: line.connect_to.or_else(|| file.connect_to.clone()),
+        keep: file.keep,
+    }))
+}
+
+/// Reads a `--targets-file` once as a stream to refuse a bad line before any connection and to
+/// count its targets in the shard; standard input is left to be read by the run.
+fn check_targets_file(
     path: &std::path::Path,
     defaults: &crate::cli::ConnectArgs,
+    shard: Option<Shard>,
     keep: Keep,
     routes: &RouteChoice,
-) -> Result<Vec<TlsJob>, ConfigError> {
-    use std::io::Read;
-    let name = path.display().to_string();
-    let text = if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| {
-            ConfigError::TargetsFile(format!("-: standard input cannot be read ({e})"))
-        })?;
-        text
-    } else {
-        std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::TargetsFile(format!("{name}: cannot be read ({e})")))?
+) -> Result<TargetsFile, ConfigError> {
+    let mut file = TargetsFile {
+        path: path.to_path_buf(),
+        sni: defaults.sni.clone(),
+        connect_to: defaults.connect_to.clone(),
+        starttls: defaults.starttls,
+        keep,
+        routes: routes.clone(),
+        count: None,
     };
-    let lines = crate::target::parse_targets_file(&name, &text)
-        .map_err(|e| ConfigError::TargetsFile(e.to_string()))?;
-    lines
-        .into_iter()
-        .map(|line| {
-            let starttls = line
-                .target
-                .starttls(line.starttls.or(defaults.starttls))
-                .map_err(|e| ConfigError::TargetsFile(format!("{name}: {e}")))?;
-            Ok(TlsJob {
-                starttls,
-                routing: routes.routing(&line.target)?,
-                target: line.target,
-                sni: line.sni.or_else(|| defaults.sni.clone()),
-                connect_to: line.connect_to.or_else(|| defaults.connect_to.clone()),
-                keep,
-            })
-        })
-        .collect()
+    if path.as_os_str() == "-" {
+        return Ok(file);
+    }
+    let reader = open_targets(path).map_err(|e| unreadable(path, &e))?;
+    let mut count = 0;
+    for (index, raw) in reader.lines().enumerate() {
+        let raw = raw.map_err(|e| unreadable(path, &e))?;
+        if let Some(job) = job_of_line(&file, index + 1, &raw)?
+            && shard.is_none_or(|s| s.holds(&job.shard_key()))
+        {
+            count += 1;
+        }
+    }
+    file.count = Some(count);
+    Ok(file)
 }
 
 #[cfg(test)]
@@ -776,16 +1033,12 @@ mod tests {
         .expect("write");
         let path = path.display().to_string();
         let config = config(&["--targets-file", &path, "--sni", "default.test"]).expect("ok");
-        assert_eq!(config.jobs.len(), 2);
-        assert_eq!(config.jobs[0].server_name(), &Host::Dns("y.test".into()));
-        assert_eq!(
-            config.jobs[0].connect_to.as_ref().and_then(|c| c.port),
-            Some(9)
-        );
-        assert_eq!(
-            config.jobs[1].server_name(),
-            &Host::Dns("default.test".into())
-        );
+        assert_eq!(config.job_count(), Some(2));
+        let jobs: Vec<TlsJob> = config.job_source().map(|job| job.expect("valid")).collect();
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(jobs[0].server_name(), &Host::Dns("y.test".into()));
+        assert_eq!(jobs[0].connect_to.as_ref().and_then(|c| c.port), Some(9));
+        assert_eq!(jobs[1].server_name(), &Host::Dns("default.test".into()));
         let missing = config_error(&["--targets-file", "/nonexistent/targets.txt"]);
         assert!(missing.starts_with("--targets-file /nonexistent/targets.txt: cannot be read"));
     }
@@ -816,8 +1069,9 @@ mod tests {
         std::fs::write(&path, "x.test:2525 --starttls smtp\ny.test:2525\n").expect("write");
         let path = path.display().to_string();
         let resolved = config(&["--targets-file", &path, "--starttls", "ftp"]).expect("ok");
-        assert_eq!(resolved.jobs[0].starttls, choice(Starttls::Smtp, false));
-        assert_eq!(resolved.jobs[1].starttls, choice(Starttls::Ftp, false));
+        let jobs: Vec<TlsJob> = resolved.job_source().map(|j| j.expect("job")).collect();
+        assert_eq!(jobs[0].starttls, choice(Starttls::Smtp, false));
+        assert_eq!(jobs[1].starttls, choice(Starttls::Ftp, false));
         std::fs::write(
             dir.path().join("targets.txt"),
             "imap://x.test --starttls pop3\n",
@@ -825,7 +1079,9 @@ mod tests {
         .expect("write");
         let error = config_error(&["--targets-file", &path]);
         assert!(
-            error.contains("targets.txt: --starttls pop3 contradicts the target 'imap://x.test'"),
+            error.contains(
+                "targets.txt line 1: --starttls pop3 contradicts the target 'imap://x.test'"
+            ),
             "{error}"
         );
     }

@@ -4,6 +4,7 @@ pub mod docs;
 pub mod explain;
 pub mod human;
 pub mod json;
+pub mod prometheus;
 pub mod show;
 
 use std::io::{self, Write};
@@ -61,6 +62,11 @@ pub fn render(
         Format::Json => json::write(report, out),
         // Lines were streamed as each result completed.
         Format::Jsonl => Ok(()),
+        Format::Prometheus => {
+            let mut metrics = crate::report::metrics::Metrics::new();
+            report.results.iter().for_each(|r| metrics.push(r));
+            prometheus::write(&metrics, out)
+        }
         Format::Human => human::write(report, style, out),
     }
 }
@@ -73,7 +79,7 @@ pub fn render_stores(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Json | Format::Jsonl => {
+        Format::Json | Format::Jsonl | Format::Prometheus => {
             serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
             out.write_all(b"\n")?;
             out.flush()

@@ -3,6 +3,7 @@
 //! computed before rendering, by [`build`].
 
 pub mod build;
+pub mod metrics;
 pub mod schema;
 pub mod verdict;
 

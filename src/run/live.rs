@@ -29,7 +29,8 @@ pub fn ready_stores(stores: Stores) -> SharedStores {
         .shared()
 }
 
-/// Checks every live target of `config`, loading the stores with `loaders` meanwhile.
+/// Checks every live target of `config`, loading the stores with `loaders` meanwhile, and
+/// returns the results in input order.
 ///
 /// However loading ends (a loader that panics, a task that is lost), every configured store is
 /// there: one that did not load is an empty store with its error, never a missing one.
@@ -38,8 +39,30 @@ pub fn run_live(
     loaders: Vec<StoreLoader>,
     on_done: &mut dyn FnMut(&TargetReport),
 ) -> anyhow::Result<Vec<TargetReport>> {
+    let mut slots: Vec<Option<TargetReport>> = Vec::new();
+    stream_live(config, loaders, &mut |index, report| {
+        on_done(&report);
+        if slots.len() <= index {
+            slots.resize(index + 1, None);
+        }
+        slots[index] = Some(report);
+    })?;
+    Ok(slots.into_iter().flatten().collect())
+}
+
+/// Checks every live target of `config` as [`run_live`] does, handing each result with its
+/// input index to `sink` as it completes and keeping none: memory follows `--concurrency`, not
+/// the number of targets (the targets file is read as the checks go).
+///
+/// A bad line of a targets file read from standard input ends the run with its error once the
+/// checks already started are done.
+pub fn stream_live(
+    config: &Config,
+    loaders: Vec<StoreLoader>,
+    sink: &mut dyn FnMut(usize, TargetReport),
+) -> anyhow::Result<()> {
     // One target needs no worker pool: the stores load on a blocking thread meanwhile.
-    let runtime = if config.jobs.len() <= 1 {
+    let runtime = if config.job_count().is_some_and(|n| n <= 1) {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -47,14 +70,35 @@ pub fn run_live(
     } else {
         runtime()?
     };
+    let stores = {
+        let _context = runtime.enter();
+        load_in_background(config, loaders)
+    };
+    let mut bad_line = None;
+    let jobs = config.job_source().map_while(|job| match job {
+        Ok(job) => Some(job),
+        Err(err) => {
+            bad_line = Some(err);
+            None
+        }
+    });
+    runtime.block_on(check_stream(jobs, stores, config.settings.clone(), sink));
+    match bad_line {
+        Some(err) => Err(err.into()),
+        None => Ok(()),
+    }
+}
+
+/// Starts loading the stores on a blocking thread of the current runtime.
+pub fn load_in_background(config: &Config, loaders: Vec<StoreLoader>) -> SharedStores {
     // What is needed to stand in for each store should the loading task itself be lost.
     let names: Vec<(StoreKind, String)> =
         loaders.iter().map(|l| (l.kind, l.source.clone())).collect();
     let loading = {
         let env = config.env.clients.clone();
-        runtime.spawn_blocking(move || Stores::with_clients(load_each(loaders), &env))
+        tokio::task::spawn_blocking(move || Stores::with_clients(load_each(loaders), &env))
     };
-    let stores: SharedStores = async move {
+    async move {
         Arc::new(loading.await.unwrap_or_else(|err| {
             let why = err.to_string();
             Stores::without_clients(
@@ -66,13 +110,7 @@ pub fn run_live(
         }))
     }
     .boxed()
-    .shared();
-    Ok(runtime.block_on(check_all(
-        config.jobs.clone(),
-        stores,
-        config.settings.clone(),
-        on_done,
-    )))
+    .shared()
 }
 
 /// Checks every job, at most `settings.concurrency` at a time. `on_done` sees each result as it
@@ -83,54 +121,61 @@ pub async fn check_all(
     settings: Arc<Settings>,
     on_done: &mut dyn FnMut(&TargetReport),
 ) -> Vec<TargetReport> {
-    let limit = Arc::new(tokio::sync::Semaphore::new(settings.concurrency.max(1)));
-    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut slots: Vec<Option<TargetReport>> = vec![None; jobs.len()];
-    for (index, job) in jobs.iter().enumerate() {
-        let job = job.clone();
-        let stores = stores.clone();
-        let settings = settings.clone();
-        let limit = limit.clone();
-        let done_tx = done_tx.clone();
-        let handle = tokio::spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            check_tls(&job, stores, &settings).await
-        });
-        // A second task turns a panic in the first into data instead of losing the result.
-        tokio::spawn(async move {
-            let result = handle.await.map_err(|e| e.to_string());
-            let _ = done_tx.send((index, result));
-        });
-    }
-    drop(done_tx);
-    while let Some((index, result)) = done_rx.recv().await {
-        let report = result.unwrap_or_else(|err| {
+    check_stream(jobs.into_iter(), stores, settings, &mut |index, report| {
+        on_done(&report);
+        slots[index] = Some(report);
+    })
+    .await;
+    slots.into_iter().flatten().collect()
+}
+
+/// Checks the jobs `jobs` yields, taking the next only when fewer than `settings.concurrency`
+/// checks run, and hands each result with its input index to `sink` as it completes: every job
+/// gives exactly one result, a check that panics included.
+pub async fn check_stream(
+    mut jobs: impl Iterator<Item = TlsJob>,
+    stores: SharedStores,
+    settings: Arc<Settings>,
+    sink: &mut dyn FnMut(usize, TargetReport),
+) {
+    let limit = settings.concurrency.max(1);
+    let mut running = tokio::task::JoinSet::new();
+    // The jobs in flight, to report a check that panicked as its target's failure.
+    let mut in_flight = std::collections::HashMap::with_capacity(limit);
+    let mut next_index = 0;
+    loop {
+        while running.len() < limit {
+            let Some(job) = jobs.next() else { break };
+            let check = {
+                let (job, stores, settings) = (job.clone(), stores.clone(), settings.clone());
+                async move { check_tls(&job, stores, &settings).await }
+            };
+            let id = running.spawn(check).id();
+            in_flight.insert(id, (next_index, job));
+            next_index += 1;
+        }
+        let Some(done) = running.join_next_with_id().await else {
+            break;
+        };
+        let (id, outcome) = match done {
+            Ok((id, report)) => (id, Ok(report)),
+            Err(err) => (err.id(), Err(err.to_string())),
+        };
+        let Some((index, job)) = in_flight.remove(&id) else {
+            continue;
+        };
+        let report = outcome.unwrap_or_else(|err| {
             TargetReport::failed(
-                origin(&jobs[index]),
+                origin(&job),
                 ConnectionErrorReport::new(
                     ErrorCode::Io,
                     format!("internal error while checking this target: {err}"),
                 ),
             )
         });
-        on_done(&report);
-        slots[index] = Some(report);
+        sink(index, report);
     }
-    slots
-        .into_iter()
-        .zip(&jobs)
-        .map(|(slot, job)| {
-            slot.unwrap_or_else(|| {
-                TargetReport::failed(
-                    origin(job),
-                    ConnectionErrorReport::new(
-                        ErrorCode::Io,
-                        "internal error: the check of this target was lost",
-                    ),
-                )
-            })
-        })
-        .collect()
 }
 
 /// What the report says about a live target before anything is known of its certificates.

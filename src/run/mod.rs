@@ -6,6 +6,7 @@
 
 pub mod files;
 pub mod live;
+pub mod serve;
 pub mod stores;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -15,6 +16,7 @@ use anyhow::Context as _;
 use crate::config::{Config, Mode, ShowInput, ShowOptions};
 use crate::diagnose::text::date;
 use crate::evaluate::Stores;
+use crate::exit::{self, ExitCode};
 use crate::report::{Report, TargetReport};
 use crate::trust::load::load_system;
 use crate::trust::store::{load_bundled, load_custom};
@@ -41,6 +43,7 @@ pub fn run(config: &Config, on_done: &mut dyn FnMut(&TargetReport)) -> anyhow::R
             live::run_live(config, store_loaders(config), on_done)?
         }
         Mode::Explain(_) | Mode::Completions(_) | Mode::Man => Vec::new(),
+        Mode::Serve(_) => anyhow::bail!("`serve` answers probes and has no report to return"),
     };
     Ok(Report {
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -78,6 +81,27 @@ fn show(
             ShowInput::Target => live.next(),
         })
         .collect())
+}
+
+/// Runs the configured checks as [`run`] does but keeps no result: `on_done` sees each one as
+/// it completes (for `--jsonl` and `--format prometheus`), and only the exit code, worst wins,
+/// is kept. Memory follows `--concurrency`, not the number of targets.
+pub fn run_streaming(
+    config: &Config,
+    on_done: &mut dyn FnMut(&TargetReport),
+) -> anyhow::Result<ExitCode> {
+    let mut code = ExitCode::Ok;
+    let mut each = |result: &TargetReport| {
+        code = exit::merge([code, exit::for_target(result)]);
+        on_done(result);
+    };
+    match &config.mode {
+        Mode::Check => live::stream_live(config, store_loaders(config), &mut |_, result| {
+            each(&result)
+        })?,
+        _ => run(config, &mut each).map(|_| ())?,
+    }
+    Ok(code)
 }
 
 /// The tokio runtime certcheck uses.

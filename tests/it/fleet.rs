@@ -321,3 +321,163 @@ fn a_silent_endpoint_does_not_hold_the_others() {
         6
     );
 }
+
+/// The targets `--jsonl` output names, one per line.
+fn jsonl_targets(stdout: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            value["target"].as_str().expect("target").to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn shards_cover_a_fleet_once_whatever_the_line_order() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["fleet.test"]);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let port = server.addr.port();
+    let names: Vec<String> = (0..30).map(|i| format!("h{i}.fleet.test:{port}")).collect();
+    let lines: Vec<String> = names
+        .iter()
+        .map(|name| format!("{name} --sni fleet.test --connect-to 127.0.0.1"))
+        .collect();
+    let forward = env.dir.path().join("forward.txt");
+    let backward = env.dir.path().join("backward.txt");
+    std::fs::write(&forward, lines.join("\n")).expect("write");
+    let mut reversed = lines.clone();
+    reversed.reverse();
+    std::fs::write(&backward, reversed.join("\n")).expect("write");
+    let shard = |file: &std::path::Path, k: u64| -> Vec<String> {
+        let output = env
+            .cmd()
+            .args(["--jsonl", "--ca-file"])
+            .arg(&env.root_file)
+            .arg("--targets-file")
+            .arg(file)
+            .args(["--shard", &format!("{k}/3")])
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0));
+        let mut targets = jsonl_targets(&output.stdout);
+        targets.sort();
+        targets
+    };
+    let mut all = Vec::new();
+    for k in 0..3 {
+        let part = shard(&forward, k);
+        assert_eq!(part, shard(&backward, k), "shard {k} depends on line order");
+        // The documented hash: SHA-256 of `HOST:PORT --sni NAME --connect-to ADDR`, its first
+        // 8 bytes big-endian, modulo N.
+        for target in &part {
+            let key = format!("{target} --sni fleet.test --connect-to 127.0.0.1");
+            let digest = ring::digest::digest(&ring::digest::SHA256, key.as_bytes());
+            let first = u64::from_be_bytes(digest.as_ref()[..8].try_into().expect("8 bytes"));
+            assert_eq!(first % 3, k, "{key}");
+        }
+        all.extend(part);
+    }
+    all.sort();
+    let mut expected = names.clone();
+    expected.sort();
+    assert_eq!(all, expected, "every target once, in exactly one shard");
+    env.cmd()
+        .args(["a.test", "--shard", "3/3"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "'3/3' is not a shard: expected K/N with 0 <= K < N",
+        ));
+}
+
+#[test]
+fn format_prometheus_writes_every_target_and_passes_promtool() {
+    let pki = Pki::new();
+    let good = pki.leaf(&["fleet.test"]);
+    let old = pki.leaf_with(Spec::leaf(&["fleet.test"], at()).valid(days(-30), days(-1)));
+    let good_server = serve(vec![good.der.clone(), pki.inter.der()], &good);
+    let old_server = serve(vec![old.der.clone(), pki.inter.der()], &old);
+    let closed = closed_port();
+    let env = TestEnv::new(&pki);
+    let output = env
+        .cmd()
+        .args(["--format", "prometheus", "--sni", "fleet.test", "--ca-file"])
+        .arg(&env.root_file)
+        .arg(good_server.addr.to_string())
+        .arg(format!("127.0.0.1:{closed}"))
+        .arg(old_server.addr.to_string())
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the worst exit code still wins"
+    );
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    let good = good_server.addr;
+    let old = old_server.addr;
+    for line in [
+        format!("certcheck_check_success{{target=\"{good}\"}} 1"),
+        format!("certcheck_check_success{{target=\"127.0.0.1:{closed}\"}} 0"),
+        format!("certcheck_check_success{{target=\"{old}\"}} 1"),
+        format!("certcheck_days_left{{target=\"{good}\"}} 45"),
+        format!("certcheck_days_left{{target=\"{old}\"}} -1"),
+        format!(
+            "certcheck_not_after_seconds{{target=\"{old}\"}} {}",
+            days(-1).unix_timestamp()
+        ),
+        format!("certcheck_client_accepts{{target=\"{good}\",client=\"java\"}} 1"),
+        format!("certcheck_client_accepts{{target=\"{old}\",client=\"java\"}} 0"),
+        format!("certcheck_findings{{target=\"{old}\",severity=\"error\"}} 1"),
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+    }
+    assert_eq!(
+        text.matches("# TYPE ").count(),
+        5,
+        "one group per metric:\n{text}"
+    );
+    assert_eq!(
+        crate::serve::promtool(&text),
+        (3, crate::serve::DAYS_LINT.to_string())
+    );
+    env.base()
+        .args(["--format", "prometheus", "stores"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--format prometheus applies to checks of targets",
+        ));
+    env.cmd()
+        .args(["--format", "json", "--jsonl", "a.test"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_bad_line_on_standard_input_ends_the_stream_with_a_usage_error() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["fleet.test"]);
+    let server = serve(vec![leaf.der.clone(), pki.inter.der()], &leaf);
+    let env = TestEnv::new(&pki);
+    let output = env
+        .cmd()
+        .args(["--format", "jsonl", "--targets-file", "-", "--ca-file"])
+        .arg(&env.root_file)
+        .write_stdin(format!(
+            "{} --sni fleet.test\nbad.test:99999\n{} --sni fleet.test\n",
+            server.addr, server.addr
+        ))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(jsonl_targets(&output.stdout), [server.addr.to_string()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--targets-file - line 2: invalid target 'bad.test:99999'"),
+        "{stderr}"
+    );
+}

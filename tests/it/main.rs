@@ -24,6 +24,7 @@ mod limbo;
 mod ocsp;
 mod proxy;
 mod schema;
+mod serve;
 mod show;
 mod snapshots;
 mod starttls;

@@ -129,6 +129,21 @@ impl TestEnv {
         cmd
     }
 
+    /// The binary as a `std::process::Command` (for a process that keeps running, such as
+    /// `serve`), with the environment of [`TestEnv::cmd`], no proxy, and `--at AT`.
+    pub fn process(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_certcheck"));
+        cmd.env("SSL_CERT_FILE", &self.system_file)
+            .env_remove("SSL_CERT_DIR")
+            .env_remove("NO_COLOR")
+            .env_remove("REQUESTS_CA_BUNDLE")
+            .env_remove("CURL_CA_BUNDLE")
+            .env_remove("NODE_EXTRA_CA_CERTS");
+        clear_proxies(&mut cmd);
+        cmd.args(["--at", AT]);
+        cmd
+    }
+
     /// `cmd()` plus `--ca-file root.pem --json`, checking `target` via `--connect-to addr`.
     pub fn check(&self, target: &str, server: &TlsServer) -> Command {
         self.check_with_ca(target, server, &self.root_file)
@@ -145,6 +160,23 @@ impl TestEnv {
             .arg(target);
         cmd
     }
+}
+
+/// Removes every proxy variable from `cmd`'s environment and exempts loopback, so that nothing
+/// a test starts sends its traffic anywhere but 127.0.0.1.
+pub fn clear_proxies(cmd: &mut std::process::Command) {
+    for name in [
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(name);
+    }
+    cmd.env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost");
 }
 
 /// `name:port` for a server on 127.0.0.1 reached with `--connect-to`.
