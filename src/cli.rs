@@ -307,17 +307,32 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Print every field of each certificate (as `openssl x509 -text`), from files or live
     /// targets: a FILE that exists is read, anything else is a TARGET to connect to.
+    #[command(
+        after_help = "Examples:\n  certcheck show example.com\n  certcheck show fullchain.pem\n  certcheck show --json example.com | jq '.results[0].chain[].details.fingerprints'\n  certcheck show keystore.p12 --password \"$P\""
+    )]
     Show(ShowArgs),
     /// Explain a finding code: what it means, the errors OpenSSL, Java, Go and browsers print
     /// for it, and what to do (without CODE: list every code).
+    #[command(
+        after_help = "Examples:\n  certcheck explain incomplete-chain\n  certcheck explain            (every code with its severity)"
+    )]
     Explain(ExplainArgs),
     /// Print a shell completion script on stdout (e.g. `certcheck completions bash >
     /// /etc/bash_completion.d/certcheck`).
+    #[command(
+        after_help = "Examples:\n  certcheck completions bash > /etc/bash_completion.d/certcheck\n  certcheck completions zsh > \"${fpath[1]}/_certcheck\"\n  certcheck completions fish > ~/.config/fish/completions/certcheck.fish"
+    )]
     Completions(CompletionsArgs),
     /// Print certcheck's manual page (roff) on stdout (e.g. `certcheck man | man -l -`).
+    #[command(
+        after_help = "Examples:\n  certcheck man | man -l -\n  certcheck man > /usr/local/share/man/man1/certcheck.1"
+    )]
     Man,
     /// Serve Prometheus probes over HTTP in the blackbox_exporter pattern: `GET /probe?target=host:port`
     /// checks one target and answers certcheck_* metrics; `/metrics` has the server's own counters.
+    #[command(
+        after_help = "Examples:\n  certcheck serve --listen 127.0.0.1:9219\n  certcheck serve --listen 0.0.0.0:9219 --allow-ca-file internal=/etc/ssl/internal-ca.pem\n  curl 'http://127.0.0.1:9219/probe?target=example.com:443&client=curl'"
+    )]
     Serve(ServeArgs),
 }
 
@@ -533,6 +548,20 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_help_ends_with_examples() {
+        let cli = Cli::command();
+        let help = |c: &clap::Command| {
+            c.get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        };
+        assert!(help(&cli).starts_with("Examples:"));
+        for sub in cli.get_subcommands() {
+            assert!(help(sub).starts_with("Examples:"), "{}", sub.get_name());
+        }
     }
 
     #[test]
