@@ -479,8 +479,11 @@ impl Config {
             showcerts: cli.chain_output.showcerts,
             save_chain: cli.chain_output.save_chain.clone(),
         };
+        // `--verbose` shows every field of every certificate, so the report keeps them.
+        let verbose = cli.output.verbose
+            || matches!(&cli.command, Some(Command::Inspect(args)) if args.output.verbose);
         let keep = Keep {
-            details: false,
+            details: verbose,
             pem: chain_output.showcerts || chain_output.save_chain.is_some(),
         };
         let password =

@@ -38,6 +38,11 @@ fn write_result(result: &TargetReport, out: &mut dyn Write) -> io::Result<()> {
     if let Some(error) = &result.connection_error {
         writeln!(out, "  {}: {}", error.code, error.message)?;
     }
+    write_certificates(result, out)
+}
+
+/// Every field of each certificate of `result` (kept only by `show` and `--verbose`).
+pub fn write_certificates(result: &TargetReport, out: &mut dyn Write) -> io::Result<()> {
     let count = result.chain.len();
     for cert in &result.chain {
         writeln!(out)?;

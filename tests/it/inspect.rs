@@ -530,3 +530,30 @@ fn empty_dir(dir: &std::path::Path) -> std::path::PathBuf {
     std::fs::create_dir_all(&empty).expect("mkdir");
     empty
 }
+
+#[test]
+fn verbose_adds_every_field_and_a_file_is_not_called_a_server() {
+    let s = setup();
+    let leaf_only = write(s.env.dir.path(), "leaf.pem", pem(&s.leaf.der));
+    let mut cmd = s.env.cmd();
+    cmd.args(["inspect", "-v", "--ca-file"])
+        .arg(&s.env.root_file)
+        .arg(&leaf_only);
+    let out = cmd.output().expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Serial Number:"), "{text}");
+    assert!(text.contains("SHA-256:"), "{text}");
+    assert!(text.contains("is not in the file"), "{text}");
+    assert!(!text.contains("sent by the server"), "{text}");
+    let report = run_json(s.inspect().arg(&leaf_only), 1);
+    let finding = report.results[0].finding("unknown-issuer");
+    assert!(
+        finding.message.starts_with(
+            "the issuer of certificate 0 (CN=file.test), CN=Test Intermediate CA (key identifier"
+        ) && finding
+            .message
+            .contains("), is not in the file and is not in "),
+        "{}",
+        finding.message
+    );
+}

@@ -46,6 +46,9 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
         for result in &report.results {
             writeln!(out)?;
             target::write_details(&labels.of(result), result, style, out)?;
+            if style.detail == Detail::Verbose && result.chain.iter().any(|c| c.details.is_some()) {
+                crate::render::show::write_certificates(result, out)?;
+            }
         }
     }
     if several {
