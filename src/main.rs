@@ -48,13 +48,7 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
                 match config.format {
                     Format::Prometheus => metrics.push(result),
                     _ if stream_error.is_none() => {
-                        stream_error = render::json::write_line(
-                            result,
-                            env!("CARGO_PKG_VERSION"),
-                            &checked_at,
-                            &mut out,
-                        )
-                        .err();
+                        stream_error = json_line(result, &checked_at, &mut out).err();
                     }
                     _ => {}
                 }
@@ -90,13 +84,7 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
                     bar.inc(1);
                 }
                 if config.format == Format::Jsonl && stream_error.is_none() {
-                    stream_error = render::json::write_line(
-                        result,
-                        env!("CARGO_PKG_VERSION"),
-                        &checked_at,
-                        &mut out,
-                    )
-                    .err();
+                    stream_error = json_line(result, &checked_at, &mut out).err();
                 }
             })?;
             if let Some(bar) = progress {
@@ -183,12 +171,7 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
                 render::render(&run.report, config.format, style, &mut out).and_then(|()| {
                     if config.format == Format::Jsonl {
                         for result in &run.report.results {
-                            render::json::write_line(
-                                result,
-                                &run.report.version,
-                                &run.report.checked_at,
-                                &mut out,
-                            )?;
+                            json_line(result, &run.report.checked_at, &mut out)?;
                         }
                     }
                     if config.format == Format::Human {
@@ -204,6 +187,15 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+/// One `--jsonl` line for `result`, with this version and the run's instant.
+fn json_line(
+    result: &certcheck::report::TargetReport,
+    checked_at: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    render::json::write_line(result, env!("CARGO_PKG_VERSION"), checked_at, out)
 }
 
 /// A progress bar on stderr, only on a terminal and only for several targets.

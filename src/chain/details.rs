@@ -264,16 +264,9 @@ pub fn describe(der: &[u8]) -> Result<CertDetails, String> {
                     .collect();
             }
             ParsedExtension::NameConstraints(nc) => {
-                let render = |subtrees: &Option<Vec<x509_parser::extensions::GeneralSubtree>>| {
-                    subtrees
-                        .iter()
-                        .flatten()
-                        .map(|s| general_name_string(&s.base))
-                        .collect::<Vec<_>>()
-                };
                 details.name_constraints = Some(NameConstraintsDetails {
-                    permitted: render(&nc.permitted_subtrees),
-                    excluded: render(&nc.excluded_subtrees),
+                    permitted: super::parse::subtree_names(&nc.permitted_subtrees),
+                    excluded: super::parse::subtree_names(&nc.excluded_subtrees),
                     critical: ext.critical,
                 });
             }

@@ -264,16 +264,9 @@ fn parse_fields(der: &[u8]) -> Result<CertInfo, String> {
             }
             ParsedExtension::SCT(scts) => info.sct_count = scts.len(),
             ParsedExtension::NameConstraints(nc) => {
-                let render = |subtrees: &Option<Vec<x509_parser::extensions::GeneralSubtree>>| {
-                    subtrees
-                        .iter()
-                        .flatten()
-                        .map(|s| general_name_string(&s.base))
-                        .collect::<Vec<_>>()
-                };
                 info.name_constraints = Some(NameConstraintsInfo {
-                    permitted: render(&nc.permitted_subtrees),
-                    excluded: render(&nc.excluded_subtrees),
+                    permitted: subtree_names(&nc.permitted_subtrees),
+                    excluded: subtree_names(&nc.excluded_subtrees),
                 });
             }
             _ => {}
@@ -387,4 +380,15 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
         bits,
         curve: None,
     }
+}
+
+/// The names of a nameConstraints subtree list, as certcheck writes general names.
+pub(crate) fn subtree_names(
+    subtrees: &Option<Vec<x509_parser::extensions::GeneralSubtree>>,
+) -> Vec<String> {
+    subtrees
+        .iter()
+        .flatten()
+        .map(|s| general_name_string(&s.base))
+        .collect()
 }
