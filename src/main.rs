@@ -41,7 +41,7 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
             let mut stream_error = None;
             let mut metrics = Metrics::new();
             let checked_at = certcheck::diagnose::text::date(config.settings.now);
-            let code = modes::run_streaming(config, &mut |result| {
+            let code = modes::run_streaming(config, &mut |_, result| {
                 if let Some(bar) = &progress {
                     bar.inc(1);
                 }
@@ -65,6 +65,32 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
                 None => out.flush(),
             };
             unless_reader_left(written)?;
+            Ok(code)
+        }
+        Mode::Check if fleet_summary(config) => {
+            // A fleet's first screen is a line per target and the summary: each result is cut
+            // down to what those need as it completes, so memory stays small per target.
+            let progress = progress_bar(config);
+            let mut results = Vec::new();
+            let code = modes::run_streaming(config, &mut |index, result| {
+                if let Some(bar) = &progress {
+                    bar.inc(1);
+                }
+                results.push((index, result.clone().summary_only()));
+            })?;
+            if let Some(bar) = progress {
+                bar.finish_and_clear();
+            }
+            results.sort_unstable_by_key(|(index, _)| *index);
+            let results = results.into_iter().map(|(_, result)| result).collect();
+            let report = certcheck::report::Report {
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                checked_at: certcheck::diagnose::text::date(config.settings.now),
+                results,
+            };
+            unless_reader_left(
+                render::render(&report, config.format, style, &mut out).and_then(|()| out.flush()),
+            )?;
             Ok(code)
         }
         Mode::Serve(options) => {
@@ -187,6 +213,16 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+/// Whether the run is a fleet whose human report is the first lines and the summary only
+/// (several targets, neither `--verbose` nor a chain to print or save).
+fn fleet_summary(config: &Config) -> bool {
+    config.format == Format::Human
+        && config.detail != Detail::Verbose
+        && !config.chain_output.showcerts
+        && config.chain_output.save_chain.is_none()
+        && config.job_count().is_some_and(|n| n > 1)
 }
 
 /// One `--jsonl` line for `result`, with this version and the run's instant.

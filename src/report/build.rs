@@ -141,6 +141,28 @@ impl TargetReport {
         self.findings.iter().filter(move |f| f.holds_under(primary))
     }
 
+    /// What a fleet's first line and summary row need of this result, and no more: the verdict,
+    /// the hint, the expiry, the connection error, the trust verdicts (which decide the primary
+    /// store), the most severe finding under the primary store and the
+    /// leaf. A fleet of any size is then kept in about a kilobyte per target.
+    pub fn summary_only(mut self) -> TargetReport {
+        let primary = primary_kind(&self.trust);
+        let top = self
+            .findings
+            .iter()
+            .position(|f| f.holds_under(primary))
+            .map(|i| self.findings.swap_remove(i));
+        self.findings = top.into_iter().collect();
+        self.chain.truncate(1);
+        for cert in &mut self.chain {
+            cert.details = None;
+            cert.pem = None;
+        }
+        self.clients = Vec::new();
+        self.route_summary = None;
+        self
+    }
+
     /// The findings that hold only under stores other than the one that decides `status`: the
     /// store comparison, not the verdict.
     pub fn other_store_findings(&self) -> impl Iterator<Item = &FindingReport> {

@@ -83,23 +83,31 @@ fn show(
         .collect())
 }
 
-/// Runs the configured checks as [`run`] does but keeps no result: `on_done` sees each one as
-/// it completes (for `--jsonl` and `--format prometheus`), and only the exit code, worst wins,
-/// is kept. Memory follows `--concurrency`, not the number of targets.
+/// Runs the configured checks as [`run`] does but keeps no result: `on_done` sees each one, with
+/// its place in the input, as it completes (for `--jsonl`, `--format prometheus` and a fleet's
+/// summary), and only the exit code, worst wins, is kept. Memory follows `--concurrency`, not
+/// the number of targets.
 pub fn run_streaming(
     config: &Config,
-    on_done: &mut dyn FnMut(&TargetReport),
+    on_done: &mut dyn FnMut(usize, &TargetReport),
 ) -> anyhow::Result<ExitCode> {
     let mut code = ExitCode::Ok;
-    let mut each = |result: &TargetReport| {
+    let mut each = |index: usize, result: &TargetReport| {
         code = exit::merge([code, exit::for_target(result)]);
-        on_done(result);
+        on_done(index, result);
     };
     match &config.mode {
-        Mode::Check => live::stream_live(config, store_loaders(config), &mut |_, result| {
-            each(&result)
+        Mode::Check => live::stream_live(config, store_loaders(config), &mut |index, result| {
+            each(index, &result)
         })?,
-        _ => run(config, &mut each).map(|_| ())?,
+        _ => {
+            let mut index = 0;
+            run(config, &mut |result| {
+                each(index, result);
+                index += 1;
+            })
+            .map(|_| ())?
+        }
     }
     Ok(code)
 }
