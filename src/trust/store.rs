@@ -247,7 +247,7 @@ pub fn load_bundled() -> TrustStore {
 }
 
 /// The password Java's `cacerts` ships with, which keytool and the JDK use unless told otherwise.
-const JAVA_CACERTS_PASSWORD: &[u8] = b"changeit";
+const JAVA_CACERTS_PASSWORD: &str = "changeit";
 
 /// Java's truststore (`cacerts`, a JKS keystore as Debian's ca-certificates-java writes it): its
 /// trusted-certificate entries are the anchors. A keystore that cannot be read is a store with
@@ -262,12 +262,38 @@ pub fn load_java_keystore(path: &Path) -> TrustStore {
         file: None,
         rustls_verifier: RustlsVerifier::default(),
     };
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
         Err(err) => return failed(format!("cannot be read ({err})")),
     };
+    // JKS starts with the magic 0xFEEDFEED; the JDK's own cacerts is PKCS#12 since JDK 18
+    // (JEP 229 made PKCS#12 the default keystore type in JDK 9).
+    if !bytes.starts_with(&[0xFE, 0xED, 0xFE, 0xED]) {
+        return match p12_keystore::Pkcs12Archive::from_pkcs12(&bytes, JAVA_CACERTS_PASSWORD) {
+            Ok(archive) => {
+                let ders = archive
+                    .certs
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, bag)| {
+                        let name = bag
+                            .friendly_name
+                            .unwrap_or_else(|| format!("entry {}", i + 1));
+                        (
+                            bag.cert.as_der().to_vec(),
+                            format!("{}: {name}", path.display()),
+                        )
+                    })
+                    .collect();
+                TrustStore::from_ders(StoreKind::System, source, ders)
+            }
+            Err(err) => failed(format!(
+                "is neither a JKS nor a PKCS#12 keystore with the default password ({err})"
+            )),
+        };
+    }
     let mut keystore = jks::KeyStore::new();
-    if let Err(err) = keystore.load(std::io::BufReader::new(file), JAVA_CACERTS_PASSWORD) {
+    if let Err(err) = keystore.load(bytes.as_slice(), JAVA_CACERTS_PASSWORD.as_bytes()) {
         return failed(format!(
             "is not a JKS keystore with the default password ({err})"
         ));
@@ -367,7 +393,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("cacerts");
         let file = std::fs::File::create(&path).expect("create");
-        keystore.store(file, JAVA_CACERTS_PASSWORD).expect("store");
+        keystore
+            .store(file, JAVA_CACERTS_PASSWORD.as_bytes())
+            .expect("store");
         let store = load_java_keystore(&path);
         assert_eq!(store.anchors.len(), 1, "{:?}", store.errors);
         assert_eq!(store.kind, StoreKind::System);
@@ -376,13 +404,44 @@ mod tests {
         std::fs::write(&path, b"not a keystore").expect("write");
         let store = load_java_keystore(&path);
         assert!(store.anchors.is_empty());
-        assert!(store.errors[0].contains("is not a JKS keystore with the default password"));
+        assert!(
+            store.errors[0].contains("is neither a JKS nor a PKCS#12 keystore"),
+            "{:?}",
+            store.errors
+        );
         // Debian's own, when this machine has one (ca-certificates-java writes JKS).
         let debian = Path::new("/etc/ssl/certs/java/cacerts");
         if debian.is_file() {
             let store = load_java_keystore(debian);
             assert!(store.anchors.len() > 100, "{:?}", store.errors);
         }
+    }
+
+    #[test]
+    fn a_pkcs12_cacerts_made_by_the_real_keytool_is_read() {
+        let root = crate::demo::pki::Authority::root(&crate::demo::pki::Spec::ca(
+            "P12 Keystore Root",
+            time::OffsetDateTime::now_utc(),
+        ))
+        .expect("root");
+        let dir = tempfile::tempdir().expect("dir");
+        let pem = dir.path().join("root.pem");
+        std::fs::write(&pem, root.pem()).expect("write");
+        let path = dir.path().join("cacerts.p12");
+        let status = std::process::Command::new("keytool")
+            .args(["-importcert", "-noprompt", "-storetype", "PKCS12", "-alias", "p12-root"])
+            .arg("-file")
+            .arg(&pem)
+            .arg("-keystore")
+            .arg(&path)
+            .args(["-storepass", JAVA_CACERTS_PASSWORD])
+            .env_remove("JAVA_TOOL_OPTIONS")
+            .output()
+            .expect("keytool runs (the JDK is on this machine; .ci/run's conformance step needs it too)");
+        assert!(status.status.success(), "{status:?}");
+        let store = load_java_keystore(&path);
+        assert_eq!(store.anchors.len(), 1, "{:?}", store.errors);
+        assert_eq!(store.anchors[0].subject(), "CN=P12 Keystore Root");
     }
 
     #[test]
