@@ -8,6 +8,10 @@ use super::{Labels, days_phrase, not_checked, status_cell, table_with_header};
 use crate::render::Style;
 use crate::report::{Report, Status, TargetReport};
 
+/// At most this many rows of the summary table, worst first: a fleet's table is for finding what
+/// to fix first, and the first lines (or `--jsonl`) list every target.
+const SUMMARY_ROWS: usize = 100;
+
 /// Writes the summary table and the line of counts.
 pub(super) fn write_summary(
     report: &Report,
@@ -28,7 +32,8 @@ pub(super) fn write_summary(
                 .cmp(&b.days_remaining.unwrap_or(i64::MAX)),
         )
     });
-    for result in order {
+    let shown = order.len().min(SUMMARY_ROWS);
+    for result in order.iter().take(SUMMARY_ROWS) {
         summary.add_row(vec![
             Cell::new(labels.of(result)),
             status_cell(result, style),
@@ -37,6 +42,13 @@ pub(super) fn write_summary(
         ]);
     }
     writeln!(out, "{summary}")?;
+    if order.len() > shown {
+        writeln!(
+            out,
+            "The {shown} worst of {} targets are shown; the first lines above and --jsonl list every one.",
+            order.len()
+        )?;
+    }
     let checked = || report.results.iter().filter(|r| !not_checked(r));
     let count = |status| checked().filter(|r| r.status == status).count();
     let unchecked = report.results.len() - checked().count();
@@ -80,5 +92,42 @@ fn expires(result: &TargetReport) -> String {
     match (&result.expires_at, result.days_remaining) {
         (Some(at), Some(days)) => format!("{at}\n{}", days_phrase(days)),
         _ => "-".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{ConnectionErrorReport, ErrorCode, Origin};
+
+    #[test]
+    fn a_large_fleet_shows_its_worst_rows_and_says_how_many_there_are() {
+        let results = (0..150)
+            .map(|i| {
+                TargetReport::failed(
+                    Origin::file(format!("t{i}.pem"), None),
+                    ConnectionErrorReport {
+                        code: ErrorCode::File,
+                        message: format!("t{i}.pem: cannot be read"),
+                    },
+                )
+            })
+            .collect();
+        let report = Report {
+            version: "test".into(),
+            checked_at: "2030-01-01T00:00:00Z".into(),
+            results,
+        };
+        let mut out = Vec::new();
+        write_summary(&report, &Labels::new(&report), Style::plain(100), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let rows = text.lines().filter(|l| l.contains("not checked")).count();
+        assert_eq!(rows, SUMMARY_ROWS, "{text}");
+        assert!(text.contains(
+            "The 100 worst of 150 targets are shown; the first lines above and --jsonl list every one."
+        ));
+        assert!(text.contains(
+            "150 targets: 0 ok, 0 with warnings, 0 with errors, 150 could not be checked."
+        ));
     }
 }
