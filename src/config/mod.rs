@@ -219,6 +219,9 @@ pub struct Config {
     pub jobs: Vec<TlsJob>,
     /// `--ca-file` paths, in order.
     pub ca_files: Vec<PathBuf>,
+    /// `--platform-stores`: the embedded platform stores to compare with, each once, in report
+    /// order (empty: none).
+    pub platform_stores: Vec<crate::cli::PlatformStore>,
     /// Shared settings.
     pub settings: Arc<Settings>,
     /// Output format.
@@ -467,6 +470,7 @@ impl Config {
             mode,
             jobs,
             ca_files: policy.ca_files,
+            platform_stores: platform_selection(&policy.platform_stores),
             settings: Arc::new(Settings {
                 now,
                 warn_days: i64::from(policy.warn_days.unwrap_or(DEFAULT_WARN_DAYS)),
@@ -616,6 +620,16 @@ fn read_targets_file(
             keep,
         })
         .collect())
+}
+
+/// The platform stores `--platform-stores` names, each once in report order (`all` is every one).
+fn platform_selection(given: &[crate::cli::PlatformStore]) -> Vec<crate::cli::PlatformStore> {
+    use crate::cli::PlatformStore as P;
+    let every = [P::Apple, P::Android, P::Windows, P::Mozilla, P::JavaOpenjdk];
+    every
+        .into_iter()
+        .filter(|p| given.contains(&P::All) || given.contains(p))
+        .collect()
 }
 
 #[cfg(test)]
