@@ -22,6 +22,7 @@ mod inspect;
 mod layering;
 mod limbo;
 mod ocsp;
+mod platform;
 mod schema;
 mod show;
 mod snapshots;
