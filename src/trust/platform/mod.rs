@@ -223,3 +223,46 @@ impl TrustStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_store_gives_its_anchors_without_parsing_and_inflates_one_on_demand() {
+        let counts: Vec<(StoreKind, usize, usize)> = KINDS
+            .iter()
+            .map(|kind| {
+                let store = load_platform(*kind);
+                assert!(store.errors.is_empty(), "{:?}", store.errors);
+                (*kind, store.anchors.len(), store.blocked.len())
+            })
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                (StoreKind::Apple, 156, 0),
+                (StoreKind::Android, 145, 0),
+                (StoreKind::Windows, 331, 218),
+                (StoreKind::Mozilla, 121, 0),
+                (StoreKind::JavaOpenjdk, 89, 38),
+            ]
+        );
+        // The anchor's certificate is inflated when looked at, and is the certificate named.
+        let android = load_platform(StoreKind::Android);
+        let isrg = android
+            .anchors
+            .iter()
+            .find(|a| a.subject() == "C=US, O=Internet Security Research Group, CN=ISRG Root X1")
+            .expect("ISRG Root X1 in Android's store");
+        let info = isrg.info().expect("inflates and parses");
+        assert_eq!(
+            info.sha256.to_string(),
+            "96bcec06264976f37460779acf28c5a7cfe8a3c0aae11a8ffcee05c0bddf08c6"
+        );
+        let java = provenance(StoreKind::JavaOpenjdk).expect("a platform store");
+        assert_eq!(java.fetched, "2022-01-23");
+        assert_eq!(java.version, Some("jdk-17.0.2"));
+        assert!(provenance(StoreKind::System).is_none());
+    }
+}
