@@ -123,12 +123,41 @@ pub enum ColorChoice {
     Never,
 }
 
+/// `--platform-stores`: an embedded platform store, or all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlatformStore {
+    /// Every platform store.
+    All,
+    /// Apple (iOS, macOS).
+    Apple,
+    /// Android (AOSP).
+    Android,
+    /// Microsoft Windows, with its blocked list.
+    Windows,
+    /// Mozilla NSS.
+    Mozilla,
+    /// OpenJDK 17's cacerts, with its blocked list (years old).
+    JavaOpenjdk,
+}
+
 /// What decides a result: the stores, the clients, the instant and the expiry thresholds.
 #[derive(Debug, Args, Clone, Default)]
 pub struct PolicyArgs {
     /// A PEM or DER bundle that forms an extra trust store `custom`; when given, the custom stores decide the verdict (repeatable).
     #[arg(long = "ca-file", value_name = "PATH")]
     pub ca_files: Vec<PathBuf>,
+
+    /// Also validate under the embedded platform stores, for comparison (never deciding the verdict): `--platform-stores` for all, or `--platform-stores=apple,windows` (apple, android, windows, mozilla, java-openjdk).
+    #[arg(
+        long = "platform-stores",
+        value_name = "LIST",
+        value_enum,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "all",
+        value_delimiter = ','
+    )]
+    pub platform_stores: Vec<PlatformStore>,
 
     /// A certificate that expires within N days is a warning (exit 4) [default: 30].
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_days)]
@@ -152,6 +181,7 @@ impl PolicyArgs {
     pub fn first_given(&self) -> Option<&'static str> {
         [
             (!self.ca_files.is_empty(), "--ca-file"),
+            (!self.platform_stores.is_empty(), "--platform-stores"),
             (self.warn_days.is_some(), "--warn-days"),
             (self.fail_days.is_some(), "--fail-days"),
             (!self.clients.is_empty(), "--client"),
@@ -168,6 +198,11 @@ impl PolicyArgs {
                 outer.ca_files
             } else {
                 self.ca_files
+            },
+            platform_stores: if self.platform_stores.is_empty() {
+                outer.platform_stores
+            } else {
+                self.platform_stores
             },
             warn_days: self.warn_days.or(outer.warn_days),
             fail_days: self.fail_days.or(outer.fail_days),

@@ -58,6 +58,12 @@ pub fn message(code: FindingCode, index: Option<usize>, ctx: &Context<'_>) -> St
         },
         FindingCode::PathLengthExceeded => "basic constraints check failed: pathLenConstraint violated - this cert must be the last cert in the certification path".into(),
         FindingCode::NameConstraintViolation => "name constraints check failed".into(),
+        // Only a platform store raises it, never Java's own store; should Java see it, it is
+        // what `blocked.certs` makes Java say.
+        FindingCode::BlockedCertificate => match cert {
+            Some(cert) => blocked(cert),
+            None => no_path(),
+        },
         FindingCode::UnsupportedCriticalExtension => "unrecognized critical extension(s)".into(),
         FindingCode::InvalidPurpose => {
             "Extended key usage does not permit use for TLS server authentication".into()

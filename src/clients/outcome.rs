@@ -51,6 +51,7 @@ pub(super) fn openssl_outcome(
             Some(file) if file.state != crate::trust::store::CaFileState::Pem => {
                 empty = crate::trust::TrustStore {
                     anchors: Vec::new(),
+                    blocked: Vec::new(),
                     rustls_verifier: Default::default(),
                     ..store.clone()
                 };

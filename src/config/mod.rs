@@ -383,6 +383,9 @@ pub struct Config {
     pub shard: Option<Shard>,
     /// `--ca-file` paths, in order.
     pub ca_files: Vec<PathBuf>,
+    /// `--platform-stores`: the embedded platform stores to compare with, each once, in report
+    /// order (empty: none).
+    pub platform_stores: Vec<crate::cli::PlatformStore>,
     /// Shared settings.
     pub settings: Arc<Settings>,
     /// Output format.
@@ -702,6 +705,7 @@ impl Config {
             targets_file,
             shard,
             ca_files: policy.ca_files,
+            platform_stores: platform_selection(&policy.platform_stores),
             settings: Arc::new(Settings {
                 now,
                 warn_days: i64::from(policy.warn_days.unwrap_or(DEFAULT_WARN_DAYS)),
@@ -979,6 +983,16 @@ fn check_targets_file(
     }
     file.count = Some(count);
     Ok(file)
+}
+
+/// The platform stores `--platform-stores` names, each once in report order (`all` is every one).
+fn platform_selection(given: &[crate::cli::PlatformStore]) -> Vec<crate::cli::PlatformStore> {
+    use crate::cli::PlatformStore as P;
+    let every = [P::Apple, P::Android, P::Windows, P::Mozilla, P::JavaOpenjdk];
+    every
+        .into_iter()
+        .filter(|p| given.contains(&P::All) || given.contains(p))
+        .collect()
 }
 
 #[cfg(test)]

@@ -267,6 +267,12 @@ finding_codes! {
     InterceptionSuspected => ("interception-suspected", Info, "If this is your organisation's TLS-inspecting proxy, give clients its root (REQUESTS_CA_BUNDLE or truststore for Python, NODE_EXTRA_CA_CERTS for Node, a Java truststore); otherwise do not trust this connection.", [
         ("Python requests, Node, Java", "the `unknown-issuer` errors (unable to get local issuer certificate / PKIX path building failed) because they do not read the system store the proxy's root was added to; browsers and curl on the system store work"),
     ]),
+    /// A platform store blocks a certificate of the chain (Windows' disallowed list, Java's
+    /// `blocked.certs`), so that store does not trust it (certcheck addition).
+    BlockedCertificate => ("blocked-certificate", Error, "Replace the blocked certificate: serve a chain through an intermediate and to a root that platform has not blocked (the message names the certificate and the store).", [
+        ("Windows (CryptoAPI, Schannel, Edge, Chrome on Windows)", "CERT_E_UNTRUSTEDROOT or TRUST_E_EXPLICIT_DISTRUST: \"A certificate was explicitly revoked by its issuer\" / \"The certificate is explicitly distrusted\""),
+        ("Java", "CertificateException: Untrusted certificate: CN=... (sun.security.util.UntrustedCertificates)"),
+    ]),
 }
 
 impl std::fmt::Display for FindingCode {

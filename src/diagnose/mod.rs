@@ -231,6 +231,7 @@ pub const CHECKS: &[Check] = &[
     shape::long_validity,
     revocation::stapled,
     stores::unusable,
+    stores::blocked,
 ];
 
 /// The verdict of one store after diagnosis.
@@ -354,8 +355,10 @@ fn unexplained_webpki_errors(ctx: &Context<'_>, findings: &[Finding]) -> Vec<Fin
         if ctx.stores.get(index).is_some_and(|s| s.unusable()) {
             continue;
         }
+        // A blocked certificate explains the store's refusal (`stores::blocked`).
+        let blocked = !result.blocked.is_empty();
         let errors = [
-            result.path.as_ref().err(),
+            result.path.as_ref().err().filter(|_| !blocked),
             result.name.as_ref().and_then(|n| n.as_ref().err()),
         ];
         for error in errors.into_iter().flatten() {
@@ -393,6 +396,7 @@ fn verdicts(ctx: &Context<'_>, findings: &[Finding]) -> Vec<StoreVerdict> {
                 .map(|f| f.code)
                 .min();
             let error = match (&result.path, &result.name) {
+                (Err(_), _) if !result.blocked.is_empty() => Some(FindingCode::BlockedCertificate),
                 (Err(webpki_error), _) => {
                     let code = webpki::finding_code(webpki_error);
                     if code == FindingCode::UnknownIssuer {

@@ -2,6 +2,7 @@
 //! the difference; and the stores that could not be loaded, which validated nothing.
 
 use super::{Context, Finding, FindingCode, Scope, StoreVerdict};
+use crate::trust::PathCert;
 
 /// One error finding per store that failed to load and holds nothing, so that a store is never
 /// untrusted (or silently absent) without a finding that says why.
@@ -24,6 +25,55 @@ pub fn unusable(ctx: &Context<'_>) -> Vec<Finding> {
             )
         })
         .collect()
+}
+
+/// One error finding per certificate a store blocks when that store found no path: the
+/// certificate, the store and the list it is on (Windows' disallowed list, Java's
+/// `blocked.certs`).
+pub fn blocked(ctx: &Context<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (index, result) in ctx.results.iter().enumerate() {
+        if result.path.is_ok() {
+            continue;
+        }
+        let Some(store) = ctx.stores.get(index) else {
+            continue;
+        };
+        for at in &result.blocked {
+            let (certificate, info, what) = match *at {
+                PathCert::Presented(i) => (
+                    Some(i),
+                    ctx.chain.certs.get(i).and_then(|c| c.info()),
+                    format!("certificate {i}"),
+                ),
+                PathCert::Pool(i) => (
+                    None,
+                    ctx.pool.get(i),
+                    format!("--untrusted certificate {i}"),
+                ),
+            };
+            let Some(info) = info else { continue };
+            let role = if *at == PathCert::Presented(0) {
+                "so it refuses the leaf itself"
+            } else {
+                "so it builds no path through it and finds no other to a root it trusts"
+            };
+            out.push(Finding::new(
+                FindingCode::BlockedCertificate,
+                certificate,
+                Scope::Stores(vec![index]),
+                format!(
+                    "{what} ({}, SHA-256 {}) is on the blocked list of store {} ({}), {role}",
+                    info.subject,
+                    info.sha256,
+                    ctx.store_label(index),
+                    store.source
+                ),
+                crate::diagnose::text::generic_hint(FindingCode::BlockedCertificate),
+            ));
+        }
+    }
+    out
 }
 
 /// One info finding when the stores disagree.
@@ -138,7 +188,8 @@ pub fn interception(ctx: &Context<'_>, verdicts: &[StoreVerdict]) -> Vec<Finding
             .anchor
             .and_then(|a| store.anchors.get(a))?;
         let mozilla_has_it = ctx.stores[bundled].holds(&anchor.subject_raw, &anchor.spki_der);
-        (i != bundled && verdict.trusted && !mozilla_has_it).then(|| (i, anchor.subject()))
+        (i != bundled && !store.kind.is_platform() && verdict.trusted && !mozilla_has_it)
+            .then(|| (i, anchor.subject()))
     });
     let through = ctx
         .proxy
@@ -317,5 +368,80 @@ mod tests {
         assert!(!looks_public(&Host::Ip(
             "93.184.216.34".parse().expect("ip")
         )));
+    }
+
+    /// A platform store (test fixture) that holds the root but blocks `blocked`.
+    fn blocking(pki: &Pki, blocked: &[u8]) -> crate::trust::TrustStore {
+        let mut windows = store(StoreKind::Windows, "windows-fixture", &[pki.root.der()]);
+        windows.blocked = vec![crate::chain::Fingerprint::of(blocked).0];
+        windows
+    }
+
+    #[test]
+    fn a_blocked_intermediate_makes_the_chain_untrusted_in_that_store_only() {
+        let pki = Pki::new();
+        let inter = pki.inter.der();
+        let stores = vec![pki.custom(), blocking(&pki, &inter)];
+        let case = case(&pki, "blocked.test", stores);
+        let ctx = case.ctx();
+        let diagnosis = super::super::diagnose(&ctx, Vec::new());
+        assert!(diagnosis.verdicts[0].trusted);
+        assert!(!diagnosis.verdicts[1].trusted);
+        assert_eq!(
+            diagnosis.verdicts[1].error,
+            Some(FindingCode::BlockedCertificate)
+        );
+        let finding = only(&diagnosis.findings, FindingCode::BlockedCertificate);
+        assert_eq!(finding.certificate, Some(1));
+        assert_eq!(finding.scope, Scope::Stores(vec![1]));
+        assert_eq!(
+            finding.message,
+            format!(
+                "certificate 1 (CN=Test Intermediate CA, SHA-256 {}) is on the blocked list of store windows (windows-fixture), so it builds no path through it and finds no other to a root it trusts",
+                crate::chain::Fingerprint::of(&inter)
+            )
+        );
+        // webpki's own refusal is explained by the blocked finding, not repeated.
+        assert!(
+            !diagnosis
+                .findings
+                .iter()
+                .any(|f| f.scope.includes(1) && f.code == FindingCode::UnknownIssuer)
+        );
+        let disagreement = only(&diagnosis.findings, FindingCode::TrustStoreDisagreement);
+        assert!(
+            disagreement
+                .message
+                .ends_with("; windows fails with blocked-certificate"),
+            "{}",
+            disagreement.message
+        );
+    }
+
+    #[test]
+    fn a_blocked_leaf_is_refused_and_an_unrelated_block_changes_nothing() {
+        let pki = Pki::new();
+        let leaf = pki.leaf(&["leaf.test"]);
+        let stores = vec![pki.custom(), blocking(&pki, &leaf.der)];
+        let ctx_case = Case::new(&pki.chain(&leaf), stores).name("leaf.test");
+        let ctx = ctx_case.ctx();
+        let diagnosis = super::super::diagnose(&ctx, Vec::new());
+        let finding = only(&diagnosis.findings, FindingCode::BlockedCertificate);
+        assert_eq!(finding.certificate, Some(0));
+        assert!(finding.message.ends_with("so it refuses the leaf itself"));
+        assert!(!diagnosis.verdicts[1].trusted);
+        // A blocked certificate that is not in the chain: the store trusts it.
+        let other = Authority::root(&Spec::ca("Blocked Elsewhere", NOW)).expect("root");
+        let stores = vec![pki.custom(), blocking(&pki, &other.der())];
+        let case = case(&pki, "fine.test", stores);
+        let ctx = case.ctx();
+        let diagnosis = super::super::diagnose(&ctx, Vec::new());
+        assert!(diagnosis.verdicts[1].trusted);
+        assert!(
+            !diagnosis
+                .findings
+                .iter()
+                .any(|f| f.code == FindingCode::BlockedCertificate)
+        );
     }
 }

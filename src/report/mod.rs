@@ -438,7 +438,8 @@ pub struct CaseOutcome {
 pub struct StoresReport {
     /// certcheck's version.
     pub version: String,
-    /// One entry per store: `system`, `bundled`, then each `--ca-file`.
+    /// One entry per store: `system`, `bundled`, each `--ca-file`, then every embedded platform
+    /// store.
     pub stores: Vec<StoreSummary>,
     /// The store each client profile would use and why.
     pub clients: Vec<ClientStoreSummary>,
@@ -463,6 +464,26 @@ pub struct StoreSummary {
     pub certificates: usize,
     /// Entries that failed to load, each with why.
     pub failed: Vec<String>,
+    /// For an embedded platform store: the snapshot it is (certcheck addition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<SnapshotSummary>,
+}
+
+/// Where an embedded platform store's list comes from and how old it is.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SnapshotSummary {
+    /// The platform as trust_stores_observatory names it (`MICROSOFT_WINDOWS`).
+    pub platform: String,
+    /// The platform version, when the data gives one.
+    pub version: Option<String>,
+    /// Where the observatory read the list.
+    pub url: String,
+    /// When it read it (`YYYY-MM-DD`).
+    pub fetched: String,
+    /// Certificates the platform trusts.
+    pub trusted: usize,
+    /// Certificates the platform blocks (Windows' disallowed list, Java's `blocked.certs`).
+    pub blocked: usize,
 }
 
 /// A client profile's store.

@@ -13,12 +13,14 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use anyhow::Context as _;
 
+use crate::cli::PlatformStore;
 use crate::config::{Config, Mode, ShowInput, ShowOptions};
 use crate::diagnose::text::date;
 use crate::evaluate::Stores;
 use crate::exit::{self, ExitCode};
 use crate::report::{Report, TargetReport};
 use crate::trust::load::load_system;
+use crate::trust::platform::load_platform;
 use crate::trust::store::{load_bundled, load_custom};
 use crate::trust::{StoreKind, TrustStore};
 
@@ -141,11 +143,13 @@ pub(crate) fn failed_store(kind: StoreKind, source: &str, why: &str) -> TrustSto
             "{source}: loading failed with an internal error ({why})"
         )],
         file: None,
+        blocked: Vec::new(),
         rustls_verifier: Default::default(),
     }
 }
 
-/// The loaders of every configured store: `system`, `bundled`, then each `--ca-file` in order.
+/// The loaders of every configured store: `system`, `bundled`, each `--ca-file` in order, then
+/// the `--platform-stores` (comparison stores, last so that no other store's place moves).
 pub fn store_loaders(config: &Config) -> Vec<StoreLoader> {
     let system = config.env.system_store.clone();
     let mut loaders = vec![
@@ -168,7 +172,30 @@ pub fn store_loaders(config: &Config) -> Vec<StoreLoader> {
             load: Box::new(move || load_custom(&path)),
         }
     }));
+    loaders.extend(
+        config
+            .platform_stores
+            .iter()
+            .filter_map(|choice| platform_kind(*choice))
+            .map(|kind| StoreLoader {
+                kind,
+                source: format!("the embedded {} store", kind.as_str()),
+                load: Box::new(move || load_platform(kind)),
+            }),
+    );
     loaders
+}
+
+/// The store kind of a `--platform-stores` name (`all` is expanded by `config`).
+fn platform_kind(choice: PlatformStore) -> Option<StoreKind> {
+    match choice {
+        PlatformStore::All => None,
+        PlatformStore::Apple => Some(StoreKind::Apple),
+        PlatformStore::Android => Some(StoreKind::Android),
+        PlatformStore::Windows => Some(StoreKind::Windows),
+        PlatformStore::Mozilla => Some(StoreKind::Mozilla),
+        PlatformStore::JavaOpenjdk => Some(StoreKind::JavaOpenjdk),
+    }
 }
 
 /// Runs every loader; one that panics becomes a store that failed to load, never a missing one.

@@ -2,14 +2,17 @@
 
 use crate::clients::ClientSetup;
 use crate::config::Config;
-use crate::report::{ClientStoreSummary, StoreSummary, StoresReport};
+use crate::report::{ClientStoreSummary, SnapshotSummary, StoreSummary, StoresReport};
 use crate::trust::StoreKind;
 use crate::trust::load::system_sources;
+use crate::trust::platform::{KINDS, load_platform, provenance};
 use crate::trust::store::WEBPKI_ROOTS_VERSION;
 
 /// Describes the configured stores and the store each client profile would use.
 pub fn stores_report(config: &Config) -> StoresReport {
-    let stores = super::load_stores(config);
+    let mut stores = super::load_stores(config);
+    // Every platform store is listed, whether or not `--platform-stores` compares with it.
+    stores.extend(KINDS.iter().map(|kind| load_platform(*kind)));
     let sources = system_sources(&config.env.system_store);
     let setup = ClientSetup::load(&config.env.clients, &stores);
     // The `--ca-file` stores follow `system` and `bundled`, one per file in order.
@@ -39,7 +42,7 @@ pub fn stores_report(config: &Config) -> StoresReport {
                     Vec::new(),
                     false,
                 ),
-                StoreKind::Bundled => (Vec::new(), Vec::new(), false),
+                _ => (Vec::new(), Vec::new(), false),
             };
             let source = if store.kind == StoreKind::Bundled {
                 format!("{} version {WEBPKI_ROOTS_VERSION}", store.source)
@@ -54,6 +57,14 @@ pub fn stores_report(config: &Config) -> StoresReport {
                 from_environment,
                 certificates: store.anchors.len(),
                 failed: store.errors.clone(),
+                snapshot: provenance(store.kind).map(|p| SnapshotSummary {
+                    platform: p.platform.to_string(),
+                    version: p.version.map(str::to_string),
+                    url: p.url.to_string(),
+                    fetched: p.fetched.to_string(),
+                    trusted: p.trusted,
+                    blocked: p.blocked,
+                }),
             }
         })
         .collect();

@@ -1,6 +1,7 @@
 //! Trust: load the stores and replay validation against each of them.
 
 pub mod load;
+pub mod platform;
 pub mod replay;
 pub mod store;
 

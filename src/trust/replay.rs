@@ -1,10 +1,10 @@
 //! Replays validation with rustls-webpki against each store, at a given time.
 
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use time::OffsetDateTime;
 
 use super::store::{StoreKind, TrustStore};
-use crate::chain::Chain;
+use crate::chain::{Chain, Fingerprint};
 use crate::target::Host;
 
 /// Where a certificate on a path came from.
@@ -40,6 +40,9 @@ pub struct TrustResult {
     pub path: Result<VerifiedPath, webpki::Error>,
     /// webpki's name check, when a name was asked for (independent of the path).
     pub name: Option<Result<(), webpki::Error>>,
+    /// The presented or pool certificates this store blocks (its `blocked` list), which were
+    /// kept out of path building (a blocked leaf fails the path outright).
+    pub blocked: Vec<PathCert>,
 }
 
 /// Converts a time for webpki; instants before 1970 become the epoch.
@@ -95,47 +98,115 @@ pub fn replay(
         Host::Ip(ip) => Some(ServerName::IpAddress((*ip).into())),
     });
 
+    // The names a path can reach an anchor by: every issuer offered. Only anchors with one of
+    // them as subject are given to webpki (it matches anchors by exactly these bytes), so a
+    // large store costs a filter, not a copy of every anchor, per chain. Certificates that were
+    // not parsed (overflow, an unparsable one, the pool's DER) make every anchor a candidate.
+    let issuers: Option<Vec<&[u8]>> = (chain.overflow.is_empty()
+        && pool.is_empty()
+        && chain.certs.iter().all(|c| c.info().is_some()))
+    .then(|| {
+        chain
+            .parsed()
+            .map(|(_, c)| c.issuer_raw.as_slice())
+            .collect()
+    });
+    let fingerprints: Vec<(PathCert, [u8; 32])> = if stores.iter().any(|s| !s.blocked.is_empty()) {
+        presented
+            .iter()
+            .enumerate()
+            .map(|(i, der)| (PathCert::Presented(i), *der))
+            .chain(
+                pool.iter()
+                    .enumerate()
+                    .map(|(i, der)| (PathCert::Pool(i), der.as_slice())),
+            )
+            .map(|(at, der)| (at, Fingerprint::of(der).0))
+            .collect()
+    } else {
+        Vec::new()
+    };
+
     stores
         .iter()
         .enumerate()
         .map(|(store_index, store)| {
-            let anchors = store.trust_anchors();
+            let (indexes, anchors): (Vec<usize>, Vec<TrustAnchor<'static>>) = store
+                .anchors
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| {
+                    issuers
+                        .as_ref()
+                        .is_none_or(|names| names.contains(&a.subject_raw.as_slice()))
+                })
+                .map(|(i, a)| (i, a.anchor.clone()))
+                .unzip();
+            let blocked: Vec<PathCert> = fingerprints
+                .iter()
+                .filter(|(_, sha)| store.blocked.contains(sha))
+                .map(|(at, _)| *at)
+                .collect();
+            let allowed: Vec<CertificateDer<'_>>;
+            let intermediates = if blocked.is_empty() {
+                &intermediates
+            } else {
+                let excluded = |at: PathCert| blocked.contains(&at);
+                allowed = presented
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .filter(|(i, _)| !excluded(PathCert::Presented(*i)))
+                    .map(|(_, d)| CertificateDer::from(*d))
+                    .chain(
+                        pool.iter()
+                            .enumerate()
+                            .filter(|(i, _)| !excluded(PathCert::Pool(*i)))
+                            .map(|(_, d)| CertificateDer::from(d.as_slice())),
+                    )
+                    .collect();
+                &allowed
+            };
+            let leaf_blocked = blocked.contains(&PathCert::Presented(0));
             let (path, name_check) = match &end_entity {
                 Ok(ee) => {
-                    let path = ee
-                        .verify_for_usage(
+                    let verified = if leaf_blocked {
+                        Err(webpki::Error::UnknownIssuer)
+                    } else {
+                        ee.verify_for_usage(
                             algorithms,
                             &anchors,
-                            &intermediates,
+                            intermediates,
                             time,
                             webpki::KeyUsage::server_auth(),
                             None,
                             None,
                         )
-                        .map(|verified| {
-                            let used = verified
-                                .intermediate_certificates()
-                                .filter_map(|cert| locate(cert.der().as_ref()))
-                                .collect();
-                            let reached = verified.anchor();
-                            let anchor = anchors
-                                .iter()
-                                .position(|a| {
-                                    a.subject == reached.subject
-                                        && a.subject_public_key_info
-                                            == reached.subject_public_key_info
-                                })
-                                .unwrap_or(0);
-                            VerifiedPath {
-                                intermediates: used,
-                                anchor,
-                                anchor_subject: store
-                                    .anchors
-                                    .get(anchor)
-                                    .map(|a| a.subject())
-                                    .unwrap_or_default(),
-                            }
-                        });
+                    };
+                    let path = verified.map(|verified| {
+                        let used = verified
+                            .intermediate_certificates()
+                            .filter_map(|cert| locate(cert.der().as_ref()))
+                            .collect();
+                        let reached = verified.anchor();
+                        let anchor = anchors
+                            .iter()
+                            .position(|a| {
+                                a.subject == reached.subject
+                                    && a.subject_public_key_info == reached.subject_public_key_info
+                            })
+                            .and_then(|i| indexes.get(i).copied())
+                            .unwrap_or(0);
+                        VerifiedPath {
+                            intermediates: used,
+                            anchor,
+                            anchor_subject: store
+                                .anchors
+                                .get(anchor)
+                                .map(|a| a.subject())
+                                .unwrap_or_default(),
+                        }
+                    });
                     let name_check = match (&server_name, name) {
                         (Some(sn), _) => Some(ee.verify_is_valid_for_subject_name(sn)),
                         (None, Some(_)) => Some(Err(webpki::Error::MalformedDnsIdentifier)),
@@ -151,6 +222,7 @@ pub fn replay(
                 source: store.source.clone(),
                 path,
                 name: name_check,
+                blocked,
             }
         })
         .collect()

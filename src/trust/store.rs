@@ -25,6 +25,16 @@ pub enum StoreKind {
     Bundled,
     /// A `--ca-file`.
     Custom,
+    /// Apple's platform store, as embedded (`--platform-stores`; a comparison store).
+    Apple,
+    /// Android's (AOSP) platform store, as embedded.
+    Android,
+    /// Microsoft Windows' platform store and its blocked (disallowed) list, as embedded.
+    Windows,
+    /// Mozilla NSS's store, as embedded (the same program as `bundled`, at the data's date).
+    Mozilla,
+    /// OpenJDK's `cacerts` and `blocked.certs`, as embedded (years old: the data's JDK 17.0.2).
+    JavaOpenjdk,
 }
 
 impl StoreKind {
@@ -34,7 +44,17 @@ impl StoreKind {
             StoreKind::System => "system",
             StoreKind::Bundled => "bundled",
             StoreKind::Custom => "custom",
+            StoreKind::Apple => "apple",
+            StoreKind::Android => "android",
+            StoreKind::Windows => "windows",
+            StoreKind::Mozilla => "mozilla",
+            StoreKind::JavaOpenjdk => "java-openjdk",
         }
+    }
+
+    /// Whether this is an embedded platform store (a comparison store that never decides).
+    pub fn is_platform(self) -> bool {
+        super::platform::KINDS.contains(&self)
     }
 }
 
@@ -44,7 +64,7 @@ pub struct Anchor {
     /// The webpki anchor.
     pub anchor: TrustAnchor<'static>,
     /// The full certificate, when the store has it (webpki-roots only has name and key).
-    pub der: Option<Vec<u8>>,
+    der: AnchorDer,
     /// Subject name as a complete DER `Name` (SEQUENCE included), comparable to `CertInfo::issuer_raw`.
     pub subject_raw: Vec<u8>,
     /// SubjectPublicKeyInfo as complete DER.
@@ -53,8 +73,26 @@ pub struct Anchor {
     parsed: std::sync::OnceLock<Option<Box<crate::chain::CertInfo>>>,
 }
 
+/// Where an anchor's whole certificate is.
+#[derive(Clone, Debug)]
+enum AnchorDer {
+    /// Read with the store (or absent, for webpki-roots).
+    Owned(Option<Vec<u8>>),
+    /// Embedded certificate of this index, inflated on first use.
+    Embedded(u16),
+}
+
 impl Anchor {
+    /// An anchor of an embedded platform store, whose certificate is inflated when needed.
+    pub(super) fn embedded(anchor: TrustAnchor<'static>, index: u16) -> Anchor {
+        Anchor::with_der(anchor, AnchorDer::Embedded(index))
+    }
+
     fn from_trust_anchor(anchor: TrustAnchor<'static>, der: Option<Vec<u8>>) -> Anchor {
+        Anchor::with_der(anchor, AnchorDer::Owned(der))
+    }
+
+    fn with_der(anchor: TrustAnchor<'static>, der: AnchorDer) -> Anchor {
         Anchor {
             subject_raw: wrap_sequence(anchor.subject.as_ref()),
             spki_der: wrap_sequence(anchor.subject_public_key_info.as_ref()),
@@ -68,10 +106,19 @@ impl Anchor {
     pub fn info(&self) -> Option<&crate::chain::CertInfo> {
         self.parsed
             .get_or_init(|| {
-                let der = self.der.as_ref()?;
-                crate::chain::parse_certificate(der).ok().map(Box::new)
+                crate::chain::parse_certificate(self.der()?)
+                    .ok()
+                    .map(Box::new)
             })
             .as_deref()
+    }
+
+    /// The whole certificate, when the store has it.
+    pub fn der(&self) -> Option<&[u8]> {
+        match &self.der {
+            AnchorDer::Owned(der) => der.as_deref(),
+            AnchorDer::Embedded(index) => super::platform::der(*index),
+        }
     }
 
     /// The subject as a readable distinguished name.
@@ -123,6 +170,9 @@ pub struct TrustStore {
     /// For a store read from one CA file (`--ca-file`, `REQUESTS_CA_BUNDLE`...): how that file
     /// reads to a client that loads it itself.
     pub file: Option<CaFile>,
+    /// The SHA-256 of certificates this store refuses wherever they appear (Windows' disallowed
+    /// list, Java's `blocked.certs`): never an anchor or an intermediate, and a leaf is refused.
+    pub blocked: Vec<[u8; 32]>,
     /// rustls's verifier over these anchors, built on first use and shared by every target.
     pub rustls_verifier: RustlsVerifier,
 }
@@ -220,6 +270,7 @@ impl TrustStore {
             anchors,
             errors,
             file: None,
+            blocked: Vec::new(),
             rustls_verifier: RustlsVerifier::default(),
         }
     }
@@ -242,6 +293,7 @@ pub fn load_bundled() -> TrustStore {
             .collect(),
         errors: Vec::new(),
         file: None,
+        blocked: Vec::new(),
         rustls_verifier: RustlsVerifier::default(),
     }
 }
@@ -260,6 +312,7 @@ pub fn load_java_keystore(path: &Path) -> TrustStore {
         anchors: Vec::new(),
         errors: vec![format!("{}: {why}", path.display())],
         file: None,
+        blocked: Vec::new(),
         rustls_verifier: RustlsVerifier::default(),
     };
     let bytes = match std::fs::read(path) {
@@ -360,6 +413,7 @@ pub fn load_custom(path: &Path) -> TrustStore {
                     path: path.to_path_buf(),
                     state,
                 }),
+                blocked: Vec::new(),
                 rustls_verifier: RustlsVerifier::default(),
             }
         }

@@ -22,6 +22,7 @@ mod inspect;
 mod layering;
 mod limbo;
 mod ocsp;
+mod platform;
 mod proxy;
 mod schema;
 mod serve;
