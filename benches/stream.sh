@@ -5,6 +5,7 @@
 # for comparison, --json (which keeps every result for its document).
 #
 #   benches/stream.sh [CONCURRENCY]    # needs /usr/bin/time (apt install time); writes benches/results/stream.md
+#   SIZES="10000" FORMATS="human" benches/stream.sh   # one row (then the file holds that row only)
 #
 # Each line is `tN.bench:PORT --sni localhost --connect-to 127.0.0.1`: distinct targets, so the
 # Prometheus output has one series per line.
@@ -32,9 +33,9 @@ make_targets() { # N FILE
 
 echo "| targets | output | peak RSS | wall | targets/s | exit |" > "$OUT/stream.md"
 echo "| --- | --- | --- | --- | --- | --- |" >> "$OUT/stream.md"
-for N in 1000 10000 100000; do
+for N in ${SIZES:-1000 10000 100000}; do
   make_targets "$N" "$WORK/t$N.txt"
-  for FORMAT in jsonl prometheus human json; do
+  for FORMAT in ${FORMATS:-jsonl prometheus human json}; do
     # human builds its summary table in memory, json its document: not for 100,000.
     { [ "$FORMAT" = json ] || [ "$FORMAT" = human ]; } && [ "$N" -gt 10000 ] && continue
     set +e
