@@ -95,7 +95,7 @@ pub struct OutputArgs {
     #[arg(long)]
     pub jsonl: bool,
 
-    /// Show every report in full (with several targets, also those that are ok).
+    /// Show every report in full (with several targets too), then every field of each certificate, as `show` prints them.
     #[arg(long, short = 'v', conflicts_with = "quiet")]
     pub verbose: bool,
 
