@@ -37,14 +37,12 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
             // Nothing is kept but what the output needs: a line is written as each result
             // completes; Prometheus's exposition groups each metric, so a few numbers per target
             // are kept until the end.
-            let progress = progress_bar(config);
+            let progress = Progress::new(config);
             let mut stream_error = None;
             let mut metrics = Metrics::new();
             let checked_at = certcheck::diagnose::text::date(config.settings.now);
             let code = modes::run_streaming(config, &mut |_, result| {
-                if let Some(bar) = &progress {
-                    bar.inc(1);
-                }
+                progress.tick();
                 match config.format {
                     Format::Prometheus => metrics.push(result),
                     _ if stream_error.is_none() => {
@@ -53,9 +51,7 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
                     _ => {}
                 }
             })?;
-            if let Some(bar) = progress {
-                bar.finish_and_clear();
-            }
+            progress.finish();
             // A reader that went away ends the output, not the verdict (see below).
             let written = match stream_error {
                 Some(err) => Err(err),
@@ -70,24 +66,16 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
         Mode::Check if fleet_summary(config) => {
             // A fleet's first screen is a line per target and the summary: each result is cut
             // down to what those need as it completes, so memory stays small per target.
-            let progress = progress_bar(config);
+            let progress = Progress::new(config);
             let mut results = Vec::new();
             let code = modes::run_streaming(config, &mut |index, result| {
-                if let Some(bar) = &progress {
-                    bar.inc(1);
-                }
+                progress.tick();
                 results.push((index, result.clone().summary_only()));
             })?;
-            if let Some(bar) = progress {
-                bar.finish_and_clear();
-            }
+            progress.finish();
             results.sort_unstable_by_key(|(index, _)| *index);
             let results = results.into_iter().map(|(_, result)| result).collect();
-            let report = certcheck::report::Report {
-                version: env!("CARGO_PKG_VERSION").to_string(),
-                checked_at: certcheck::diagnose::text::date(config.settings.now),
-                results,
-            };
+            let report = modes::report_of(config, results);
             unless_reader_left(
                 render::render(&report, config.format, style, &mut out).and_then(|()| out.flush()),
             )?;
@@ -102,20 +90,16 @@ fn run(config: &Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::Ok)
         }
         Mode::Check | Mode::Inspect(_) | Mode::Show(_) => {
-            let progress = progress_bar(config);
+            let progress = Progress::new(config);
             let mut stream_error = None;
             let checked_at = certcheck::diagnose::text::date(config.settings.now);
             let report = modes::run(config, &mut |result| {
-                if let Some(bar) = &progress {
-                    bar.inc(1);
-                }
+                progress.tick();
                 if config.format == Format::Jsonl && stream_error.is_none() {
                     stream_error = json_line(result, &checked_at, &mut out).err();
                 }
             })?;
-            if let Some(bar) = progress {
-                bar.finish_and_clear();
-            }
+            progress.finish();
             let mut code = exit::for_report(&report);
             // A reader that went away (`| head`) ends the output, not the verdict: the exit code
             // is the report's either way, so `certcheck broken:443 | true` still fails under
@@ -235,25 +219,43 @@ fn json_line(
 }
 
 /// A progress bar on stderr, only on a terminal and only for several targets.
-fn progress_bar(config: &Config) -> Option<indicatif::ProgressBar> {
-    let count = match &config.mode {
-        Mode::Inspect(options) => options.files.len(),
-        Mode::Show(options) => options.order.len(),
-        _ => config.job_count()?,
-    };
-    if !config.env.stderr_is_terminal || count < 2 {
-        return None;
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new(config: &Config) -> Progress {
+        let count = match &config.mode {
+            Mode::Inspect(options) => Some(options.files.len()),
+            Mode::Show(options) => Some(options.order.len()),
+            _ => config.job_count(),
+        };
+        let Some(count) = count.filter(|&n| config.env.stderr_is_terminal && n >= 2) else {
+            return Progress(None);
+        };
+        let bar = indicatif::ProgressBar::new(count as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} targets checked ({elapsed})",
+        ) {
+            bar.set_style(style);
+        }
+        // Redrawn on a timer, not only when a target completes, so the elapsed time moves while
+        // a slow target holds everything up.
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        Progress(Some(bar))
     }
-    let bar = indicatif::ProgressBar::new(count as u64);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} targets checked ({elapsed})")
-    {
-        bar.set_style(style);
+
+    /// One more target done.
+    fn tick(&self) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+        }
     }
-    // Redrawn on a timer, not only when a target completes, so the elapsed time moves while a
-    // slow target holds everything up.
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    Some(bar)
+
+    /// All done: the bar goes away.
+    fn finish(self) {
+        if let Some(bar) = self.0 {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Output that failed because its reader closed the pipe is not an error of certcheck's (the

@@ -47,11 +47,16 @@ pub fn run(config: &Config, on_done: &mut dyn FnMut(&TargetReport)) -> anyhow::R
         Mode::Explain(_) | Mode::Completions(_) | Mode::Man => Vec::new(),
         Mode::Serve(_) => anyhow::bail!("`serve` answers probes and has no report to return"),
     };
-    Ok(Report {
+    Ok(report_of(config, results))
+}
+
+/// The run's report around `results`: this version and the instant of validation.
+pub fn report_of(config: &Config, results: Vec<TargetReport>) -> Report {
+    Report {
         version: env!("CARGO_PKG_VERSION").to_string(),
         checked_at: date(config.settings.now),
         results,
-    })
+    }
 }
 
 /// `certcheck show`: the files as `inspect` reads them and the targets as live checks, the
