@@ -269,6 +269,14 @@ pub struct ConnectArgs {
     #[arg(short = '6', long = "ipv6")]
     pub ipv6: bool,
 
+    /// Present this client certificate to servers that ask for one (PEM: the certificate, then any intermediates, and the private key unless --key gives it; or one DER certificate).
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+
+    /// The private key of --cert (PEM PKCS#8, PKCS#1 RSA or SEC1 EC, or DER PKCS#8), when the --cert file does not hold it.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+
     /// How many targets are checked at once.
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,

@@ -175,7 +175,13 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> Ta
     );
     let assessment = Assessment {
         status,
-        verdict: verdict(&clients, &findings, &trust, status),
+        verdict: verdict(
+            &clients,
+            &findings,
+            &trust,
+            status,
+            connection_error.as_ref(),
+        ),
         expires_at: earliest_expiry(&trust, Some(&diagnosis), chain),
         connection_error,
         chain: chain_reports(chain, deadlines.now),

@@ -8,6 +8,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 mod env;
+pub mod identity;
 
 pub use env::{ClientEnv, Env, SystemStoreEnv};
 
@@ -309,6 +310,8 @@ pub struct Settings {
     pub concurrency: usize,
     /// `--client`: the clients that decide the status.
     pub deciding: Selection,
+    /// `--cert`/`--key`: the client certificate presented to a server that asks for one.
+    pub client_identity: Option<identity::ClientIdentity>,
 }
 
 /// The instant validation uses for `at`: UTC, whole seconds (X.509 times have whole seconds, and
@@ -473,6 +476,9 @@ pub enum ConfigError {
     /// `--starttls` contradicts a target's scheme.
     #[error("{0}")]
     Starttls(String),
+    /// `--cert`/`--key` cannot be read or do not belong together.
+    #[error("{0}")]
+    ClientCert(String),
 }
 
 impl Config {
@@ -688,6 +694,9 @@ impl Config {
             if cli.connect.starttls.is_some() {
                 return Err(ConfigError::NotForMode("--starttls"));
             }
+            if cli.connect.cert.is_some() {
+                return Err(ConfigError::NotForMode("--cert/--key"));
+            }
         }
         if output.format == Some(OutputFormat::Prometheus)
             && matches!(mode, Mode::Stores | Mode::Demo)
@@ -699,6 +708,13 @@ impl Config {
         if mode != Mode::Check && shard.is_some() {
             return Err(ConfigError::NotForMode("--shard"));
         }
+        let client_identity = match &cli.connect.cert {
+            Some(cert) => Some(
+                identity::load(cert, cli.connect.key.as_deref())
+                    .map_err(ConfigError::ClientCert)?,
+            ),
+            None => None,
+        };
         Ok(Config {
             mode,
             jobs,
@@ -713,6 +729,7 @@ impl Config {
                 timeout: cli.connect.timeout,
                 concurrency: usize::from(cli.connect.concurrency),
                 deciding: Selection::parse(&policy.clients).map_err(ConfigError::Client)?,
+                client_identity,
             }),
             format: match output.format {
                 Some(OutputFormat::Human) => Format::Human,

@@ -27,8 +27,11 @@ pub struct Captured {
     pub ocsp_response: Option<Vec<u8>>,
     /// A note when the handshake signature could only be checked by the fallback, or not at all.
     pub signature_note: Option<String>,
-    /// The server asked for a client certificate (certcheck never sends one).
+    /// The server asked for a client certificate.
     pub client_auth_requested: bool,
+    /// certcheck answered that request with the `--cert` certificate (it sends none without
+    /// `--cert`, or when the server accepts none of the key's signature schemes).
+    pub client_cert_sent: bool,
 }
 
 /// Records the presented chain and accepts it; verifies the handshake signature (with a raw-key
@@ -37,6 +40,7 @@ pub struct Captured {
 pub struct CapturingVerifier {
     provider: Arc<CryptoProvider>,
     captured: Mutex<Captured>,
+    client_cert: Option<Arc<CertifiedKey>>,
 }
 
 impl CapturingVerifier {
@@ -45,7 +49,14 @@ impl CapturingVerifier {
         CapturingVerifier {
             provider,
             captured: Mutex::new(Captured::default()),
+            client_cert: None,
         }
+    }
+
+    /// Presents `client_cert` (`--cert`/`--key`) when the server asks for a certificate.
+    pub fn with_client_cert(mut self, client_cert: Option<Arc<CertifiedKey>>) -> Self {
+        self.client_cert = client_cert;
+        self
     }
 
     /// What was captured so far.
@@ -158,19 +169,28 @@ impl ServerCertVerifier for CapturingVerifier {
     }
 }
 
-/// Never offers a client certificate, but notes that the server asked for one, so that a
-/// handshake the server then aborts can be explained.
+/// Offers the `--cert` certificate when there is one, and notes that the server asked, so that
+/// a handshake the server then aborts can be explained.
 impl ResolvesClientCert for CapturingVerifier {
     fn resolve(
         &self,
         _root_hint_subjects: &[&[u8]],
-        _sigschemes: &[SignatureScheme],
+        sigschemes: &[SignatureScheme],
     ) -> Option<Arc<CertifiedKey>> {
-        self.with_captured(|c| c.client_auth_requested = true);
-        None
+        // rustls sends an empty certificate when the key can sign with none of the schemes the
+        // server accepts, so that is "not sent" too.
+        let sent = self
+            .client_cert
+            .as_ref()
+            .filter(|cert| cert.key.choose_scheme(sigschemes).is_some());
+        self.with_captured(|c| {
+            c.client_auth_requested = true;
+            c.client_cert_sent = sent.is_some();
+        });
+        sent.cloned()
     }
 
     fn has_certs(&self) -> bool {
-        false
+        self.client_cert.is_some()
     }
 }

@@ -260,6 +260,7 @@ mod tests {
             timeout: Duration::from_secs(5),
             proxy: None,
             family: None,
+            client_cert: None,
         }
     }
 

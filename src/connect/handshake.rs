@@ -11,11 +11,11 @@ use rustls::{AlertDescription, ClientConfig, InvalidMessage, PeerIncompatible};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use super::received;
 use super::{
     Capture, Captured, CapturingVerifier, ConnectError, ConnectRequest, Peer, Received, Recording,
     TlsInfo, set_phase, snapshot,
 };
+use super::{client_auth, received};
 use crate::target::Host;
 
 /// How the phase text begins while the handshake runs; a timeout then adds how much arrived.
@@ -35,6 +35,8 @@ pub(super) async fn handshake(
     received: Arc<Mutex<Received>>,
 ) -> Result<Capture, ConnectError> {
     let mut config = client_config(provider, verifier.clone())?;
+    let tickets = client_auth::TicketSeen::new();
+    config.resumption = rustls::client::Resumption::store(tickets.clone());
     if request.starttls.is_some() {
         // HTTP's protocols mean nothing to a mail or database server, and one that enforces
         // ALPN would refuse them; clients that use STARTTLS (openssl s_client, curl) send none.
@@ -46,13 +48,25 @@ pub(super) async fn handshake(
     let connector = TlsConnector::from(Arc::new(config));
     let stream = Recording::new(stream, received.clone());
     match connector.connect(server_name, stream).await {
-        Ok(tls) => {
+        Ok(mut tls) => {
             let (_, conn) = tls.get_ref();
+            let info = tls_info(conn);
+            let tls13 = conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3);
+            let mut handshake_error = None;
+            if tls13 && verifier.captured().client_auth_requested {
+                let wait = client_auth::MAX_WAIT.min(request.timeout / 4);
+                if let Some(refusal) =
+                    client_auth::refusal_after_handshake(&mut tls, &tickets, wait).await
+                {
+                    let (received, captured) = (snapshot(&received), verifier.captured());
+                    handshake_error = Some(tls_failure(&refusal, address, &received, &captured));
+                }
+            }
             Ok(Capture {
                 address: Some(address.address),
                 captured: verifier.captured(),
-                tls: Some(tls_info(conn)),
-                handshake_error: None,
+                tls: Some(info),
+                handshake_error,
             })
         }
         Err(err) => {
@@ -195,9 +209,13 @@ fn tls_failure(
                 "{address} only speaks an obsolete protocol version (TLS 1.1 or older); certcheck and current clients require TLS 1.2 or 1.3"
             ))
         }
+        E::AlertReceived(alert) if captured.client_cert_sent => ConnectError::TlsAlert(format!(
+            "{address} refused the client certificate given with --cert: it ended the handshake with the TLS alert {}",
+            alert_name(*alert)
+        )),
         E::AlertReceived(alert) if captured.client_auth_requested => {
             ConnectError::TlsAlert(format!(
-                "{address} requires a client certificate: it asked for one, certcheck sends none, and it ended the handshake with the TLS alert {}",
+                "{address} requires a client certificate: it asked for one, certcheck sent none (give one with --cert FILE --key FILE), and it ended the handshake with the TLS alert {}",
                 alert_name(*alert)
             ))
         }
@@ -232,17 +250,20 @@ fn tls_failure(
 
 fn alert_name(alert: AlertDescription) -> String {
     // rustls' Debug form is CamelCase; the RFC names are snake_case.
-    let debug = format!("{alert:?}");
+    let debug: Vec<char> = format!("{alert:?}").chars().collect();
     let mut out = String::new();
-    for (i, ch) in debug.chars().enumerate() {
-        if ch.is_ascii_uppercase() {
-            if i > 0 {
+    for (i, &ch) in debug.iter().enumerate() {
+        if ch.is_ascii_uppercase() && i > 0 {
+            // A word starts at a capital after a small letter, or at the last capital of an
+            // acronym (`UnknownPSKIdentity` is unknown_psk_identity, `UnknownCA` unknown_ca).
+            let after_small = debug[i - 1].is_ascii_lowercase();
+            let ends_acronym = debug[i - 1].is_ascii_uppercase()
+                && debug.get(i + 1).is_some_and(|c| c.is_ascii_lowercase());
+            if after_small || ends_acronym {
                 out.push('_');
             }
-            out.push(ch.to_ascii_lowercase());
-        } else {
-            out.push(ch);
         }
+        out.push(ch.to_ascii_lowercase());
     }
     out
 }
@@ -280,6 +301,11 @@ mod tests {
             "internal_error"
         );
         assert_eq!(alert_name(AlertDescription::CloseNotify), "close_notify");
+        assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown_ca");
+        assert_eq!(
+            alert_name(AlertDescription::UnknownPSKIdentity),
+            "unknown_psk_identity"
+        );
     }
 
     #[test]
@@ -317,7 +343,7 @@ mod tests {
         let blamed = tls_failure(&alert, ADDRESS, &received(b""), &asked);
         assert_eq!(
             blamed.to_string(),
-            "192.0.2.7:443 requires a client certificate: it asked for one, certcheck sends none, and it ended the handshake with the TLS alert decrypt_error"
+            "192.0.2.7:443 requires a client certificate: it asked for one, certcheck sent none (give one with --cert FILE --key FILE), and it ended the handshake with the TLS alert decrypt_error"
         );
     }
 

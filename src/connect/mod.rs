@@ -9,6 +9,7 @@
 //! failure described in words). Each notes its phase, so a timeout says what it was waiting for.
 
 pub mod capture;
+mod client_auth;
 mod dial;
 pub mod error;
 mod handshake;
@@ -21,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rustls::crypto::CryptoProvider;
+use rustls::sign::CertifiedKey;
 
 pub use capture::{Captured, CapturingVerifier};
 pub use error::ConnectError;
@@ -46,6 +48,8 @@ pub struct ConnectRequest {
     pub proxy: Option<ProxyUrl>,
     /// `-4`/`-6`: the address family of the server's (or the proxy's) addresses.
     pub family: Option<Family>,
+    /// `--cert`/`--key`: the client certificate to present when the server asks for one.
+    pub client_cert: Option<Arc<CertifiedKey>>,
 }
 
 /// Who the handshake runs with, as messages name it: the address that answered, or the target
@@ -115,7 +119,9 @@ pub async fn connect(
     provider: Arc<CryptoProvider>,
 ) -> Result<Capture, ConnectError> {
     let phase = Arc::new(Mutex::new(String::from("resolving the host name")));
-    let verifier = Arc::new(CapturingVerifier::new(provider.clone()));
+    let verifier = Arc::new(
+        CapturingVerifier::new(provider.clone()).with_client_cert(request.client_cert.clone()),
+    );
     let received = Arc::new(Mutex::new(Received::default()));
     let run = connect_inner(
         request,

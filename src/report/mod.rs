@@ -142,6 +142,11 @@ pub struct TlsReport {
     /// Whether the server asked for a client certificate (certcheck addition): clients without
     /// one are refused after the handshake, whatever the chain.
     pub client_certificate_requested: bool,
+    /// Whether certcheck answered that request with the `--cert` certificate (certcheck
+    /// addition); false without `--cert`, or when the server accepts none of its key's
+    /// signature schemes.
+    #[serde(default)]
+    pub client_certificate_sent: bool,
 }
 
 /// How TLS was reached: the plaintext protocol spoken first (certcheck addition).

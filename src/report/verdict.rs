@@ -5,19 +5,31 @@ use super::build::{primary_kind, primary_trusted};
 use super::{ClientPrediction, ConnectionErrorReport, FindingReport, Status, TrustReport};
 use crate::diagnose::{FindingCode, Severity};
 
+/// What a failed handshake's message says after the failure when the server presented its
+/// chain before failing: the chain's verdict follows.
+pub const DIAGNOSED_BELOW: &str =
+    " (after the server presented its certificates, which are diagnosed below)";
+
 /// The verdict in words, from the clients that decide: `works in a, b; FAILS in c: why`, where
 /// `why` is [`reason`]'s sentence. Without client predictions (`inspect --each`, no stores), the
-/// most severe finding under the primary store says it.
+/// most severe finding under the primary store says it. A handshake that failed after the chain
+/// arrived comes first, so that "works" never reads as "connects".
 pub fn verdict(
     clients: &[ClientPrediction],
     findings: &[FindingReport],
     trust: &[TrustReport],
     status: Status,
+    failed: Option<&ConnectionErrorReport>,
 ) -> Verdict {
     let why = reason(clients, findings, trust, status);
+    let mut words = words(clients, why.as_ref(), status);
+    if let Some(failed) = failed.filter(|f| f.message.ends_with(DIAGNOSED_BELOW)) {
+        let message = failed.message.trim_end_matches(DIAGNOSED_BELOW);
+        words = format!("the handshake failed: {message}; the chain it presented: {words}");
+    }
     Verdict {
         hint: why.as_ref().and_then(Reason::hint),
-        words: words(clients, why.as_ref(), status),
+        words,
     }
 }
 

@@ -137,7 +137,7 @@ fn inspect_each(path: &Path, target: String, settings: &Settings) -> TargetRepor
     let findings = finding_reports(&[], &findings);
     let status = crate::report::pathless_status(&findings, any_cert);
     let assessment = Assessment {
-        verdict: crate::report::verdict(&[], &findings, &[], status),
+        verdict: crate::report::verdict(&[], &findings, &[], status, None),
         status,
         expires_at: expires,
         connection_error: None,

@@ -220,6 +220,10 @@ pub async fn check_tls(job: &TlsJob, stores: SharedStores, settings: &Settings) 
         timeout: settings.timeout,
         proxy: job.routing.proxy.clone(),
         family: job.routing.family,
+        client_cert: settings
+            .client_identity
+            .as_ref()
+            .map(|identity| identity.certified.clone()),
     };
     let capture = match connect(&request, provider()).await {
         Ok(capture) => capture,
@@ -235,14 +239,14 @@ pub async fn check_tls(job: &TlsJob, stores: SharedStores, settings: &Settings) 
         alpn: tls.alpn,
         ocsp_stapled: capture.captured.ocsp_response.is_some(),
         client_certificate_requested: capture.captured.client_auth_requested,
+        client_certificate_sent: capture.captured.client_cert_sent,
     });
     let mut evidence = Evidence::new(origin, &chain).with_name(Some(job.server_name()));
     evidence.ocsp = capture.captured.ocsp_response.as_deref();
     evidence.client_routes = job.routing.clients.clone();
     evidence.connection_error = capture.handshake_error.as_ref().map(|e| {
         let mut report = ConnectionErrorReport::from(e);
-        report.message =
-            format!("{e} (after the server presented its certificates, which are diagnosed below)");
+        report.message = format!("{e}{}", crate::report::verdict::DIAGNOSED_BELOW);
         report
     });
     let mut report = evaluate(&evidence, &stores, &settings.policy());

@@ -12,6 +12,7 @@ mod support;
 
 mod catalogue;
 mod cli;
+mod client_cert;
 mod clients;
 mod differential;
 mod findings;

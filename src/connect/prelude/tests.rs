@@ -21,6 +21,7 @@ fn request(address: SocketAddr, starttls: Option<Starttls>) -> ConnectRequest {
         starttls,
         proxy: None,
         family: None,
+        client_cert: None,
         timeout: Duration::from_secs(5),
     }
 }

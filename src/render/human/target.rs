@@ -119,7 +119,9 @@ fn headline(result: &TargetReport) -> String {
         if tls.ocsp_stapled {
             parts.push("OCSP stapled".into());
         }
-        if tls.client_certificate_requested {
+        if tls.client_certificate_sent {
+            parts.push("asked for a client certificate, got --cert's".into());
+        } else if tls.client_certificate_requested {
             parts.push("asks for a client certificate".into());
         }
     }

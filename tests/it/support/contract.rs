@@ -77,6 +77,8 @@ pub struct Tls {
     pub alpn: Option<String>,
     pub ocsp_stapled: bool,
     pub client_certificate_requested: bool,
+    #[serde(default)]
+    pub client_certificate_sent: bool,
 }
 
 #[derive(Debug, Deserialize)]
