@@ -7,7 +7,7 @@
 //! texts), GNU wget 1.21 `src/gnutls.c`; the order in which the texts combine and the rules below
 //! were checked against gnutls-cli 3.7.9 and wget 1.21.3 by the conformance suite. GnuTLS accepts
 //! a path that ends at any certificate of its trust list (partial chains), checks the anchor's
-//! dates but not its basicConstraints, falls back to the Common Name, refuses SHA-1 and MD5
+//! dates and keyUsage but not its basicConstraints, falls back to the Common Name, refuses SHA-1 and MD5
 //! signatures and RSA keys under 1024 bits; wget does not check the extended key usage and adds
 //! `--ca-certificate` to the system bundle.
 
