@@ -248,6 +248,14 @@ def _self_signed_anchor(p: Pki, host: str) -> Setup:
     return Setup([leaf], pem(leaf))
 
 
+@case("self-signed-clientauth-leaf-as-anchor",
+      "self-signed leaf with EKU clientAuth only, sent alone and given as the CA file (Java checks nothing of a "
+      "trusted leaf but its name)")
+def _self_signed_client_anchor(p: Pki, host: str) -> Setup:
+    leaf = issue(p.leaf_spec(host, eku=[CLIENT_AUTH]), None)
+    return Setup([leaf], pem(leaf))
+
+
 @case("openssl-req-leaf-as-anchor",
       "leaf made by `openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -addext "
       "subjectAltName=DNS:localhost` (cA=TRUE), sent alone and given as the CA file", host="localhost")
@@ -324,6 +332,13 @@ def _out_of_order(p: Pki, host: str) -> Setup:
 @case("duplicate-intermediate", "leaf + intermediate + the same intermediate again")
 def _duplicate(p: Pki, host: str) -> Setup:
     leaf, inter, root = p.chain(host)
+    return Setup([leaf, inter, inter], pem(root))
+
+
+@case("duplicate-intermediate-expired-leaf", "leaf expired 10 days ago + intermediate + the same intermediate again "
+      "(out of order: Java's path builder, not its validator, answers)")
+def _duplicate_expired(p: Pki, host: str) -> Setup:
+    leaf, inter, root = p.chain(host, not_before=days(-100), not_after=days(-10))
     return Setup([leaf, inter, inter], pem(root))
 
 
