@@ -248,6 +248,14 @@ def _self_signed_anchor(p: Pki, host: str) -> Setup:
     return Setup([leaf], pem(leaf))
 
 
+@case("self-signed-clientauth-leaf-as-anchor",
+      "self-signed leaf with EKU clientAuth only, sent alone and given as the CA file (Java checks nothing of a "
+      "trusted leaf but its name)")
+def _self_signed_client_anchor(p: Pki, host: str) -> Setup:
+    leaf = issue(p.leaf_spec(host, eku=[CLIENT_AUTH]), None)
+    return Setup([leaf], pem(leaf))
+
+
 @case("openssl-req-leaf-as-anchor",
       "leaf made by `openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -addext "
       "subjectAltName=DNS:localhost` (cA=TRUE), sent alone and given as the CA file", host="localhost")
@@ -298,6 +306,15 @@ def _int_anchor_leaf(p: Pki, host: str) -> Setup:
     return Setup([leaf], pem(inter))
 
 
+@case("expired-intermediate-as-anchor", "leaf + expired intermediate sent; the CA file holds only that intermediate")
+def _expired_int_anchor(p: Pki, host: str) -> Setup:
+    inter = issue(
+        p.int_spec("certcheck conformance Expired Intermediate CA", not_before=days(-400), not_after=days(-5)), p.root
+    )
+    leaf = issue(p.leaf_spec(host), inter)
+    return Setup([leaf, inter], pem(inter))
+
+
 @case("chain-with-root", "leaf + intermediate + root sent; root in the CA file")
 def _with_root(p: Pki, host: str) -> Setup:
     leaf, inter, root = p.chain(host)
@@ -315,6 +332,13 @@ def _out_of_order(p: Pki, host: str) -> Setup:
 @case("duplicate-intermediate", "leaf + intermediate + the same intermediate again")
 def _duplicate(p: Pki, host: str) -> Setup:
     leaf, inter, root = p.chain(host)
+    return Setup([leaf, inter, inter], pem(root))
+
+
+@case("duplicate-intermediate-expired-leaf", "leaf expired 10 days ago + intermediate + the same intermediate again "
+      "(out of order: Java's path builder, not its validator, answers)")
+def _duplicate_expired(p: Pki, host: str) -> Setup:
+    leaf, inter, root = p.chain(host, not_before=days(-100), not_after=days(-10))
     return Setup([leaf, inter, inter], pem(root))
 
 
@@ -374,6 +398,16 @@ def _ca_der(p: Pki, host: str) -> Setup:
 def _root_no_ext(p: Pki, host: str) -> Setup:
     root = issue(p.root_spec("certcheck conformance Bare Root", key=p.keys.rsa("root-bare"), no_extensions=True), None)
     inter = issue(p.int_spec("certcheck conformance Intermediate under the bare root"), root)
+    leaf = issue(p.leaf_spec(host), inter)
+    return Setup([leaf, inter], pem(root))
+
+
+@case("root-ku-no-keycertsign", "the anchor is a cA=TRUE root whose keyUsage lacks keyCertSign (digitalSignature, cRLSign)")
+def _root_ku(p: Pki, host: str) -> Setup:
+    ku = x509.KeyUsage(True, False, False, False, False, False, True, False, False)
+    root = issue(p.root_spec("certcheck conformance KU Root without keyCertSign", key=p.keys.rsa("root-ku"), key_usage=ku),
+                 None)
+    inter = issue(p.int_spec("certcheck conformance Intermediate under the KU root"), root)
     leaf = issue(p.leaf_spec(host), inter)
     return Setup([leaf, inter], pem(root))
 
@@ -452,6 +486,20 @@ def _leaf_ca(p: Pki, host: str) -> Setup:
 @case("leaf-keycertsign-no-ca", "the leaf asserts keyUsage keyCertSign with basicConstraints cA=FALSE")
 def _leaf_kcs(p: Pki, host: str) -> Setup:
     leaf, inter, root = p.chain(host, key_usage=leaf_key_usage(p.keys.rsa("leaf"), key_cert_sign=True))
+    return Setup([leaf, inter], pem(root))
+
+
+@case("leaf-ku-digitalsignature-only", "the RSA leaf's keyUsage is digitalSignature alone (no keyEncipherment)")
+def _leaf_ku_ds(p: Pki, host: str) -> Setup:
+    ku = x509.KeyUsage(True, False, False, False, False, False, False, False, False)
+    leaf, inter, root = p.chain(host, key_usage=ku)
+    return Setup([leaf, inter], pem(root))
+
+
+@case("leaf-ku-keyencipherment-only", "the RSA leaf's keyUsage is keyEncipherment alone (no digitalSignature)")
+def _leaf_ku_ke(p: Pki, host: str) -> Setup:
+    ku = x509.KeyUsage(False, False, True, False, False, False, False, False, False)
+    leaf, inter, root = p.chain(host, key_usage=ku)
     return Setup([leaf, inter], pem(root))
 
 

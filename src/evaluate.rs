@@ -233,7 +233,7 @@ fn intercepted_hints(
 
 /// Each client's prediction. A client is given exactly what a server sending this chain would
 /// give it: never the `--untrusted` pool, which is the verifier's own help, so with a pool the
-/// chain is diagnosed again without it; the stores only clients use are diagnosed on their own,
+/// chain is diagnosed again without it; the stores only clients use are replayed on their own,
 /// out of the report.
 fn predict_clients(
     evidence: &Evidence<'_>,
@@ -259,8 +259,7 @@ fn predict_clients(
     }
     let results = replayed(&setup.extra_stores);
     let ctx = context(evidence, &[], &setup.extra_stores, &results, deadlines);
-    let diagnosis = diagnose(&ctx, evidence.input_findings.clone());
-    predict(&setup.choices, configured, Some((&ctx, &diagnosis)))
+    predict(&setup.choices, configured, Some(&ctx))
 }
 
 /// The diagnosis context for `evidence` under `stores` (with webpki's `results` for them): the

@@ -3,8 +3,9 @@
 //!
 //! Each client is a [`Profile`] (data, in [`profiles`]): it is run under the store it would use
 //! ([`stores`]) by its [`Verifier`], a model of that client's own verification
-//! ([`openssl::verify`], [`go`], [`gnutls`], [`rustls`]; Java from the diagnosis minus its
-//! [`Tolerance`]s), and worded in its own dialect. [`ASSUMPTIONS`] states the versions.
+//! ([`openssl::verify`], [`java::verify`], [`go`], [`gnutls`], [`rustls`]), and worded in its own
+//! dialect. Each profile names the client and version it assumes ([`Profile::assumes`]), which
+//! every prediction carries; [`assumptions`] states them all.
 
 pub mod gnutls;
 pub mod go;
@@ -17,21 +18,28 @@ mod outcome;
 pub mod profiles;
 pub mod rustls;
 pub mod stores;
-mod tolerance;
 
 pub use name::{Client, Selection};
 pub use profiles::{PROFILES, Profile, profile};
 pub use stores::{ClientSetup, ClientStore, ExtraStore, StoreChoice, StoreRule, choose_stores};
-pub use tolerance::Tolerance;
 
-use outcome::{Outcome, gnutls_outcome, go_outcome, openssl_outcome, rustls_outcome};
-use tolerance::{DiagnosisRules, diagnosis_outcome};
+use outcome::{Outcome, gnutls_outcome, go_outcome, java_outcome, openssl_outcome, rustls_outcome};
 
 use crate::diagnose::{Context, Diagnosis};
 use crate::trust::StoreKind;
 
-/// The versions and settings the predictions assume.
-pub const ASSUMPTIONS: &str = "Python 3.11 + OpenSSL 3.0 + urllib3 2, curl 7.88 (OpenSSL), OpenSSL 3.0 s_client -verify_return_error -verify_hostname, Node 20, OpenJDK 17, Go 1.27, rustls 0.23 with webpki-roots, GnuTLS 3.7 (gnutls-cli) and wget 1.21; OpenSSL security level 2 (Debian's default). Python 3.13 turns on VERIFY_X509_STRICT and VERIFY_X509_PARTIAL_CHAIN, which changes the partial-chain rule.";
+/// The settings every OpenSSL-based profile shares, and what a newer Python changes.
+const OPENSSL_NOTE: &str = "OpenSSL security level 2 (Debian's default). Python 3.13 turns on VERIFY_X509_STRICT and VERIFY_X509_PARTIAL_CHAIN, which changes the partial-chain rule.";
+
+/// The versions and settings the predictions assume: each profile's [`Profile::assumes`], in
+/// report order, and the settings they share.
+pub fn assumptions() -> String {
+    let clients: Vec<String> = PROFILES
+        .iter()
+        .map(|p| format!("{}: {}", p.client, p.assumes))
+        .collect();
+    format!("{}; {OPENSSL_NOTE}", clients.join("; "))
+}
 
 /// How a client words its errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,17 +86,8 @@ pub enum Verifier {
         /// wget: no extended key usage check, the CA file added to the system bundle.
         wget: bool,
     },
-    /// certcheck's diagnosis under the client's store, minus the refusals the client does not
-    /// share.
-    Diagnosis {
-        /// The refusals of rustls-webpki and certcheck the client does not share.
-        tolerates: &'static [Tolerance],
-        /// It accepts a path that ends at an intermediate in its store.
-        partial_chain: bool,
-        /// It refuses a trust anchor without basicConstraints cA=TRUE, which rustls-webpki
-        /// accepts (Java's `TrustAnchor ... is not a CA certificate`).
-        anchor_must_be_ca: bool,
-    },
+    /// Java's JSSE with PKIX validation ([`java::verify`]).
+    Java,
 }
 
 /// Which of several verify errors a client reports.
@@ -105,6 +104,8 @@ pub enum Report {
 pub struct Prediction {
     /// The client.
     pub client: Client,
+    /// The client and version the prediction assumes ([`Profile::assumes`]).
+    pub assumes: &'static str,
     /// Which store it would use and why.
     pub store: String,
     /// Whether it would complete the handshake.
@@ -117,12 +118,13 @@ pub struct Prediction {
     pub trust_problem: bool,
 }
 
-/// Predicts every client; `configured` is the diagnosis under the report's stores, `extra` the
-/// one under the stores only clients use (the choices index into each).
+/// Predicts every client; `configured` is the context and diagnosis under the report's stores
+/// (the diagnosis says whether the system store trusts the chain, for the hints), `extra` the
+/// context under the stores only clients use (the choices index into each).
 pub fn predict(
     stores: &[ClientStore],
     configured: (&Context<'_>, &Diagnosis),
-    extra: Option<(&Context<'_>, &Diagnosis)>,
+    extra: Option<&Context<'_>>,
 ) -> Vec<Prediction> {
     let system_trusts = configured
         .0
@@ -133,14 +135,14 @@ pub fn predict(
     stores
         .iter()
         .map(|choice| {
-            let (ctx, diagnosis, indexes) = match &choice.choice {
-                StoreChoice::Configured(list) => (configured.0, configured.1, list.clone()),
+            let (ctx, indexes) = match &choice.choice {
+                StoreChoice::Configured(list) => (configured.0, list.clone()),
                 StoreChoice::Extra(i) => match extra {
-                    Some((ctx, diagnosis)) => (ctx, diagnosis, vec![*i]),
-                    None => (configured.0, configured.1, Vec::new()),
+                    Some(ctx) => (ctx, vec![*i]),
+                    None => (configured.0, Vec::new()),
                 },
             };
-            predict_one(choice, ctx, diagnosis, &indexes, system_trusts)
+            predict_one(choice, ctx, &indexes, system_trusts)
         })
         .collect()
 }
@@ -148,7 +150,6 @@ pub fn predict(
 fn predict_one(
     choice: &ClientStore,
     ctx: &Context<'_>,
-    diagnosis: &Diagnosis,
     indexes: &[usize],
     system_trusts: bool,
 ) -> Prediction {
@@ -160,19 +161,7 @@ fn predict_one(
         Verifier::Rustls => rustls_outcome(ctx, indexes),
         Verifier::Go => go_outcome(ctx, indexes),
         Verifier::Gnutls { wget } => gnutls_outcome(wget, ctx, indexes),
-        Verifier::Diagnosis {
-            tolerates,
-            partial_chain,
-            anchor_must_be_ca,
-        } => {
-            let rules = DiagnosisRules {
-                tolerates,
-                partial_chain,
-                anchor_must_be_ca,
-                blocked: &choice.blocked,
-            };
-            diagnosis_outcome(profile, &rules, ctx, diagnosis, indexes)
-        }
+        Verifier::Java => java_outcome(&choice.blocked, ctx, indexes),
     };
     let (error, trust_problem) = match outcome {
         Outcome::Accepted => (None, false),
@@ -183,6 +172,7 @@ fn predict_one(
     };
     Prediction {
         client: choice.client,
+        assumes: profile.assumes,
         store: choice.reason.clone(),
         accepted: error.is_none(),
         hint: (trust_problem && system_trusts).then(|| profile.trust_hint.to_string()),

@@ -1,8 +1,8 @@
-//! Each verifier's outcome for one client under its stores: OpenSSL's model, rustls's, Go's and
-//! GnuTLS's, and the name check curl and Node do themselves.
+//! Each verifier's outcome for one client under its stores: OpenSSL's model, rustls's, Java's,
+//! Go's and GnuTLS's, and the name check curl and Node do themselves.
 
-use super::{Dialect, Profile, Report, gnutls, go, node, openssl, rustls};
-use crate::chain::{CertInfo, KeyKind};
+use super::{Dialect, Profile, Report, gnutls, go, java, node, openssl, rustls};
+use crate::chain::{CertInfo, Fingerprint, KeyKind};
 use crate::diagnose::{Context, dns_matches};
 use crate::target::Host;
 use crate::trust::StoreKind;
@@ -131,6 +131,31 @@ pub(super) fn rustls_outcome(ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
         }
         if let Some(words) = rustls::verify(ctx.chain, &[store], ctx.name, ctx.now) {
             let trust_problem = words.contains("UnknownIssuer");
+            return Outcome::Refused {
+                words,
+                trust_problem,
+            };
+        }
+    }
+    Outcome::Accepted
+}
+
+/// Java's verdict under each of the client's stores (the first that refuses wins); `blocked` is
+/// the JDK's `blocked.certs`.
+pub(super) fn java_outcome(
+    blocked: &[Fingerprint],
+    ctx: &Context<'_>,
+    indexes: &[usize],
+) -> Outcome {
+    if indexes.is_empty() {
+        return Outcome::Refused {
+            words: java::NO_ANCHORS.into(),
+            trust_problem: false,
+        };
+    }
+    for store in indexes.iter().filter_map(|&i| ctx.stores.get(i)) {
+        if let Some(words) = java::verify::verify(ctx.chain, store, blocked, ctx.name, ctx.now) {
+            let trust_problem = java::verify::is_trust_problem(&words);
             return Outcome::Refused {
                 words,
                 trust_problem,

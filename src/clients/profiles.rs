@@ -1,13 +1,12 @@
-//! The client profiles as data: which store each client uses, which of rustls-webpki's refusals it
-//! lets pass, whether it accepts an intermediate as trust anchor, how it words errors and what to
-//! change on its side.
+//! The client profiles as data: which store each client uses, how it verifies the chain, the
+//! client and version it stands for, how it words errors and what to change on its side.
 //!
 //! The rules were measured on Python 3.11 with OpenSSL 3.0 and urllib3 2, curl 7.88 (OpenSSL
 //! backend), OpenSSL 3.0 `s_client`, Node 20 and OpenJDK 17, with OpenSSL at security level 2 as
 //! Debian ships it (`../shared/design/client-rules.md` collects the sources).
 
 use super::openssl::verify::{HostCheck, Params};
-use super::{Client, Dialect, Report, StoreRule, Tolerance, Verifier};
+use super::{Client, Dialect, Report, StoreRule, Verifier};
 
 /// One client: everything in which its verdict differs from another's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,18 +127,7 @@ pub const PROFILES: [Profile; 10] = [
         store: StoreRule::Java,
         ca_file_as: "a truststore built from PATH",
         assumes: "OpenJDK 17 (JSSE, PKIX)",
-        verifier: Verifier::Diagnosis {
-            tolerates: &[
-                Tolerance::CommonNameFallback,
-                Tolerance::CaAsEndEntity,
-                Tolerance::AnchorDates,
-                Tolerance::Rsa1024,
-                Tolerance::Sha1UnderPrivateRoot,
-                Tolerance::KeyCertSignLeaf,
-            ],
-            partial_chain: true,
-            anchor_must_be_ca: true,
-        },
+        verifier: Verifier::Java,
         searches_system_dir: false,
         dialect: Dialect::Java,
         trust_hint: "Import the root into a truststore (keytool -importcert -file root.pem -alias corp-root -keystore truststore.p12) and run with -Djavax.net.ssl.trustStore=truststore.p12.",
@@ -213,17 +201,14 @@ mod tests {
                 HostCheck::Openssl { common_name: true }
                     | HostCheck::Application { common_name: true }
             ),
-            Verifier::Diagnosis { tolerates, .. } => {
-                tolerates.contains(&Tolerance::CommonNameFallback)
-            }
             Verifier::Rustls | Verifier::Go => false,
-            Verifier::Gnutls { .. } => true,
+            Verifier::Gnutls { .. } | Verifier::Java => true,
         };
         let partial = |p: &Profile| match p.verifier {
             Verifier::Openssl { params, .. } => params.partial_chain,
-            Verifier::Diagnosis { partial_chain, .. } => partial_chain,
-            // Every certificate of a rustls RootCertStore or a Go CertPool is an anchor.
-            Verifier::Rustls | Verifier::Go | Verifier::Gnutls { .. } => true,
+            // Every certificate of a rustls RootCertStore, a Go CertPool or a Java truststore is an
+            // anchor.
+            Verifier::Rustls | Verifier::Go | Verifier::Gnutls { .. } | Verifier::Java => true,
         };
         let without_cn: Vec<Client> = PROFILES
             .iter()

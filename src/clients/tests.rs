@@ -242,12 +242,7 @@ fn with_system(case: &Case, java: TrustStore) -> Vec<Prediction> {
     )
     .at(case.deadlines.now);
     let java_ctx = java_case.ctx();
-    let java_diagnosis = java_case.diagnose();
-    predict(
-        &choices,
-        (&ctx, &diagnosis),
-        Some((&java_ctx, &java_diagnosis)),
-    )
+    predict(&choices, (&ctx, &diagnosis), Some(&java_ctx))
 }
 
 #[test]
@@ -307,8 +302,10 @@ fn go_and_node_name_an_ip_host_by_its_ip_addresses() {
 
 #[test]
 fn java_refuses_sha1_under_its_own_cas_but_not_under_a_private_root() {
-    // Under a --ca-file root Java accepts the SHA-1 leaf; under the store it uses by default (the
-    // system CA set here) it applies `SHA1 jdkCA & usage TLSServer`.
+    // Under a --ca-file root Java accepts the SHA-1 leaf; under the store it uses by default (its
+    // cacerts) it applies `SHA1 jdkCA & usage TLSServer`. The suite cannot reach this: a chain to
+    // a root of the JDK's own cacerts needs that root's key, and Java given a CA file has no JDK
+    // CA among its anchors.
     let root = store(
         StoreKind::Custom,
         "root.pem",
@@ -334,7 +331,7 @@ fn java_refuses_sha1_under_its_own_cas_but_not_under_a_private_root() {
     let got = with_system(&under_system, java_cacerts);
     assert_eq!(
         error_of(&got, Client::Java),
-        "Algorithm constraints check failed on signature algorithm: SHA1withRSA"
+        "Usage constraint TLSServer check failed: SHA1 used with certificate: CN=sha1.test"
     );
 }
 
@@ -380,4 +377,63 @@ fn java_refuses_a_blocked_certificate_whatever_the_store() {
             .filter(|p| p.client != Client::Java)
             .all(|p| p.accepted)
     );
+}
+
+#[test]
+fn java_refuses_a_blocked_anchor_before_any_check() {
+    // `blocked.certs` lists distrusted public CAs, which the suite cannot give Java: the root of a
+    // generated chain is put on the list here. `PKIXCertPathValidator` checks the anchor first:
+    // the expired leaf is never looked at.
+    let pki = Pki::new();
+    let leaf = pki.leaf_with(Spec::leaf(&["blocked.test"], NOW).valid(
+        NOW - time::Duration::days(90),
+        NOW - time::Duration::days(1),
+    ));
+    let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("blocked.test");
+    let (mut choices, _) = choose_stores(&ClientEnv::default(), 0, 0, &[0]);
+    let root = crate::diagnose::testkit::info(&pki.root.der());
+    for choice in choices.iter_mut().filter(|c| c.client == Client::Java) {
+        choice.blocked = vec![root.sha256];
+    }
+    let ctx = case.ctx();
+    let diagnosis = case.diagnose();
+    let got = predict(&choices, (&ctx, &diagnosis), None);
+    assert_eq!(
+        error_of(&got, Client::Java),
+        "Untrusted certificate: CN=Test Root CA"
+    );
+}
+
+#[test]
+fn java_reads_the_common_name_only_without_dns_names_and_never_for_an_ip() {
+    let pki = Pki::new();
+    let mut spec = Spec::leaf(&[], NOW);
+    spec.common_name = "cn.test".into();
+    let leaf = pki.leaf_with(spec);
+    let java = |case: Case| error_of(&predictions(&case.at(NOW)), Client::Java);
+    let named = |name: &str| Case::new(&pki.chain(&leaf), vec![pki.custom()]).name(name);
+    assert_eq!(java(named("cn.test")), "");
+    assert_eq!(
+        java(named("other.test")),
+        "No name matching other.test found"
+    );
+    let mut by_ip = Case::new(&pki.chain(&leaf), vec![pki.custom()]);
+    by_ip.name = Some(Host::Ip("127.0.0.1".parse().unwrap()));
+    assert_eq!(java(by_ip), "No subject alternative names present");
+}
+
+#[test]
+fn every_prediction_names_the_client_version_it_assumes() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["ok.test"]);
+    let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("ok.test");
+    for prediction in predictions(&case) {
+        assert_eq!(prediction.assumes, profile(prediction.client).assumes);
+    }
+    let java = predictions(&case)
+        .into_iter()
+        .find(|p| p.client == Client::Java)
+        .expect("java");
+    assert_eq!(java.assumes, "OpenJDK 17 (JSSE, PKIX)");
+    assert!(assumptions().starts_with("python-requests: requests 2"));
 }

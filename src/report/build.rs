@@ -275,6 +275,7 @@ pub fn client_reports(
             ClientPrediction {
                 decides: deciding.contains(p.client),
                 client: p.client,
+                assumes: p.assumes.to_string(),
                 store: p.store,
                 accepted: p.accepted,
                 error: p.error,
@@ -522,6 +523,7 @@ mod tests {
         use crate::clients::Client;
         let prediction = |client: Client, route: &str| ClientPrediction {
             client,
+            assumes: String::new(),
             store: String::new(),
             accepted: true,
             error: None,

@@ -407,6 +407,9 @@ pub struct TargetReport {
 pub struct ClientPrediction {
     /// The client profile.
     pub client: Client,
+    /// The client and version the prediction assumes, e.g. `OpenJDK 17 (JSSE, PKIX)` (certcheck
+    /// addition).
+    pub assumes: String,
     /// Which store it would use and why.
     pub store: String,
     /// Whether it would complete the handshake.

@@ -80,6 +80,6 @@ pub fn stores_report(config: &Config) -> StoresReport {
                 store: c.reason.clone(),
             })
             .collect(),
-        assumptions: crate::clients::ASSUMPTIONS.to_string(),
+        assumptions: crate::clients::assumptions(),
     }
 }

@@ -62,6 +62,9 @@ fn every_result_predicts_every_client() {
             .contains("verify=PATH")
     );
     assert!(result.client("curl").store.contains("--cacert PATH"));
+    // Each prediction names the client version it stands for.
+    assert_eq!(result.client("java").assumes, "OpenJDK 17 (JSSE, PKIX)");
+    assert!(result.clients.iter().all(|c| !c.assumes.is_empty()));
 }
 
 #[test]
@@ -429,8 +432,12 @@ fn stores_subcommand_says_where_each_store_comes_from() {
     assert!(
         report["assumptions"]
             .as_str()
-            .is_some_and(|a| a.contains("Node 20"))
+            .is_some_and(|a| a.contains("Node 20") && a.contains("java: OpenJDK 17")),
+        "{}",
+        report["assumptions"]
     );
+    assert_eq!(clients[5]["client"], "java");
+    assert_eq!(clients[5]["assumes"], "OpenJDK 17 (JSSE, PKIX)");
 
     // Without --ca-file, the environment decides, and says so.
     let output = env

@@ -150,8 +150,12 @@ fn revoked_names_the_certificate_time_and_reason() {
     );
     let server = serve_stapled(&pki, &leaf, by_issuer(&pki, status));
     let env = TestEnv::new(&pki);
-    let report = run_json(&mut env.check(&target("revoked.test", &server), &server), 1);
+    // The finding says it, but no client predicted refuses it: they check a staple only when
+    // told to (curl --cert-status; Java with com.sun.net.ssl.checkRevocation=true, without which
+    // `PKIXValidator.addResponses` drops the responses), so the clients' verdict is ok.
+    let report = run_json(&mut env.check(&target("revoked.test", &server), &server), 0);
     let result = &report.results[0];
+    assert!(result.client("java").accepted);
     assert!(result.tls.as_ref().expect("tls").ocsp_stapled);
     assert_eq!(ocsp_codes(result), ["revoked"], "{:#?}", result.findings);
     let finding = result.finding("revoked");
@@ -180,7 +184,7 @@ fn revoked_without_a_reason_says_so() {
     let env = TestEnv::new(&pki);
     let report = run_json(
         &mut env.check(&target("noreason.test", &server), &server),
-        1,
+        0,
     );
     let finding = report.results[0].finding("revoked");
     assert!(
@@ -402,7 +406,7 @@ fn delegated_responder_signature_is_accepted() {
     let env = TestEnv::new(&pki);
     let report = run_json(
         &mut env.check(&target("delegated.test", &server), &server),
-        1,
+        0,
     );
     let result = &report.results[0];
     assert_eq!(ocsp_codes(result), ["revoked"], "{:#?}", result.findings);

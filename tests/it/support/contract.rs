@@ -45,6 +45,7 @@ pub struct TargetResult {
 #[serde(deny_unknown_fields)]
 pub struct Client {
     pub client: String,
+    pub assumes: String,
     pub store: String,
     pub accepted: bool,
     pub error: Option<String>,
