@@ -23,6 +23,7 @@ use crate::trust::store::{CaFile, CaFileState};
 /// The `gnutls_certificate_status_t` flags certcheck derives, in the order GnuTLS prints them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Status {
+    revoked: bool,
     signer_not_found: bool,
     signer_not_ca: bool,
     signer_constraints: bool,
@@ -39,7 +40,8 @@ impl Status {
     /// `GNUTLS_CERT_INVALID`: any flag but the name and purpose ones, which the application
     /// checks.
     fn invalid(&self) -> bool {
-        self.signer_not_found
+        self.revoked
+            || self.signer_not_found
             || self.signer_not_ca
             || self.signer_constraints
             || self.insecure_algorithm
@@ -51,12 +53,15 @@ impl Status {
 }
 
 /// What gnutls-cli says of the chain under `store` (given as `--x509cafile`): `None` when it
-/// accepts.
+/// accepts. `revoked`: the server stapled an OCSP response that says the leaf is revoked, which
+/// GnuTLS checks by default (`check_ocsp_response`, lib/cert-session.c; measured with gnutls-cli
+/// 3.7.9: "The certificate is NOT trusted. The certificate chain is revoked.").
 pub fn gnutls_cli(
     chain: &Chain,
     store: &TrustStore,
     name: Option<&Host>,
     now: OffsetDateTime,
+    revoked: bool,
 ) -> Option<String> {
     let leaf = chain.leaf()?;
     match store.file.as_ref().map(|f| f.state) {
@@ -69,11 +74,13 @@ pub fn gnutls_cli(
         _ => {}
     }
     let mut status = verify(chain, &[store], now);
+    status.revoked = revoked;
     status.purpose_mismatch = leaf.ext_key_usage.is_some()
         && !leaf.has_ext_key_usage(usage::SERVER_AUTH)
         && !leaf.has_ext_key_usage(usage::ANY);
     status.unexpected_owner = name.is_some_and(|host| !covers_or_common_name(leaf, host, true));
     let texts = [
+        (status.revoked, "The certificate chain is revoked."),
         (
             status.signer_not_found,
             "The certificate issuer is unknown.",
@@ -131,13 +138,15 @@ pub fn gnutls_cli(
 }
 
 /// What wget says of the chain given `--ca-certificate` (the file of `store`, added to the
-/// `system` bundle): `None` when it accepts. Lines are joined with ` / `.
+/// `system` bundle): `None` when it accepts. Lines are joined with ` / `. `revoked` as for
+/// [`gnutls_cli`] (measured with wget 1.21.3: "The certificate of ‘HOST’ has been revoked.").
 pub fn wget(
     chain: &Chain,
     store: &TrustStore,
     system: Option<&TrustStore>,
     name: Option<&Host>,
     now: OffsetDateTime,
+    revoked: bool,
 ) -> Option<String> {
     let leaf = chain.leaf()?;
     let host = name.map(|h| h.to_string()).unwrap_or_default();
@@ -154,12 +163,16 @@ pub fn wget(
         }) => lines.push(format!("Failed to open cert {}: (0).", path.display())),
         _ => stores.push(store),
     }
-    let status = verify(chain, &stores, now);
+    let mut status = verify(chain, &stores, now);
+    status.revoked = revoked;
     if status.invalid() {
         let of = |what: &str| format!("The certificate of ‘{host}’ {what}");
         lines.push(of("is not trusted."));
         if status.signer_not_found {
             lines.push(of("doesn't have a known issuer."));
+        }
+        if status.revoked {
+            lines.push(of("has been revoked."));
         }
         if status.signer_not_ca {
             lines.push(format!("The certificate signer of ‘{host}’ was not a CA."));

@@ -190,12 +190,13 @@ pub(super) fn go_outcome(ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
 /// GnuTLS's (or wget's) verdict under each of the client's stores (the first that refuses wins).
 pub(super) fn gnutls_outcome(wget: bool, ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
     let system = ctx.stores.iter().find(|s| s.kind == StoreKind::System);
+    let revoked = crate::diagnose::staple_says_revoked(ctx);
     for store in indexes.iter().filter_map(|&i| ctx.stores.get(i)) {
         let said = if wget {
             let extra = system.filter(|s| !std::ptr::eq(*s, store));
-            gnutls::wget(ctx.chain, store, extra, ctx.name, ctx.now)
+            gnutls::wget(ctx.chain, store, extra, ctx.name, ctx.now, revoked)
         } else {
-            gnutls::gnutls_cli(ctx.chain, store, ctx.name, ctx.now)
+            gnutls::gnutls_cli(ctx.chain, store, ctx.name, ctx.now, revoked)
         };
         if let Some(words) = said {
             let trust_problem =

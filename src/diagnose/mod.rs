@@ -13,6 +13,7 @@ mod issuers;
 pub mod names;
 pub mod paths;
 mod revocation;
+pub use revocation::staple_says_revoked;
 mod shape;
 mod stores;
 #[cfg(test)]

@@ -150,12 +150,26 @@ fn revoked_names_the_certificate_time_and_reason() {
     );
     let server = serve_stapled(&pki, &leaf, by_issuer(&pki, status));
     let env = TestEnv::new(&pki);
-    // The finding says it, but no client predicted refuses it: they check a staple only when
+    // GnuTLS and wget read the staple by default and refuse; the others check it only when
     // told to (curl --cert-status; Java with com.sun.net.ssl.checkRevocation=true, without which
-    // `PKIXValidator.addResponses` drops the responses), so the clients' verdict is ok.
-    let report = run_json(&mut env.check(&target("revoked.test", &server), &server), 0);
+    // `PKIXValidator.addResponses` drops the responses).
+    let report = run_json(&mut env.check(&target("revoked.test", &server), &server), 1);
     let result = &report.results[0];
     assert!(result.client("java").accepted);
+    assert!(result.client("curl").accepted);
+    let gnutls = result.client("gnutls");
+    assert!(!gnutls.accepted);
+    assert_eq!(
+        gnutls.error.as_deref(),
+        Some("The certificate is NOT trusted. The certificate chain is revoked.")
+    );
+    let wget = result.client("wget");
+    assert!(
+        wget.error
+            .as_deref()
+            .is_some_and(|e| e.ends_with("has been revoked.")),
+        "{wget:?}"
+    );
     assert!(result.tls.as_ref().expect("tls").ocsp_stapled);
     assert_eq!(ocsp_codes(result), ["revoked"], "{:#?}", result.findings);
     let finding = result.finding("revoked");
@@ -184,7 +198,7 @@ fn revoked_without_a_reason_says_so() {
     let env = TestEnv::new(&pki);
     let report = run_json(
         &mut env.check(&target("noreason.test", &server), &server),
-        0,
+        1,
     );
     let finding = report.results[0].finding("revoked");
     assert!(
@@ -406,7 +420,7 @@ fn delegated_responder_signature_is_accepted() {
     let env = TestEnv::new(&pki);
     let report = run_json(
         &mut env.check(&target("delegated.test", &server), &server),
-        0,
+        1,
     );
     let result = &report.results[0];
     assert_eq!(ocsp_codes(result), ["revoked"], "{:#?}", result.findings);

@@ -21,6 +21,12 @@ use ocsp::{Signer, check_signature, decode, find_single, issuers};
 /// The hint of `revoked`.
 const REVOKED_HINT: &str = "Replace the certificate with a newly issued one (with a new key if the key was compromised) and install it; then clear the server's OCSP stapling cache (or restart it) so that it staples the status of the new certificate, not this response.";
 
+/// The server stapled an OCSP response that says the leaf is revoked (the `revoked` finding):
+/// what a client that reads staples (GnuTLS, wget) refuses the chain for.
+pub fn staple_says_revoked(ctx: &Context<'_>) -> bool {
+    ctx.ocsp.is_some() && stapled(ctx).iter().any(|f| f.code == FindingCode::Revoked)
+}
+
 /// The findings from the stapled OCSP response, if the server stapled one.
 pub fn stapled(ctx: &Context<'_>) -> Vec<Finding> {
     let (Some(bytes), Some(leaf)) = (ctx.ocsp, ctx.chain.leaf()) else {
