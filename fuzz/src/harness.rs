@@ -62,6 +62,7 @@ pub fn fixture() -> &'static Fixture {
                 timeout: std::time::Duration::from_secs(10),
                 concurrency: 1,
                 deciding: certcheck::clients::Selection::ALL,
+                fetch: false,
             },
             leaf: leaf.der,
             inter: inter.der(),

@@ -155,6 +155,8 @@ pub struct InspectOptions {
     pub password: Option<Password>,
     /// What the report keeps of each certificate.
     pub keep: Keep,
+    /// `--fetch`: fetch the AIA caIssuers certificate of a missing intermediate (directly).
+    pub fetch: bool,
 }
 
 /// One live target with its connection options.
@@ -309,6 +311,9 @@ pub struct Settings {
     pub concurrency: usize,
     /// `--client`: the clients that decide the status.
     pub deciding: Selection,
+    /// Whether live targets fetch the AIA caIssuers certificate of a missing intermediate (off
+    /// with `--offline`).
+    pub fetch: bool,
 }
 
 /// The instant validation uses for `at`: UTC, whole seconds (X.509 times have whole seconds, and
@@ -550,6 +555,7 @@ impl Config {
                     key: args.key,
                     password: password(args.password),
                     keep,
+                    fetch: args.fetch && !cli.connect.offline,
                 }),
                 args.output.or(cli.output),
                 args.policy.or(cli.policy),
@@ -589,6 +595,7 @@ impl Config {
                         key: None,
                         password: password(args.password),
                         keep,
+                        fetch: false,
                     },
                     order,
                 });
@@ -713,6 +720,7 @@ impl Config {
                 timeout: cli.connect.timeout,
                 concurrency: usize::from(cli.connect.concurrency),
                 deciding: Selection::parse(&policy.clients).map_err(ConfigError::Client)?,
+                fetch: !cli.connect.offline,
             }),
             format: match output.format {
                 Some(OutputFormat::Human) => Format::Human,

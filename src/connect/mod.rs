@@ -11,6 +11,7 @@
 pub mod capture;
 mod dial;
 pub mod error;
+pub mod fetch;
 mod handshake;
 mod prelude;
 pub mod proxy;

@@ -149,19 +149,46 @@ fn classify(ctx: &Context<'_>, store: usize) -> Option<Finding> {
         .map(|k| format!(" (key identifier {})", colon_hex(k)))
         .unwrap_or_default();
     if let Some(url) = last.ca_issuer_urls.first() {
+        let (fetched, hint) = match fetched_at(ctx, last, url) {
+            Fetch::Completes(trusted) => (
+                format!(
+                    "; certcheck fetched it from there, as a browser would, and with it the chain is trusted by {trusted}"
+                ),
+                format!(
+                    "Configure the server to send the full chain (for example fullchain.pem, not cert.pem), with {} (from {url}) after the leaf. Browsers that fetch it (Chrome, Edge, Safari) work meanwhile; OpenSSL, Python, curl, Java, Go, Node, rustls and GnuTLS do not, unless that certificate is added to the CA file they are given (beside its root).",
+                    last.issuer
+                ),
+            ),
+            Fetch::Incomplete(why) => (
+                format!("; certcheck fetched it from there, but {why}"),
+                format!(
+                    "Configure the server to send the full chain (for example fullchain.pem, not cert.pem); the missing certificate is at {url}."
+                ),
+            ),
+            Fetch::Failed(why) => (
+                format!("; fetching it failed ({why})"),
+                format!(
+                    "Configure the server to send the full chain (for example fullchain.pem, not cert.pem); the missing certificate should be at {url}, which did not give it."
+                ),
+            ),
+            Fetch::Nothing => (
+                String::new(),
+                format!(
+                    "Configure the server to send the full chain (for example fullchain.pem, not cert.pem); the missing certificate is at {url}. Browsers may fetch it, but OpenSSL, Python, curl and Java do not."
+                ),
+            ),
+        };
         return Some(Finding::new(
             FindingCode::IncompleteChain,
             index,
             scope,
             format!(
-                "{} the intermediate {}{key_id} that issued {}, and it is not in {STORES}; the certificate's AIA caIssuers names it at {url}",
+                "{} the intermediate {}{key_id} that issued {}, and it is not in {STORES}; the certificate's AIA caIssuers names it at {url}{fetched}",
                 ctx.did_not_send(),
                 last.issuer,
                 describe(index, last)
             ),
-            format!(
-                "Configure the server to send the full chain (for example fullchain.pem, not cert.pem); the missing certificate is at {url}. Browsers may fetch it, but OpenSSL, Python, curl and Java do not."
-            ),
+            hint,
         ));
     }
     let held = issuer_holders(ctx, last, store);
@@ -181,6 +208,54 @@ fn classify(ctx: &Context<'_>, store: usize) -> Option<Finding> {
             ctx.not_sent()
         ),
         "If the issuer is an intermediate, configure the server to send it (the full chain); if it is a private root, add it to the clients' trust store (--ca-file, SSL_CERT_FILE, REQUESTS_CA_BUNDLE).",
+    ))
+}
+
+/// What certcheck's fetch of the missing issuer of `last` from `url` showed.
+enum Fetch {
+    /// The chain is trusted with it: the stores and the anchor each reaches, in words.
+    Completes(String),
+    /// It was fetched, and the chain is still not trusted anywhere: why, in words.
+    Incomplete(String),
+    /// The fetch failed: its outcome and detail.
+    Failed(String),
+    /// Nothing was fetched (offline, a file without `--fetch`, or not asked).
+    Nothing,
+}
+
+fn fetched_at(ctx: &Context<'_>, last: &CertInfo, url: &str) -> Fetch {
+    let Some(completion) = ctx.completion else {
+        return Fetch::Nothing;
+    };
+    if !completion
+        .certs
+        .iter()
+        .any(|(u, cert)| u == url && cert.subject_raw == last.issuer_raw)
+    {
+        return match completion.failures.iter().find(|(u, _)| u == url) {
+            Some((_, why)) => Fetch::Failed(why.clone()),
+            None => Fetch::Nothing,
+        };
+    }
+    let trusted: Vec<String> = completion
+        .anchors
+        .iter()
+        .enumerate()
+        .filter_map(|(i, anchor)| {
+            let anchor = anchor.as_ref()?;
+            Some(format!("{} (anchor {anchor})", ctx.store_label(i)))
+        })
+        .collect();
+    if !trusted.is_empty() {
+        return Fetch::Completes(trusted.join(", "));
+    }
+    let next = completion
+        .failures
+        .first()
+        .map(|(u, why)| format!(" (then {u}: {why})"))
+        .unwrap_or_default();
+    Fetch::Incomplete(format!(
+        "even with it (and any intermediate fetched after it) no store is reached{next}"
     ))
 }
 

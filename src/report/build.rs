@@ -111,6 +111,7 @@ pub fn assemble(origin: Origin, assessment: Assessment, now: OffsetDateTime) -> 
         trust: assessment.trust,
         findings: assessment.findings,
         clients: assessment.clients,
+        fetched: Vec::new(),
     }
 }
 

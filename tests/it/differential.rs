@@ -516,6 +516,7 @@ fn certcheck_verdict(case: &Case) -> TargetReport {
         timeout: Duration::from_secs(10),
         concurrency: 1,
         deciding: certcheck::clients::Selection::ALL,
+        fetch: false,
     };
     let host = Host::parse(&case.host).expect("host");
     let chain = parse_chain(&case.presented);

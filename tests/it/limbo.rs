@@ -392,6 +392,7 @@ fn run_case(inputs: &Inputs) -> Run {
         timeout: Duration::from_secs(10),
         concurrency: 1,
         deciding: certcheck::clients::Selection::ALL,
+        fetch: false,
     };
     let evidence = Evidence::new(Origin::file("limbo", inputs.name.as_ref()), &chain)
         .with_name(inputs.name.as_ref())

@@ -21,6 +21,7 @@ fn settings() -> Settings {
         timeout: std::time::Duration::from_secs(10),
         concurrency: 1,
         deciding: certcheck::clients::Selection::ALL,
+        fetch: false,
     }
 }
 

@@ -153,6 +153,7 @@ mod tests {
             timeout: std::time::Duration::from_secs(10),
             concurrency: 1,
             deciding: crate::clients::Selection::ALL,
+            fetch: false,
         };
         let host = Host::Dns("colour.test".into());
         let evidence = Evidence::new(Origin::file("colour.test:443", Some(&host)), &chain)
