@@ -226,7 +226,7 @@ pub async fn fetch(request: &FetchRequest) -> Fetch {
             FetchOutcome::Timeout,
             format!(
                 "no whole answer within {} s{via}, while {}",
-                request.timeout.as_secs_f64(),
+                seconds(request.timeout),
                 phase.lock().map(|p| p.clone()).unwrap_or_default()
             ),
             None,
@@ -499,6 +499,15 @@ async fn read_answer(
     })
 }
 
+/// `d` in seconds to a tenth, as messages write a bound (`5`, `1.5`).
+fn seconds(d: Duration) -> String {
+    let tenths = (d.as_millis() + 50) / 100;
+    match tenths % 10 {
+        0 => format!("{}", tenths / 10),
+        tenth => format!("{}.{tenth}", tenths / 10),
+    }
+}
+
 /// Whether a `Content-Type` (parameters aside) is one a certificate is served as.
 pub fn accepted_type(content_type: &str) -> bool {
     let kind = content_type.split(';').next().unwrap_or("").trim();
@@ -510,6 +519,13 @@ pub fn accepted_type(content_type: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounds_are_written_to_a_tenth_of_a_second() {
+        assert_eq!(seconds(Duration::from_secs(5)), "5");
+        assert_eq!(seconds(Duration::from_micros(999_994)), "1");
+        assert_eq!(seconds(Duration::from_millis(1500)), "1.5");
+    }
 
     #[test]
     fn certificate_types_are_recognised_with_parameters_and_any_case() {

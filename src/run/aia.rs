@@ -33,15 +33,20 @@ pub struct FetchRoute {
     pub family: Option<Family>,
     /// The bound on each fetch.
     pub timeout: Duration,
+    /// The bound on all the fetches of one target together.
+    pub budget: Duration,
 }
 
 impl FetchRoute {
-    /// Each fetch bounded by [`FETCH_TIMEOUT`], or by `--timeout` when that is shorter.
+    /// Each fetch bounded by [`FETCH_TIMEOUT`], or by `--timeout` when that is shorter, and all
+    /// of a target's fetches together by `--timeout` (so a target takes at most twice
+    /// `--timeout`: its connection, then its fetches).
     pub fn new(proxy: Option<ProxyUrl>, family: Option<Family>, timeout: Duration) -> FetchRoute {
         FetchRoute {
             proxy,
             family,
             timeout: timeout.min(FETCH_TIMEOUT),
+            budget: timeout,
         }
     }
 }
@@ -94,6 +99,7 @@ pub async fn fetch_missing(
         return fetched;
     };
     let mut current = top.clone();
+    let deadline = tokio::time::Instant::now() + route.budget;
     let mut urls_seen: Vec<String> = Vec::new();
     let mut fetches = 0;
     loop {
@@ -125,12 +131,23 @@ pub async fn fetch_missing(
             ));
             break;
         }
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            fetched.records.push(not_fetched(
+                FetchOutcome::Timeout,
+                format!(
+                    "not fetched: this target's fetches already took the {} s of --timeout",
+                    route.budget.as_secs_f64()
+                ),
+            ));
+            break;
+        }
         urls_seen.push(url.clone());
         fetches += 1;
         let request = FetchRequest {
             url: url.clone(),
             purpose: FetchPurpose::Aia,
-            timeout: route.timeout,
+            timeout: route.timeout.min(left),
             proxy: route.proxy.clone(),
             family: route.family,
         };

@@ -497,3 +497,125 @@ fn at_most_four_levels_are_fetched() {
         finding.message
     );
 }
+
+#[test]
+fn the_fetch_takes_the_targets_proxy_and_never_shows_its_credentials() {
+    let pki = Pki::new();
+    let host = AiaHost::start();
+    let url = host.serve(
+        "/inter.crt",
+        Answer::Body(Some("application/pkix-cert"), pki.inter.der()),
+    );
+    let proxy = crate::proxy::Tinyproxy::start(Some(("fetcher", "s3cret-pass")));
+    let with_credentials = format!("http://fetcher:s3cret-pass@127.0.0.1:{}", proxy.port);
+    let leaf = pki.leaf_with(Spec::leaf(&[NAME], at()).ca_issuers(&url));
+    let server = serve(vec![leaf.der.clone()], &leaf);
+    let env = TestEnv::new(&pki);
+    let mut cmd = env.check(&format!("{NAME}:{}", server.addr.port()), &server);
+    cmd.args(["--proxy", &with_credentials]);
+    let output = cmd.output().expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("s3cret-pass"), "{stdout}");
+    let report: crate::support::contract::Report =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("JSON ({e}):\n{stdout}"));
+    let fetch = only_fetch(&report.results[0]);
+    assert_eq!(fetch.outcome, "ok", "{fetch:#?}");
+    assert!(
+        fetch
+            .detail
+            .ends_with(&format!(" through the proxy {}", proxy.url())),
+        "{}",
+        fetch.detail
+    );
+    // The proxy made the one connection to the AIA host.
+    assert_eq!(host.connections(), 1);
+}
+
+#[test]
+fn inspect_fetches_only_with_fetch() {
+    let pki = Pki::new();
+    let host = AiaHost::start();
+    let url = host.serve(
+        "/inter.crt",
+        Answer::Body(Some("application/pkix-cert"), pki.inter.der()),
+    );
+    let leaf = pki.leaf_with(Spec::leaf(&[NAME], at()).ca_issuers(&url));
+    let env = TestEnv::new(&pki);
+    let file = env.dir.path().join("leaf.pem");
+    std::fs::write(
+        &file,
+        pem::encode(&pem::Pem::new("CERTIFICATE", leaf.der.clone())),
+    )
+    .expect("write");
+    let inspect = |fetch: bool| {
+        let mut cmd = env.cmd();
+        cmd.args(["inspect", "--json", "--ca-file"])
+            .arg(&env.root_file)
+            .arg(&file);
+        if fetch {
+            cmd.arg("--fetch");
+        }
+        run_json(&mut cmd, 1).results.remove(0)
+    };
+    assert!(inspect(false).fetched.is_empty());
+    assert_eq!(host.connections(), 0);
+    let result = inspect(true);
+    assert_eq!(only_fetch(&result).outcome, "ok");
+    assert_eq!(host.connections(), 1);
+    let finding = result.finding("incomplete-chain");
+    assert!(
+        finding
+            .message
+            .starts_with("the file does not hold the intermediate CN=Test Intermediate CA"),
+        "{}",
+        finding.message
+    );
+    assert!(
+        finding.message.ends_with(&format!(
+            "names it at {url}; certcheck fetched it from there, as a browser would, and with it the chain is trusted by custom ({}) (anchor CN=Test Root CA)",
+            env.root_file.display()
+        )),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
+fn the_human_report_has_a_line_per_fetch() {
+    let pki = Pki::new();
+    let host = AiaHost::start();
+    let url = host.serve(
+        "/inter.crt",
+        Answer::Body(Some("application/pkix-cert"), pki.inter.der()),
+    );
+    let leaf = pki.leaf_with(Spec::leaf(&[NAME], at()).ca_issuers(&url));
+    let server = serve(vec![leaf.der.clone()], &leaf);
+    let env = TestEnv::new(&pki);
+    let output = env
+        .cmd()
+        .arg("--ca-file")
+        .arg(&env.root_file)
+        .arg("--connect-to")
+        .arg(server.addr.to_string())
+        .arg(format!("{NAME}:{}", server.addr.port()))
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let size = pki.inter.der().len();
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("fetched (AIA caIssuers): "))
+        .unwrap_or_else(|| panic!("no fetched line in:\n{stdout}"));
+    assert!(
+        line.starts_with(&format!(
+            "fetched (AIA caIssuers): {url} ok → CN=Test Intermediate CA ({size} bytes, "
+        )),
+        "{line}"
+    );
+    assert!(
+        line.ends_with(&format!(
+            " ms): 200 OK, {size} bytes served as application/pkix-cert"
+        )),
+        "{line}"
+    );
+}
