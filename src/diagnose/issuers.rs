@@ -481,4 +481,54 @@ mod tests {
         let case = Case::new(&[leaf.der, inter.der()], vec![pki.custom()]);
         assert!(issuers(&case.ctx()).is_empty());
     }
+
+    #[test]
+    fn a_fetched_intermediate_says_which_stores_it_completes_the_chain_for() {
+        let pki = Pki::new();
+        let leaf =
+            pki.leaf_with(Spec::leaf(&["aia.test"], NOW).ca_issuers("http://ca.test/inter.crt"));
+        let case = Case::new(std::slice::from_ref(&leaf.der), vec![pki.custom()]);
+        let completion = crate::diagnose::Completion {
+            certs: vec![("http://ca.test/inter.crt".into(), info(&pki.inter.der()))],
+            anchors: vec![Some("CN=Test Root CA".into())],
+            failures: Vec::new(),
+        };
+        let ctx = case.ctx().with_completion(Some(&completion));
+        let findings = issuers(&ctx);
+        let finding = only(&findings, FindingCode::IncompleteChain);
+        assert_eq!(finding.certificate, Some(0));
+        assert_eq!(
+            finding.message,
+            format!(
+                "the server did not send the intermediate CN=Test Intermediate CA (key identifier {}) that issued certificate 0 (CN=aia.test), and it is not in {{stores}}; the certificate's AIA caIssuers names it at http://ca.test/inter.crt; certcheck fetched it from there, as a browser would, and with it the chain is trusted by {} (anchor CN=Test Root CA)",
+                key_id(&pki.inter.der()),
+                ctx.store_label(0)
+            )
+        );
+    }
+
+    #[test]
+    fn a_failed_fetch_is_quoted() {
+        let pki = Pki::new();
+        let leaf =
+            pki.leaf_with(Spec::leaf(&["aia.test"], NOW).ca_issuers("http://ca.test/inter.crt"));
+        let case = Case::new(std::slice::from_ref(&leaf.der), vec![pki.custom()]);
+        let completion = crate::diagnose::Completion {
+            certs: Vec::new(),
+            anchors: vec![None],
+            failures: vec![(
+                "http://ca.test/inter.crt".into(),
+                "http-status: the server answered 404 Not Found".into(),
+            )],
+        };
+        let findings = issuers(&case.ctx().with_completion(Some(&completion)));
+        let finding = only(&findings, FindingCode::IncompleteChain);
+        assert!(
+            finding.message.ends_with(
+                "names it at http://ca.test/inter.crt; fetching it failed (http-status: the server answered 404 Not Found)"
+            ),
+            "{}",
+            finding.message
+        );
+    }
 }

@@ -236,3 +236,41 @@ fn read_issuer(
     certs.swap(0, position);
     Ok(certs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::parse_chain;
+    use crate::demo::pki::{Authority, Spec};
+    use crate::diagnose::testkit::{NOW, Pki};
+
+    #[test]
+    fn only_a_chain_that_misses_its_issuer_is_fetched_for() {
+        let pki = Pki::new();
+        let stores = [pki.custom()];
+        let leaf = pki.leaf(&["aia.test"]);
+        let none = Pool::default();
+        let complete = parse_chain(&[leaf.der.clone(), pki.inter.der()]);
+        assert!(missing_issuer_of(&complete, &none, &stores).is_none());
+        let leaf_only = parse_chain(std::slice::from_ref(&leaf.der));
+        let top = missing_issuer_of(&leaf_only, &none, &stores).map(|c| c.subject.clone());
+        assert_eq!(top.as_deref(), Some("CN=aia.test"));
+        // The --untrusted pool completes it: nothing to fetch.
+        let pool = Pool::from_ders([pki.inter.der()]);
+        assert!(missing_issuer_of(&leaf_only, &pool, &stores).is_none());
+        // A self-signed root that no store holds is not a missing issuer.
+        let stray = Authority::root(&Spec::ca("Stray Root", NOW)).expect("root");
+        let rooted = parse_chain(&[stray.der()]);
+        assert!(missing_issuer_of(&rooted, &none, &stores).is_none());
+    }
+
+    #[test]
+    fn an_http_ca_issuers_url_is_preferred() {
+        let pki = Pki::new();
+        let mut leaf = crate::diagnose::testkit::info(&pki.leaf(&["aia.test"]).der);
+        leaf.ca_issuer_urls = vec!["ldap://ca.test/x".into(), "HTTP://ca.test/x.crt".into()];
+        assert_eq!(ca_issuers_url(&leaf), Some("HTTP://ca.test/x.crt"));
+        leaf.ca_issuer_urls = vec!["https://ca.test/x.crt".into()];
+        assert_eq!(ca_issuers_url(&leaf), Some("https://ca.test/x.crt"));
+    }
+}

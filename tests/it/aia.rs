@@ -619,3 +619,32 @@ fn the_human_report_has_a_line_per_fetch() {
         "{line}"
     );
 }
+
+#[test]
+fn an_https_url_is_not_fetched_and_a_404_is_an_http_status() {
+    let pki = Pki::new();
+    let host = AiaHost::start();
+    let https = format!("https://{}/inter.crt", host.addr);
+    let (result, _env) = check_leaf_only(&pki, &https, &[], 1);
+    let fetch = only_fetch(&result);
+    assert_eq!(fetch.outcome, "unsupported-scheme");
+    assert_eq!(
+        fetch.detail,
+        "not fetched: certcheck fetches http URLs only (AIA URLs are http), and this one is https"
+    );
+    assert_eq!(host.connections(), 0);
+
+    let missing = host.url("/gone.crt");
+    let (result, _env) = check_leaf_only(&pki, &missing, &[], 1);
+    let fetch = only_fetch(&result);
+    assert_eq!(fetch.outcome, "http-status");
+    assert_eq!(fetch.status, Some(404));
+    assert_eq!(fetch.detail, "the server answered 404 Not Found");
+    assert!(
+        result.finding("incomplete-chain").message.ends_with(&format!(
+            "names it at {missing}; fetching it failed (http-status: the server answered 404 Not Found)"
+        )),
+        "{}",
+        result.finding("incomplete-chain").message
+    );
+}
