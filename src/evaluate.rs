@@ -198,6 +198,9 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> Ta
     if let Some(proxy) = evidence.proxy() {
         intercepted_hints(&mut predictions, evidence, &findings, proxy);
     }
+    if let Some(completion) = &completion {
+        fetched_hints(&mut predictions, completion);
+    }
     let clients = client_reports(predictions, policy.deciding, &evidence.client_routes);
     let status = status(
         &trust,
@@ -294,6 +297,28 @@ fn intercepted_hints(
             proxy,
             &top.issuer,
             direct,
+        ));
+    }
+}
+
+/// When the intermediate certcheck fetched completes the chain, each client that refuses it for
+/// want of an anchor (and has no other hint) is told where the fix is: the server should send
+/// that intermediate; meanwhile the client can be given it in its CA file, beside the root.
+fn fetched_hints(predictions: &mut [crate::clients::Prediction], completion: &Completion) {
+    let Some((url, missing)) = completion.certs.first() else {
+        return;
+    };
+    if completion.anchors.iter().all(Option::is_none) {
+        return;
+    }
+    for prediction in predictions
+        .iter_mut()
+        .filter(|p| !p.accepted && p.trust_problem && p.hint.is_none())
+    {
+        prediction.hint = Some(format!(
+            "The server does not send the intermediate {} ({url}): have it send the full chain; until then, add that certificate to the CA file {} is given, beside the root.",
+            missing.subject,
+            prediction.client.as_str()
         ));
     }
 }

@@ -204,6 +204,13 @@ fn the_missing_intermediate_is_fetched_and_completes_the_chain_for_the_stores_on
     assert!(!result.clients.is_empty());
     for client in &result.clients {
         assert!(!client.accepted, "{} accepted", client.client);
+        assert_eq!(
+            client.hint.as_deref(),
+            Some(format!(
+                "The server does not send the intermediate CN=Test Intermediate CA ({url}): have it send the full chain; until then, add that certificate to the CA file {} is given, beside the root.",
+                client.client
+            ).as_str()),
+        );
     }
 }
 
