@@ -161,6 +161,7 @@ impl TargetReport {
         }
         self.clients = Vec::new();
         self.route_summary = None;
+        self.fetched = Vec::new();
         self
     }
 
