@@ -296,7 +296,7 @@ async fn fetch_inner(
             return Err(stop(
                 FetchOutcome::RedirectRefused,
                 format!(
-                    "{} redirected to {next}, another host, port or scheme, which certcheck does not follow (only {} on the same host and port)",
+                    "{}, a redirect to {next}: another host, port or scheme, which certcheck does not follow (it follows up to {} redirects on the same host and port)",
                     answer.described, MAX_REDIRECTS
                 ),
             ));

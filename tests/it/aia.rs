@@ -393,7 +393,7 @@ fn a_redirect_to_another_host_is_refused() {
     assert_eq!(
         fetch.detail,
         format!(
-            "the server answered 302 Found redirected to {elsewhere}, another host, port or scheme, which certcheck does not follow (only 3 on the same host and port)"
+            "the server answered 302 Found, a redirect to {elsewhere}: another host, port or scheme, which certcheck does not follow (it follows up to 3 redirects on the same host and port)"
         )
     );
     assert_eq!(host.connections(), 1);
@@ -654,4 +654,27 @@ fn an_https_url_is_not_fetched_and_a_404_is_an_http_status() {
         "{}",
         result.finding("incomplete-chain").message
     );
+}
+
+#[test]
+fn more_than_three_redirects_are_too_many() {
+    let pki = Pki::new();
+    let host = AiaHost::start();
+    for i in 1..=4 {
+        host.serve(&format!("/r{i}"), Answer::Redirect(format!("/r{}", i + 1)));
+    }
+    let (result, _env) = check_leaf_only(&pki, &host.url("/r1"), &[], 1);
+    let fetch = only_fetch(&result);
+    assert_eq!(fetch.outcome, "too-many-redirects", "{fetch:#?}");
+    assert_eq!(
+        fetch.detail,
+        format!(
+            "more than 3 redirects ({}, {}, {}, then {})",
+            host.url("/r2"),
+            host.url("/r3"),
+            host.url("/r4"),
+            host.url("/r5")
+        )
+    );
+    assert_eq!(host.connections(), 4);
 }
