@@ -276,6 +276,9 @@ pub struct ConnectArgs {
     /// The private key of --cert (PEM PKCS#8, PKCS#1 RSA or SEC1 EC, or DER PKCS#8), when the --cert file does not hold it.
     #[arg(long, value_name = "FILE", requires = "cert")]
     pub key: Option<PathBuf>,
+    /// Fetch nothing: by default, when a server does not send an intermediate its certificate names at an http AIA caIssuers URL, certcheck fetches it (as Chrome and Safari do, at most 4 levels, 5 s and 1 MiB each) to say whether the chain is trusted with it.
+    #[arg(long, global = true)]
+    pub offline: bool,
 
     /// How many targets are checked at once.
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
@@ -482,6 +485,10 @@ pub struct InspectArgs {
     /// Evaluate every certificate on its own (dates, key, signature algorithm), without path building.
     #[arg(long, conflicts_with_all = ["host", "untrusted"])]
     pub each: bool,
+
+    /// Fetch the AIA caIssuers certificate of a missing intermediate (http only, directly, at most 4 levels, 5 s and 1 MiB each), to say whether the chain is trusted with it.
+    #[arg(long, conflicts_with = "each")]
+    pub fetch: bool,
 
     /// Check that this private key (PEM PKCS#8, PKCS#1 or SEC1, or DER PKCS#8) belongs to the leaf; key material is never printed.
     #[arg(long, value_name = "FILE", conflicts_with = "each")]

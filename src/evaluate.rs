@@ -5,7 +5,8 @@
 use crate::chain::{CertInfo, Chain, parse_certificate};
 use crate::clients::{ClientSetup, predict};
 use crate::config::{ClientEnv, Deadlines, Policy};
-use crate::diagnose::{Context, Diagnosis, Finding, diagnose};
+use crate::connect::fetch::{FetchOutcome, FetchRecord};
+use crate::diagnose::{Completion, Context, Diagnosis, Finding, diagnose};
 use crate::report::build::{Assessment, assemble, client_reports, store_failure};
 use crate::report::verdict;
 use crate::report::{
@@ -40,6 +41,21 @@ impl Pool {
     }
 }
 
+/// What certcheck fetched for a target before evaluating it (`run` fetches, `connect` makes each
+/// fetch): the AIA caIssuers certificates of issuers the server did not send, and the record of
+/// every fetch. The certificates complete the chain for the diagnosis's "with it the chain is
+/// trusted by" only: never for a store's verdict, never for a client, which are given exactly
+/// what the server sent.
+#[derive(Clone, Debug, Default)]
+pub struct Fetched {
+    /// The fetched certificates that parse, in fetch order.
+    pub pool: Pool,
+    /// The URL each of `pool` came from (same order).
+    pub urls: Vec<String>,
+    /// Every fetch, in order, failed ones included.
+    pub records: Vec<FetchRecord>,
+}
+
 /// Everything known about one target before evaluation: where it came from, the chain it
 /// presented, what may complete the path, the name asked for, the stapled OCSP response and the
 /// findings about the input itself.
@@ -62,7 +78,20 @@ pub struct Evidence<'a> {
     pub connection_error: Option<ConnectionErrorReport>,
     /// How each client would reach the server (live targets; empty otherwise).
     pub client_routes: Vec<(crate::clients::Client, crate::route::Route)>,
+    /// What certcheck fetched for this target (nothing, unless fetching was on and the chain
+    /// misses an issuer).
+    pub fetched: &'a Fetched,
 }
+
+/// Nothing fetched.
+static NOTHING_FETCHED: Fetched = Fetched {
+    pool: Pool {
+        infos: Vec::new(),
+        ders: Vec::new(),
+    },
+    urls: Vec::new(),
+    records: Vec::new(),
+};
 
 /// The pool of a chain that brings none.
 static NO_POOL: Pool = Pool {
@@ -87,6 +116,7 @@ impl<'a> Evidence<'a> {
             input_findings: Vec::new(),
             connection_error: None,
             client_routes: Vec::new(),
+            fetched: &NOTHING_FETCHED,
         }
     }
 
@@ -141,13 +171,16 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> Ta
         trust_stores,
         deadlines.now,
     );
+    let completion = (!evidence.fetched.records.is_empty())
+        .then(|| completion(evidence, trust_stores, deadlines));
     let ctx = context(
         evidence,
         &evidence.pool.infos,
         trust_stores,
         &results,
         deadlines,
-    );
+    )
+    .with_completion(completion.as_ref());
     let diagnosis = diagnose(&ctx, evidence.input_findings.clone());
     let predictions = match &stores.clients {
         Some(setup) if !chain.is_empty() => {
@@ -164,6 +197,9 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> Ta
     let mut predictions = predictions;
     if let Some(proxy) = evidence.proxy() {
         intercepted_hints(&mut predictions, evidence, &findings, proxy);
+    }
+    if let Some(completion) = &completion {
+        fetched_hints(&mut predictions, completion);
     }
     let clients = client_reports(predictions, policy.deciding, &evidence.client_routes);
     let status = status(
@@ -189,7 +225,47 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> Ta
         findings,
         clients,
     };
-    assemble(evidence.origin.clone(), assessment, deadlines.now)
+    let mut report = assemble(evidence.origin.clone(), assessment, deadlines.now);
+    report.fetched = evidence.fetched.records.iter().map(Into::into).collect();
+    report
+}
+
+/// The chain replayed under every store with the fetched certificates as intermediates
+/// (besides the `--untrusted` pool): the anchor each store then reaches.
+fn completion(evidence: &Evidence<'_>, stores: &[TrustStore], deadlines: &Deadlines) -> Completion {
+    let fetched = evidence.fetched;
+    let intermediates: Vec<Vec<u8>> = evidence
+        .pool
+        .ders
+        .iter()
+        .chain(&fetched.pool.ders)
+        .cloned()
+        .collect();
+    // The path alone: the name check does not depend on the intermediates.
+    let results = replay(evidence.chain, &intermediates, None, stores, deadlines.now);
+    Completion {
+        certs: fetched
+            .urls
+            .iter()
+            .cloned()
+            .zip(fetched.pool.infos.iter().cloned())
+            .collect(),
+        anchors: results
+            .into_iter()
+            .map(|r| r.path.ok().map(|p| p.anchor_subject))
+            .collect(),
+        failures: fetched
+            .records
+            .iter()
+            .filter(|r| r.outcome != FetchOutcome::Ok)
+            .map(|r| {
+                (
+                    r.url.clone(),
+                    format!("{}: {}", r.outcome.as_str(), r.detail),
+                )
+            })
+            .collect(),
+    }
 }
 
 /// Through a proxy that intercepts TLS (an `interception-suspected` finding), each client that
@@ -227,6 +303,28 @@ fn intercepted_hints(
             proxy,
             &top.issuer,
             direct,
+        ));
+    }
+}
+
+/// When the intermediate certcheck fetched completes the chain, each client that refuses it for
+/// want of an anchor (and has no other hint) is told where the fix is: the server should send
+/// that intermediate; meanwhile the client can be given it in its CA file, beside the root.
+fn fetched_hints(predictions: &mut [crate::clients::Prediction], completion: &Completion) {
+    let Some((url, missing)) = completion.certs.first() else {
+        return;
+    };
+    if completion.anchors.iter().all(Option::is_none) {
+        return;
+    }
+    for prediction in predictions
+        .iter_mut()
+        .filter(|p| !p.accepted && p.trust_problem && p.hint.is_none())
+    {
+        prediction.hint = Some(format!(
+            "The server does not send the intermediate {} ({url}): have it send the full chain; until then, add that certificate to the CA file {} is given, beside the root.",
+            missing.subject,
+            prediction.client.as_str()
         ));
     }
 }

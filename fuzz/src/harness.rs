@@ -63,6 +63,7 @@ pub fn fixture() -> &'static Fixture {
                 concurrency: 1,
                 deciding: certcheck::clients::Selection::ALL,
                 client_identity: None,
+                fetch: false,
             },
             leaf: leaf.der,
             inter: inter.der(),

@@ -156,6 +156,8 @@ pub struct InspectOptions {
     pub password: Option<Password>,
     /// What the report keeps of each certificate.
     pub keep: Keep,
+    /// `--fetch`: fetch the AIA caIssuers certificate of a missing intermediate (directly).
+    pub fetch: bool,
 }
 
 /// One live target with its connection options.
@@ -312,6 +314,9 @@ pub struct Settings {
     pub deciding: Selection,
     /// `--cert`/`--key`: the client certificate presented to a server that asks for one.
     pub client_identity: Option<identity::ClientIdentity>,
+    /// Whether live targets fetch the AIA caIssuers certificate of a missing intermediate (off
+    /// with `--offline`).
+    pub fetch: bool,
 }
 
 /// The instant validation uses for `at`: UTC, whole seconds (X.509 times have whole seconds, and
@@ -556,6 +561,7 @@ impl Config {
                     key: args.key,
                     password: password(args.password),
                     keep,
+                    fetch: args.fetch && !cli.connect.offline,
                 }),
                 args.output.or(cli.output),
                 args.policy.or(cli.policy),
@@ -595,6 +601,7 @@ impl Config {
                         key: None,
                         password: password(args.password),
                         keep,
+                        fetch: false,
                     },
                     order,
                 });
@@ -730,6 +737,7 @@ impl Config {
                 concurrency: usize::from(cli.connect.concurrency),
                 deciding: Selection::parse(&policy.clients).map_err(ConfigError::Client)?,
                 client_identity,
+                fetch: !cli.connect.offline,
             }),
             format: match output.format {
                 Some(OutputFormat::Human) => Format::Human,

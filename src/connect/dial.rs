@@ -73,6 +73,18 @@ pub(super) async fn dial(
     ))
 }
 
+/// Resolves `host` and connects to `port` on it, Happy Eyeballs style, for a fetch (an AIA
+/// intermediate, directly or to the proxy); `what` goes in the phase text.
+pub(super) async fn open(
+    host: &Host,
+    port: u16,
+    family: Option<Family>,
+    phase: &Mutex<String>,
+    what: &str,
+) -> Result<(TcpStream, SocketAddr), ConnectError> {
+    connect_any(host, port, family, phase, what).await
+}
+
 /// Resolves `host` and connects to the first of its addresses that accepts, Happy Eyeballs
 /// style; `what` ("" or "the proxy ") goes in the phase text.
 async fn connect_any(

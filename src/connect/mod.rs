@@ -12,6 +12,7 @@ pub mod capture;
 mod client_auth;
 mod dial;
 pub mod error;
+pub mod fetch;
 mod handshake;
 mod prelude;
 pub mod proxy;

@@ -200,7 +200,11 @@ pub fn run(config: &Config, mut stores: Vec<TrustStore>) -> Result<DemoRun, Demo
             stores,
             &config.env.clients,
         )),
-        config.settings.clone(),
+        // The demo's AIA URL names a host under `.test`: the demo never fetches.
+        std::sync::Arc::new(crate::config::Settings {
+            fetch: false,
+            ..(*config.settings).clone()
+        }),
         &mut |_| {},
     ));
     drop(servers);

@@ -149,19 +149,46 @@ fn classify(ctx: &Context<'_>, store: usize) -> Option<Finding> {
         .map(|k| format!(" (key identifier {})", colon_hex(k)))
         .unwrap_or_default();
     if let Some(url) = last.ca_issuer_urls.first() {
+        let (fetched, hint) = match fetched_at(ctx, last, url) {
+            Fetch::Completes(trusted) => (
+                format!(
+                    "; certcheck fetched it from there, as a browser would, and with it the chain is trusted by {trusted}"
+                ),
+                format!(
+                    "Configure the server to send the full chain (for example fullchain.pem, not cert.pem), with {} (from {url}) after the leaf. Browsers that fetch it (Chrome, Edge, Safari) work meanwhile; OpenSSL, Python, curl, Java, Go, Node, rustls and GnuTLS do not, unless that certificate is added to the CA file they are given (beside its root).",
+                    last.issuer
+                ),
+            ),
+            Fetch::Incomplete(why) => (
+                format!("; certcheck fetched it from there, but {why}"),
+                format!(
+                    "Configure the server to send the full chain (for example fullchain.pem, not cert.pem); the missing certificate is at {url}."
+                ),
+            ),
+            Fetch::Failed(why) => (
+                format!("; fetching it failed ({why})"),
+                format!(
+                    "Configure the server to send the full chain (for example fullchain.pem, not cert.pem); the missing certificate should be at {url}, which did not give it."
+                ),
+            ),
+            Fetch::Nothing => (
+                String::new(),
+                format!(
+                    "Configure the server to send the full chain (for example fullchain.pem, not cert.pem); the missing certificate is at {url}. Browsers may fetch it, but OpenSSL, Python, curl and Java do not."
+                ),
+            ),
+        };
         return Some(Finding::new(
             FindingCode::IncompleteChain,
             index,
             scope,
             format!(
-                "{} the intermediate {}{key_id} that issued {}, and it is not in {STORES}; the certificate's AIA caIssuers names it at {url}",
+                "{} the intermediate {}{key_id} that issued {}, and it is not in {STORES}; the certificate's AIA caIssuers names it at {url}{fetched}",
                 ctx.did_not_send(),
                 last.issuer,
                 describe(index, last)
             ),
-            format!(
-                "Configure the server to send the full chain (for example fullchain.pem, not cert.pem); the missing certificate is at {url}. Browsers may fetch it, but OpenSSL, Python, curl and Java do not."
-            ),
+            hint,
         ));
     }
     let held = issuer_holders(ctx, last, store);
@@ -181,6 +208,54 @@ fn classify(ctx: &Context<'_>, store: usize) -> Option<Finding> {
             ctx.not_sent()
         ),
         "If the issuer is an intermediate, configure the server to send it (the full chain); if it is a private root, add it to the clients' trust store (--ca-file, SSL_CERT_FILE, REQUESTS_CA_BUNDLE).",
+    ))
+}
+
+/// What certcheck's fetch of the missing issuer of `last` from `url` showed.
+enum Fetch {
+    /// The chain is trusted with it: the stores and the anchor each reaches, in words.
+    Completes(String),
+    /// It was fetched, and the chain is still not trusted anywhere: why, in words.
+    Incomplete(String),
+    /// The fetch failed: its outcome and detail.
+    Failed(String),
+    /// Nothing was fetched (offline, a file without `--fetch`, or not asked).
+    Nothing,
+}
+
+fn fetched_at(ctx: &Context<'_>, last: &CertInfo, url: &str) -> Fetch {
+    let Some(completion) = ctx.completion else {
+        return Fetch::Nothing;
+    };
+    if !completion
+        .certs
+        .iter()
+        .any(|(u, cert)| u == url && cert.subject_raw == last.issuer_raw)
+    {
+        return match completion.failures.iter().find(|(u, _)| u == url) {
+            Some((_, why)) => Fetch::Failed(why.clone()),
+            None => Fetch::Nothing,
+        };
+    }
+    let trusted: Vec<String> = completion
+        .anchors
+        .iter()
+        .enumerate()
+        .filter_map(|(i, anchor)| {
+            let anchor = anchor.as_ref()?;
+            Some(format!("{} (anchor {anchor})", ctx.store_label(i)))
+        })
+        .collect();
+    if !trusted.is_empty() {
+        return Fetch::Completes(trusted.join(", "));
+    }
+    let next = completion
+        .failures
+        .first()
+        .map(|(u, why)| format!(" (then {u}: {why})"))
+        .unwrap_or_default();
+    Fetch::Incomplete(format!(
+        "even with it (and any intermediate fetched after it) no store is reached{next}"
     ))
 }
 
@@ -405,5 +480,55 @@ mod tests {
             .expect("leaf");
         let case = Case::new(&[leaf.der, inter.der()], vec![pki.custom()]);
         assert!(issuers(&case.ctx()).is_empty());
+    }
+
+    #[test]
+    fn a_fetched_intermediate_says_which_stores_it_completes_the_chain_for() {
+        let pki = Pki::new();
+        let leaf =
+            pki.leaf_with(Spec::leaf(&["aia.test"], NOW).ca_issuers("http://ca.test/inter.crt"));
+        let case = Case::new(std::slice::from_ref(&leaf.der), vec![pki.custom()]);
+        let completion = crate::diagnose::Completion {
+            certs: vec![("http://ca.test/inter.crt".into(), info(&pki.inter.der()))],
+            anchors: vec![Some("CN=Test Root CA".into())],
+            failures: Vec::new(),
+        };
+        let ctx = case.ctx().with_completion(Some(&completion));
+        let findings = issuers(&ctx);
+        let finding = only(&findings, FindingCode::IncompleteChain);
+        assert_eq!(finding.certificate, Some(0));
+        assert_eq!(
+            finding.message,
+            format!(
+                "the server did not send the intermediate CN=Test Intermediate CA (key identifier {}) that issued certificate 0 (CN=aia.test), and it is not in {{stores}}; the certificate's AIA caIssuers names it at http://ca.test/inter.crt; certcheck fetched it from there, as a browser would, and with it the chain is trusted by {} (anchor CN=Test Root CA)",
+                key_id(&pki.inter.der()),
+                ctx.store_label(0)
+            )
+        );
+    }
+
+    #[test]
+    fn a_failed_fetch_is_quoted() {
+        let pki = Pki::new();
+        let leaf =
+            pki.leaf_with(Spec::leaf(&["aia.test"], NOW).ca_issuers("http://ca.test/inter.crt"));
+        let case = Case::new(std::slice::from_ref(&leaf.der), vec![pki.custom()]);
+        let completion = crate::diagnose::Completion {
+            certs: Vec::new(),
+            anchors: vec![None],
+            failures: vec![(
+                "http://ca.test/inter.crt".into(),
+                "http-status: the server answered 404 Not Found".into(),
+            )],
+        };
+        let findings = issuers(&case.ctx().with_completion(Some(&completion)));
+        let finding = only(&findings, FindingCode::IncompleteChain);
+        assert!(
+            finding.message.ends_with(
+                "names it at http://ca.test/inter.crt; fetching it failed (http-status: the server answered 404 Not Found)"
+            ),
+            "{}",
+            finding.message
+        );
     }
 }

@@ -85,6 +85,23 @@ pub struct Context<'a> {
     pub from_file: bool,
     /// The HTTP proxy the chain was fetched through (no credentials), if any.
     pub proxy: Option<&'a str>,
+    /// What certcheck fetched to complete the chain (AIA caIssuers), and what it completes;
+    /// `None` when nothing was fetched.
+    pub completion: Option<&'a Completion>,
+}
+
+/// The certificates certcheck fetched from AIA caIssuers URLs for issuers the server did not
+/// send, and the path each store builds with them: what `incomplete-chain` says a client that
+/// fetches (a browser) would see. Never given to a client prediction.
+#[derive(Clone, Debug, Default)]
+pub struct Completion {
+    /// Each fetched certificate with the URL it came from, in fetch order.
+    pub certs: Vec<(String, CertInfo)>,
+    /// Per store (the order of `Context::stores`): the anchor the chain reaches with the fetched
+    /// certificates, `None` when it still reaches none.
+    pub anchors: Vec<Option<String>>,
+    /// Each URL whose fetch failed, with its outcome and detail (`timeout: no whole answer ...`).
+    pub failures: Vec<(String, String)>,
 }
 
 impl<'a> Context<'a> {
@@ -124,7 +141,14 @@ impl<'a> Context<'a> {
             ocsp: None,
             proxy: None,
             from_file: false,
+            completion: None,
         }
+    }
+
+    /// The same context, with what certcheck fetched to complete the chain.
+    pub fn with_completion(mut self, completion: Option<&'a Completion>) -> Context<'a> {
+        self.completion = completion;
+        self
     }
 
     /// The same context for a chain read from a file (`inspect`).

@@ -111,6 +111,7 @@ pub fn assemble(origin: Origin, assessment: Assessment, now: OffsetDateTime) -> 
         trust: assessment.trust,
         findings: assessment.findings,
         clients: assessment.clients,
+        fetched: Vec::new(),
     }
 }
 
@@ -160,6 +161,7 @@ impl TargetReport {
         }
         self.clients = Vec::new();
         self.route_summary = None;
+        self.fetched = Vec::new();
         self
     }
 

@@ -400,6 +400,52 @@ pub struct TargetReport {
     pub findings: Vec<FindingReport>,
     /// What each client profile would do with this chain (empty when nothing was evaluated).
     pub clients: Vec<ClientPrediction>,
+    /// What certcheck fetched for this target, in order (certcheck addition): the AIA caIssuers
+    /// certificate of an issuer the server did not send, and so on up to 4 levels; empty when
+    /// nothing was fetched (a complete chain, `--offline`, `inspect` without `--fetch`).
+    #[serde(default)]
+    pub fetched: Vec<FetchReport>,
+}
+
+/// One fetch certcheck made (certcheck addition); a fetch that failed is data, never an abort.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct FetchReport {
+    /// The URL as the certificate names it.
+    pub url: String,
+    /// Why: `aia` (the caIssuers certificate of a missing issuer).
+    pub purpose: crate::connect::fetch::FetchPurpose,
+    /// How it ended: `ok`, `timeout`, `too-large`, `http-status`, `redirect-refused`,
+    /// `too-many-redirects`, `not-a-certificate`, `not-the-issuer`, `loop`, `depth-limit`,
+    /// `unsupported-scheme`, `bad-url`, `connect-failed` or `io`.
+    pub outcome: crate::connect::fetch::FetchOutcome,
+    /// The outcome in words, with the exact values.
+    pub detail: String,
+    /// The HTTP status of the last answer, null when none came.
+    pub status: Option<u16>,
+    /// The `Content-Type` of the last answer, null when it had none.
+    pub content_type: Option<String>,
+    /// Body bytes read (reading stops past 1 MiB).
+    pub bytes: u64,
+    /// Time taken, in milliseconds.
+    pub milliseconds: u64,
+    /// The subject of the certificate it gave, null when it gave none.
+    pub subject: Option<String>,
+}
+
+impl From<&crate::connect::fetch::FetchRecord> for FetchReport {
+    fn from(record: &crate::connect::fetch::FetchRecord) -> FetchReport {
+        FetchReport {
+            url: record.url.clone(),
+            purpose: record.purpose,
+            outcome: record.outcome,
+            detail: record.detail.clone(),
+            status: record.status,
+            content_type: record.content_type.clone(),
+            bytes: record.bytes,
+            milliseconds: record.milliseconds,
+            subject: record.subject.clone(),
+        }
+    }
 }
 
 /// The prediction for one client.

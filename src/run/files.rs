@@ -2,12 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
+use super::aia::{FetchRoute, fetch_missing};
 use crate::chain::file::{load_path, load_path_with, load_path_with_password};
 use crate::chain::key::load_key;
 use crate::chain::{parse_chain, summarize_certificate};
 use crate::config::{InspectOptions, Keep, Settings};
 use crate::diagnose::input::{entry_problem, key_check};
-use crate::evaluate::{Evidence, Pool, Stores, evaluate};
+use crate::evaluate::{Evidence, Fetched, Pool, Stores, evaluate};
 use crate::report::build::{Assessment, assemble, keep_certificates};
 use crate::report::{
     ConnectionErrorReport, ErrorCode, Origin, TargetReport, bundle_reports, finding_reports,
@@ -23,6 +24,13 @@ pub fn inspect_all(
     let pool = load_pool(&options.untrusted);
     let key = options.key.as_deref().map(load_key);
     let host = options.host.as_ref();
+    // `--fetch`: one small runtime for the fetches, made only when asked for.
+    let fetcher = options.fetch.then(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("--fetch: cannot start the runtime for fetching ({e})"))
+    });
     options
         .files
         .iter()
@@ -69,10 +77,19 @@ pub fn inspect_all(
             {
                 input_findings.push(key_check(key, &key_path.display().to_string(), leaf));
             }
+            let fetched = match (&fetcher, options.fetch) {
+                (Some(Ok(runtime)), true) => {
+                    let route = FetchRoute::new(None, None, settings.timeout);
+                    runtime.block_on(fetch_missing(&chain, pool, &stores.trust, &route))
+                }
+                (Some(Err(message)), true) => return file_failure(target, host, message.clone()),
+                _ => Fetched::default(),
+            };
             let mut evidence = Evidence::new(Origin::file(target, host), &chain)
                 .with_name(host)
                 .with_pool(pool);
             evidence.input_findings = input_findings;
+            evidence.fetched = &fetched;
             let mut report = evaluate(&evidence, stores, &settings.policy());
             if options.keep != Keep::default() {
                 keep_certificates(&mut report, &chain, options.keep);

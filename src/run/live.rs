@@ -7,11 +7,12 @@ use anyhow::Context as _;
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
 
+use super::aia::{FetchRoute, fetch_missing};
 use super::{StoreLoader, failed_store, load_each, runtime};
 use crate::chain::parse_chain;
 use crate::config::{Config, Keep, Settings, TlsJob};
 use crate::connect::{ConnectRequest, connect, provider};
-use crate::evaluate::{Evidence, Stores, evaluate};
+use crate::evaluate::{Evidence, Fetched, Pool, Stores, evaluate};
 use crate::report::build::keep_certificates;
 use crate::report::{
     ConnectionErrorReport, ErrorCode, Origin, Source, StarttlsReport, TargetReport, TlsReport,
@@ -241,7 +242,20 @@ pub async fn check_tls(job: &TlsJob, stores: SharedStores, settings: &Settings) 
         client_certificate_requested: capture.captured.client_auth_requested,
         client_certificate_sent: capture.captured.client_cert_sent,
     });
+    // Between capture and evaluation: the missing intermediate, as a client that fetches would
+    // fetch it, through the target's route (nothing for a complete chain or with --offline).
+    let fetched = if settings.fetch {
+        let route = FetchRoute::new(
+            job.routing.proxy.clone(),
+            job.routing.family,
+            settings.timeout,
+        );
+        fetch_missing(&chain, &Pool::default(), &stores.trust, &route).await
+    } else {
+        Fetched::default()
+    };
     let mut evidence = Evidence::new(origin, &chain).with_name(Some(job.server_name()));
+    evidence.fetched = &fetched;
     evidence.ocsp = capture.captured.ocsp_response.as_deref();
     evidence.client_routes = job.routing.clients.clone();
     evidence.connection_error = capture.handshake_error.as_ref().map(|e| {

@@ -4,6 +4,7 @@
 //!
 //! A failure on one target is data in its report; nothing here aborts the run or prints.
 
+pub mod aia;
 pub mod files;
 pub mod live;
 pub mod serve;

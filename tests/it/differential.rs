@@ -517,6 +517,7 @@ fn certcheck_verdict(case: &Case) -> TargetReport {
         concurrency: 1,
         deciding: certcheck::clients::Selection::ALL,
         client_identity: None,
+        fetch: false,
     };
     let host = Host::parse(&case.host).expect("host");
     let chain = parse_chain(&case.presented);

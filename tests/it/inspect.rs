@@ -17,7 +17,7 @@ fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
 }
 
 /// A PKCS#7 SignedData holding only certificates, as `openssl crl2pkcs7 -nocrl` makes.
-fn pkcs7(ders: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn pkcs7(ders: &[Vec<u8>]) -> Vec<u8> {
     use yasna::models::ObjectIdentifier;
     yasna::construct_der(|w| {
         w.write_sequence(|w| {

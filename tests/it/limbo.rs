@@ -393,6 +393,7 @@ fn run_case(inputs: &Inputs) -> Run {
         concurrency: 1,
         deciding: certcheck::clients::Selection::ALL,
         client_identity: None,
+        fetch: false,
     };
     let evidence = Evidence::new(Origin::file("limbo", inputs.name.as_ref()), &chain)
         .with_name(inputs.name.as_ref())

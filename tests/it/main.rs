@@ -10,6 +10,7 @@
 
 mod support;
 
+mod aia;
 mod catalogue;
 mod cli;
 mod client_cert;

@@ -22,6 +22,7 @@ fn settings() -> Settings {
         concurrency: 1,
         deciding: certcheck::clients::Selection::ALL,
         client_identity: None,
+        fetch: false,
     }
 }
 

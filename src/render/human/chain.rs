@@ -154,6 +154,7 @@ mod tests {
             concurrency: 1,
             deciding: crate::clients::Selection::ALL,
             client_identity: None,
+            fetch: false,
         };
         let host = Host::Dns("colour.test".into());
         let evidence = Evidence::new(Origin::file("colour.test:443", Some(&host)), &chain)

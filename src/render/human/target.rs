@@ -50,6 +50,7 @@ pub(super) fn write_details(
 ) -> io::Result<()> {
     write_headline(label, result, style, out)?;
     write_chain(result, style, out)?;
+    write_fetched(result, out)?;
     write_trust(result, style, out)?;
     write_clients(result, style, out)?;
     write_findings(result, style, out)
@@ -218,6 +219,30 @@ fn write_clients(result: &TargetReport, style: Style, out: &mut dyn Write) -> io
         ]);
     }
     writeln!(out, "{clients}")
+}
+
+/// One line per fetch certcheck made (nothing when it fetched nothing).
+fn write_fetched(result: &TargetReport, out: &mut dyn Write) -> io::Result<()> {
+    for fetch in &result.fetched {
+        let purpose = match fetch.purpose {
+            crate::connect::fetch::FetchPurpose::Aia => "AIA caIssuers",
+        };
+        let gave = fetch
+            .subject
+            .as_deref()
+            .map(|s| format!(" → {s}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "fetched ({purpose}): {} {}{gave} ({} bytes, {} ms): {}",
+            fetch.url,
+            fetch.outcome.as_str(),
+            fetch.bytes,
+            fetch.milliseconds,
+            fetch.detail
+        )?;
+    }
+    Ok(())
 }
 
 /// The findings table with hints, or "No problems found." when there are none and the target

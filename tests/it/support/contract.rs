@@ -39,6 +39,21 @@ pub struct TargetResult {
     pub trust: Vec<Trust>,
     pub findings: Vec<Finding>,
     pub clients: Vec<Client>,
+    pub fetched: Vec<Fetch>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fetch {
+    pub url: String,
+    pub purpose: String,
+    pub outcome: String,
+    pub detail: String,
+    pub status: Option<u16>,
+    pub content_type: Option<String>,
+    pub bytes: u64,
+    pub milliseconds: u64,
+    pub subject: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
