@@ -8,6 +8,7 @@ use crate::config::{ClientEnv, Deadlines, Policy};
 use crate::diagnose::{Context, Diagnosis, Finding, diagnose};
 use crate::report::build::{Assessment, assemble, client_reports, store_failure};
 use crate::report::verdict;
+use crate::report::verdict::handshake_verdict;
 use crate::report::{
     ConnectionErrorReport, Origin, Source, TargetReport, chain_reports, earliest_expiry,
     finding_reports, status, trust_reports,
@@ -62,6 +63,9 @@ pub struct Evidence<'a> {
     pub connection_error: Option<ConnectionErrorReport>,
     /// How each client would reach the server (live targets; empty otherwise).
     pub client_routes: Vec<(crate::clients::Client, crate::route::Route)>,
+    /// The server's protocol version and Certificate message size, when certcheck read the
+    /// chain itself (rustls would not): the clients that refuse either fail before the chain.
+    pub handshake: Option<crate::clients::wire::Handshake>,
 }
 
 /// The pool of a chain that brings none.
@@ -87,6 +91,7 @@ impl<'a> Evidence<'a> {
             input_findings: Vec::new(),
             connection_error: None,
             client_routes: Vec::new(),
+            handshake: None,
         }
     }
 
@@ -162,6 +167,9 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> Ta
         .clone()
         .or_else(|| store_failure(trust_stores));
     let mut predictions = predictions;
+    if let Some(handshake) = &evidence.handshake {
+        crate::clients::wire::apply(&mut predictions, handshake);
+    }
     if let Some(proxy) = evidence.proxy() {
         intercepted_hints(&mut predictions, evidence, &findings, proxy);
     }
@@ -175,7 +183,14 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> Ta
     );
     let assessment = Assessment {
         status,
-        verdict: verdict(&clients, &findings, &trust, status),
+        verdict: match evidence
+            .handshake
+            .as_ref()
+            .and_then(crate::clients::wire::sentence)
+        {
+            Some(first) => handshake_verdict(&clients, status, first),
+            None => verdict(&clients, &findings, &trust, status),
+        },
         expires_at: earliest_expiry(&trust, Some(&diagnosis), chain),
         connection_error,
         chain: chain_reports(chain, deadlines.now),

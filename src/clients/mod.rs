@@ -18,6 +18,7 @@ pub mod profiles;
 pub mod rustls;
 pub mod stores;
 mod tolerance;
+pub mod wire;
 
 pub use name::{Client, Selection};
 pub use profiles::{PROFILES, Profile, profile};

@@ -9,6 +9,7 @@ use futures_util::future::{BoxFuture, Shared};
 
 use super::{StoreLoader, failed_store, load_each, runtime};
 use crate::chain::parse_chain;
+use crate::clients::wire::Handshake;
 use crate::config::{Config, Keep, Settings, TlsJob};
 use crate::connect::{ConnectRequest, connect, provider};
 use crate::evaluate::{Evidence, Stores, evaluate};
@@ -235,10 +236,19 @@ pub async fn check_tls(job: &TlsJob, stores: SharedStores, settings: &Settings) 
         alpn: tls.alpn,
         ocsp_stapled: capture.captured.ocsp_response.is_some(),
         client_certificate_requested: capture.captured.client_auth_requested,
+        handshake_completed: capture.legacy.is_none(),
+        certificate_message_bytes: capture
+            .legacy
+            .map(|l| l.client_certificate_message_bytes as u64),
     });
     let mut evidence = Evidence::new(origin, &chain).with_name(Some(job.server_name()));
     evidence.ocsp = capture.captured.ocsp_response.as_deref();
     evidence.client_routes = job.routing.clients.clone();
+    evidence.handshake = capture.legacy.map(|l| Handshake {
+        version: l.version,
+        signed_key_exchange: l.signed_key_exchange,
+        certificate_message_bytes: l.client_certificate_message_bytes,
+    });
     evidence.connection_error = capture.handshake_error.as_ref().map(|e| {
         let mut report = ConnectionErrorReport::from(e);
         report.message =
