@@ -20,6 +20,7 @@ mod fuzz_regressions;
 mod hostile;
 mod inspect;
 mod layering;
+mod legacy;
 mod limbo;
 mod ocsp;
 mod platform;

@@ -77,6 +77,9 @@ pub struct Tls {
     pub alpn: Option<String>,
     pub ocsp_stapled: bool,
     pub client_certificate_requested: bool,
+    pub handshake_completed: bool,
+    #[serde(default)]
+    pub certificate_message_bytes: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
