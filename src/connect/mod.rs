@@ -135,12 +135,14 @@ pub async fn connect(
     let phase = Arc::new(Mutex::new(String::from("resolving the host name")));
     let verifier = Arc::new(CapturingVerifier::new(provider.clone()));
     let received = Arc::new(Mutex::new(Received::default()));
+    let first = Arc::new(Mutex::new(None));
     let run = connect_inner(
         request,
         provider,
         verifier.clone(),
         phase.clone(),
         received.clone(),
+        first.clone(),
     );
     match tokio::time::timeout(request.timeout, run).await {
         Ok(result) => result,
@@ -161,6 +163,11 @@ pub async fn connect(
                 limit: request.timeout,
                 phase,
             };
+            // Out of time on the second connection: rustls's error stays, with the timeout.
+            let first = first.lock().ok().and_then(|mut f| f.take());
+            if let Some((first, retry)) = first {
+                return Err(legacy_failed(first, retry, &error));
+            }
             let captured = verifier.captured();
             if captured.certificates.is_empty() {
                 Err(error)
@@ -197,6 +204,7 @@ async fn connect_inner(
     verifier: Arc<CapturingVerifier>,
     phase: Arc<Mutex<String>>,
     received: Arc<Mutex<Received>>,
+    first: Arc<Mutex<Option<(ConnectError, legacy::Retry)>>>,
 ) -> Result<Capture, ConnectError> {
     let (stream, address) = dial::dial(request, &phase).await?;
     let stream = prelude::prelude(stream, address.address, request, &phase).await?;
@@ -207,7 +215,12 @@ async fn connect_inner(
     {
         Ok(capture) => Ok(capture),
         Err((error, None)) => Err(error),
-        Err((error, Some(retry))) => read_legacy(request, &phase, error, retry).await,
+        Err((error, Some(retry))) => {
+            if let Ok(mut slot) = first.lock() {
+                *slot = Some((error.clone(), retry));
+            }
+            read_legacy(request, &phase, error, retry).await
+        }
     }
 }
 
