@@ -167,6 +167,56 @@ fn a_tls_1_0_only_server_is_read_and_every_client_but_gnutls_refuses_the_protoco
 }
 
 #[test]
+fn through_a_proxy_the_second_connection_takes_the_same_tunnel_and_the_first_line_says_why() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let host = "tls10-proxied.legacy.test";
+    let leaf = leaf(&pki, host, 0);
+    let server = s_server(
+        env.dir.path(),
+        &pki,
+        &leaf,
+        &["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"],
+    );
+    let proxy = crate::proxy::Tinyproxy::start(None);
+    let mut cmd = env.cmd();
+    cmd.arg("--json")
+        .arg("--ca-file")
+        .arg(&env.root_file)
+        .args(["--timeout", "10", "--proxy", &proxy.url(), "--connect-to"])
+        .arg(format!("127.0.0.1:{}", server.port))
+        .arg(format!("{host}:{}", server.port));
+    let report = run_json(&mut cmd, 1);
+    let result = &report.results[0];
+    assert_eq!(result.route.as_deref(), Some(proxy.url().as_str()));
+    let tls = result.tls.as_ref().expect("tls");
+    assert_eq!(tls.version, "TLSv1.0");
+    assert!(!tls.handshake_completed);
+    assert_eq!(result.chain.len(), 2);
+
+    // The human report's first line says what the clients do first.
+    let mut cmd = env.cmd();
+    cmd.arg("--ca-file")
+        .arg(&env.root_file)
+        .args(["--timeout", "10", "--proxy", &proxy.url(), "--connect-to"])
+        .arg(format!("127.0.0.1:{}", server.port))
+        .arg(format!("{host}:{}", server.port));
+    let output = cmd.output().expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let first = text.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("FAILS in python-requests")
+            && first.contains(": only TLS 1.0: Python, Node, Java, Go and rustls refuse the protocol before looking at the certificate"),
+        "{text}"
+    );
+    assert!(
+        text.contains("TLSv1.0, TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA")
+            && text.contains("handshake not completed"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_tls_1_1_only_server_with_rsa_key_exchange_is_verified_by_curl_and_s_client() {
     let pki = Pki::new();
     let env = TestEnv::new(&pki);

@@ -48,14 +48,14 @@ impl Drop for Running {
 }
 
 /// A real tinyproxy on 127.0.0.1, optionally with Basic credentials.
-struct Tinyproxy {
+pub(crate) struct Tinyproxy {
     port: u16,
     _process: Running,
     _dir: tempfile::TempDir,
 }
 
 impl Tinyproxy {
-    fn start(credentials: Option<(&str, &str)>) -> Tinyproxy {
+    pub(crate) fn start(credentials: Option<(&str, &str)>) -> Tinyproxy {
         let dir = tempfile::tempdir().expect("dir");
         let port = free_port();
         let mut conf = format!(
@@ -86,7 +86,7 @@ impl Tinyproxy {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 }
