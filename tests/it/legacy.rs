@@ -1,7 +1,8 @@
 //! The chains rustls will not read (`connect::legacy`), against a real `openssl s_server` on
 //! 127.0.0.1: a TLS 1.0-only and a TLS 1.1-only server, a Certificate message over 64 KiB in TLS
-//! 1.2, the same from a TLS 1.3-only server (a connection error that says why), and a server
-//! that stalls in the middle of its Certificate message (ended by `--timeout`).
+//! 1.2, the same from a TLS 1.3-only server (a connection error that says why), a server that
+//! stalls in the middle of its Certificate message (ended by `--timeout`), and the second
+//! connection over the same route: through a real proxy (tinyproxy) and after SMTP STARTTLS.
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -391,4 +392,77 @@ fn a_server_that_stalls_in_its_certificate_message_is_ended_by_the_timeout() {
         error.message
     );
     let _ = stall.join();
+}
+
+/// An SMTP front on 127.0.0.1 for up to two connections: greets, offers STARTTLS, agrees, then
+/// relays the bytes to the TLS server on `tls_port` (so an `openssl s_server` speaks TLS after
+/// an SMTP STARTTLS exchange).
+fn smtp_front(tls_port: u16) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(2).flatten() {
+            std::thread::spawn(move || {
+                let mut client = stream;
+                let _ = client.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut buffer = [0u8; 1024];
+                let _ = client.write_all(b"220 legacy.test ESMTP\r\n");
+                let _ = client.read(&mut buffer); // EHLO
+                let _ = client.write_all(b"250-legacy.test\r\n250 STARTTLS\r\n");
+                let _ = client.read(&mut buffer); // STARTTLS
+                let _ = client.write_all(b"220 2.0.0 Ready to start TLS\r\n");
+                let Ok(mut server) = std::net::TcpStream::connect(("127.0.0.1", tls_port)) else {
+                    return;
+                };
+                let _ = server.set_read_timeout(Some(Duration::from_secs(10)));
+                let (Ok(mut client_in), Ok(mut server_out)) =
+                    (client.try_clone(), server.try_clone())
+                else {
+                    return;
+                };
+                let up = std::thread::spawn(move || std::io::copy(&mut client_in, &mut server_out));
+                let _ = std::io::copy(&mut server, &mut client);
+                let _ = client.shutdown(std::net::Shutdown::Both);
+                let _ = up.join();
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn after_smtp_starttls_the_second_connection_says_starttls_again() {
+    let pki = Pki::new();
+    let env = TestEnv::new(&pki);
+    let host = "tls11-smtp.legacy.test";
+    let leaf = leaf(&pki, host, 0);
+    let server = s_server(
+        env.dir.path(),
+        &pki,
+        &leaf,
+        &["-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"],
+    );
+    let port = smtp_front(server.port);
+    let mut cmd = env.cmd();
+    cmd.arg("--json")
+        .arg("--ca-file")
+        .arg(&env.root_file)
+        .args(["--timeout", "10", "--starttls", "smtp", "--connect-to"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg(format!("{host}:{port}"));
+    let report = run_json(&mut cmd, 1);
+    let result = &report.results[0];
+    assert!(result.connection_error.is_none(), "{result:?}");
+    assert_eq!(
+        result.starttls.as_ref().map(|s| s.protocol.as_str()),
+        Some("smtp")
+    );
+    let tls = result.tls.as_ref().expect("tls");
+    assert_eq!(tls.version, "TLSv1.1");
+    assert!(!tls.handshake_completed);
+    assert_eq!(result.chain.len(), 2);
+    assert_eq!(
+        words(&report, "rustls"),
+        "received fatal alert: ProtocolVersion"
+    );
 }
