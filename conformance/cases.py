@@ -47,7 +47,8 @@ class Setup:
     """The CA file's bytes; None: the path given to the clients does not exist."""
     ca_file: str = "ca.pem"
     tls_max: str | None = None
-    """"1.2" for a leaf whose key cannot sign in TLS 1.3 (RSA-512 is too small for RSA-PSS)."""
+    """"1.2" for a leaf whose key cannot sign in TLS 1.3 (RSA-512 is too small for RSA-PSS);
+    "1.0" or "1.1" for a server that speaks only that obsolete version."""
     server: str = "openssl"
     """"go" for a chain OpenSSL's server will not send to every client (see programs/go/server)."""
 
@@ -605,6 +606,26 @@ def _many(p: Pki, host: str) -> Setup:
     filler = [issue(Spec(cn=f"filler {i}.{DOMAIN}", key=key, san=[f"filler{i}.{DOMAIN}"]), filler_root)
               for i in range(240)]
     return Setup([leaf, inter, *filler], pem(root))
+
+
+@case("mid-size-leaf", "one leaf of about 77 KB (2400 DNS names in its subjectAltName): over rustls's 64 KiB "
+      "Certificate message limit, under OpenSSL's 100 KiB")
+def _mid_size(p: Pki, host: str) -> Setup:
+    names = [f"n{i:05d}.mid-size.{DOMAIN}" for i in range(2400)] + [host]
+    leaf, inter, root = p.chain(host, san=names)
+    return Setup([leaf, inter], pem(root))
+
+
+@case("tls10-only", "a valid chain from a server that speaks only TLS 1.0 (security level 0)")
+def _tls10(p: Pki, host: str) -> Setup:
+    leaf, inter, root = p.chain(host)
+    return Setup([leaf, inter], pem(root), tls_max="1.0")
+
+
+@case("tls11-only", "a valid chain from a server that speaks only TLS 1.1 (security level 0)")
+def _tls11(p: Pki, host: str) -> Setup:
+    leaf, inter, root = p.chain(host)
+    return Setup([leaf, inter], pem(root), tls_max="1.1")
 
 
 # ---------------------------------------------------------------------------

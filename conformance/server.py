@@ -7,7 +7,8 @@ with CASEDIR/chain.pem and CASEDIR/key.pem, then a tiny HTTP 200 to whatever req
 It stops when its standard input closes or on SIGTERM/SIGINT.
 
 The context sends anything: security level 0 (SHA-1, MD5, RSA-512/1024 chains load and are
-offered), TLS 1.2 and 1.3 (or at most the case's `tls_max`), no limit on the chain's size.
+offered), TLS 1.2 and 1.3 (or at most the case's `tls_max`; only TLS 1.0 or only 1.1 when that is its
+`tls_max`), no limit on the chain's size.
 
 A case whose `server` is "go" (a leaf OpenSSL's server will not send to clients that do not list
 its signature algorithm in signature_algorithms_cert) is handed to Go's TLS server
@@ -35,8 +36,15 @@ def context(case_dir: Path) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     # The security level must drop before the chain is loaded: loading checks it.
     ctx.set_ciphers("ALL:@SECLEVEL=0")
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.maximum_version = ssl.TLSVersion.TLSv1_2 if meta.get("tls_max") == "1.2" else ssl.TLSVersion.TLSv1_3
+    tls_max = meta.get("tls_max")
+    if tls_max in ("1.0", "1.1"):
+        # A server of an obsolete version speaks only that version.
+        only = ssl.TLSVersion.TLSv1 if tls_max == "1.0" else ssl.TLSVersion.TLSv1_1
+        ctx.minimum_version = only
+        ctx.maximum_version = only
+    else:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2 if tls_max == "1.2" else ssl.TLSVersion.TLSv1_3
     ctx.load_cert_chain(str(case_dir / "chain.pem"), str(case_dir / "key.pem"))
     ctx.set_alpn_protocols(["http/1.1"])
     return ctx

@@ -9,6 +9,7 @@ use crate::connect::fetch::{FetchOutcome, FetchRecord};
 use crate::diagnose::{Completion, Context, Diagnosis, Finding, diagnose};
 use crate::report::build::{Assessment, assemble, client_reports, store_failure};
 use crate::report::verdict;
+use crate::report::verdict::handshake_verdict;
 use crate::report::{
     ConnectionErrorReport, Origin, Source, TargetReport, chain_reports, earliest_expiry,
     finding_reports, status, trust_reports,
@@ -81,6 +82,9 @@ pub struct Evidence<'a> {
     /// What certcheck fetched for this target (nothing, unless fetching was on and the chain
     /// misses an issuer).
     pub fetched: &'a Fetched,
+    /// The server's protocol version and Certificate message size, when certcheck read the
+    /// chain itself (rustls would not): the clients that refuse either fail before the chain.
+    pub handshake: Option<crate::clients::wire::Handshake>,
 }
 
 /// Nothing fetched.
@@ -117,6 +121,7 @@ impl<'a> Evidence<'a> {
             connection_error: None,
             client_routes: Vec::new(),
             fetched: &NOTHING_FETCHED,
+            handshake: None,
         }
     }
 
@@ -195,6 +200,9 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> Ta
         .clone()
         .or_else(|| store_failure(trust_stores));
     let mut predictions = predictions;
+    if let Some(handshake) = &evidence.handshake {
+        crate::clients::wire::apply(&mut predictions, handshake);
+    }
     if let Some(proxy) = evidence.proxy() {
         intercepted_hints(&mut predictions, evidence, &findings, proxy);
     }
@@ -211,13 +219,20 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> Ta
     );
     let assessment = Assessment {
         status,
-        verdict: verdict(
-            &clients,
-            &findings,
-            &trust,
-            status,
-            connection_error.as_ref(),
-        ),
+        verdict: match evidence
+            .handshake
+            .as_ref()
+            .and_then(crate::clients::wire::sentence)
+        {
+            Some(first) => handshake_verdict(&clients, status, first),
+            None => verdict(
+                &clients,
+                &findings,
+                &trust,
+                status,
+                connection_error.as_ref(),
+            ),
+        },
         expires_at: earliest_expiry(&trust, Some(&diagnosis), chain),
         connection_error,
         chain: chain_reports(chain, deadlines.now),

@@ -18,6 +18,7 @@ mod outcome;
 pub mod profiles;
 pub mod rustls;
 pub mod stores;
+pub mod wire;
 
 pub use name::{Client, Selection};
 pub use profiles::{PROFILES, Profile, profile};

@@ -11,6 +11,7 @@ use rustls::{AlertDescription, ClientConfig, InvalidMessage, PeerIncompatible};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+use super::legacy::{Retry, server_hello_chose_tls13};
 use super::{
     Capture, Captured, CapturingVerifier, ConnectError, ConnectRequest, Peer, Received, Recording,
     TlsInfo, set_phase, snapshot,
@@ -23,8 +24,9 @@ pub(super) const HANDSHAKE_PHASE: &str = "waiting for the TLS handshake";
 
 /// Runs the TLS handshake with `address` over `stream`, noting the server's bytes in `received`.
 ///
-/// `Err` means no certificates were seen; a handshake that failed after they arrived returns
-/// `Ok` with `handshake_error` set.
+/// `Err` means no certificates were seen, with the [`Retry`] when certcheck may read the chain
+/// itself ([`super::legacy`]); a handshake that failed after they arrived returns `Ok` with
+/// `handshake_error` set.
 pub(super) async fn handshake(
     stream: TcpStream,
     address: &Peer,
@@ -33,8 +35,8 @@ pub(super) async fn handshake(
     verifier: Arc<CapturingVerifier>,
     phase: &Mutex<String>,
     received: Arc<Mutex<Received>>,
-) -> Result<Capture, ConnectError> {
-    let mut config = client_config(provider, verifier.clone())?;
+) -> Result<Capture, (ConnectError, Option<Retry>)> {
+    let mut config = client_config(provider, verifier.clone()).map_err(|e| (e, None))?;
     let tickets = client_auth::TicketSeen::new();
     config.resumption = rustls::client::Resumption::store(tickets.clone());
     if request.starttls.is_some() {
@@ -42,7 +44,7 @@ pub(super) async fn handshake(
         // ALPN would refuse them; clients that use STARTTLS (openssl s_client, curl) send none.
         config.alpn_protocols.clear();
     }
-    let server_name = server_name(&request.server_name)?;
+    let server_name = server_name(&request.server_name).map_err(|e| (e, None))?;
 
     set_phase(phase, format!("{HANDSHAKE_PHASE} with {address}"));
     let connector = TlsConnector::from(Arc::new(config));
@@ -67,19 +69,22 @@ pub(super) async fn handshake(
                 captured: verifier.captured(),
                 tls: Some(info),
                 handshake_error,
+                legacy: None,
             })
         }
         Err(err) => {
             let captured = verifier.captured();
-            let error = handshake_error(&err, address, &snapshot(&received), &captured);
+            let received = snapshot(&received);
+            let error = handshake_error(&err, address, &received, &captured);
             if captured.certificates.is_empty() {
-                Err(error)
+                Err((error, retry(&err, &received)))
             } else {
                 Ok(Capture {
                     address: Some(address.address),
                     captured,
                     tls: None,
                     handshake_error: Some(error),
+                    legacy: None,
                 })
             }
         }
@@ -126,6 +131,26 @@ fn tls_info(conn: &ClientConnection) -> TlsInfo {
         alpn: conn
             .alpn_protocol()
             .map(|p| String::from_utf8_lossy(p).into_owned()),
+    }
+}
+
+/// Whether rustls's failure is one certcheck reads around ([`super::legacy`]): an obsolete
+/// protocol version, or a handshake message over 64 KiB.
+fn retry(err: &io::Error, received: &Received) -> Option<Retry> {
+    use rustls::Error as E;
+    let tls_error = err
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())?;
+    match tls_error {
+        E::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13)
+        | E::AlertReceived(AlertDescription::ProtocolVersion)
+        | E::PeerIncompatible(PeerIncompatible::SupportedVersionsExtensionRequired) => {
+            Some(Retry::Obsolete)
+        }
+        E::InvalidMessage(InvalidMessage::HandshakePayloadTooLarge) => Some(Retry::TooLarge {
+            tls13: server_hello_chose_tls13(&received.first),
+        }),
+        _ => None,
     }
 }
 

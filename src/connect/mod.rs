@@ -14,6 +14,7 @@ mod dial;
 pub mod error;
 pub mod fetch;
 mod handshake;
+pub mod legacy;
 mod prelude;
 pub mod proxy;
 pub mod received;
@@ -104,6 +105,23 @@ pub struct Capture {
     pub tls: Option<TlsInfo>,
     /// The failure, when the handshake did not complete after certificates were seen.
     pub handshake_error: Option<ConnectError>,
+    /// The chain was read by certcheck's own ClientHello ([`legacy`]) because rustls would not
+    /// read it; certcheck did not complete that handshake.
+    pub legacy: Option<LegacyCapture>,
+}
+
+/// What certcheck's own TLS 1.2 ClientHello learnt ([`legacy`]), for the clients' predictions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LegacyCapture {
+    /// The version the server chose (0x0301 for TLS 1.0).
+    pub version: u16,
+    /// The chosen cipher suite's key exchange is signed by the server (ECDHE, DHE).
+    pub signed_key_exchange: bool,
+    /// The Certificate message's body as certcheck received it, in bytes.
+    pub certificate_message_bytes: usize,
+    /// The same message as a client offering TLS 1.3 receives it: its TLS 1.3 form when the
+    /// server chose TLS 1.3 with rustls.
+    pub client_certificate_message_bytes: usize,
 }
 
 /// The crypto provider used everywhere in certcheck (ring).
@@ -124,12 +142,14 @@ pub async fn connect(
         CapturingVerifier::new(provider.clone()).with_client_cert(request.client_cert.clone()),
     );
     let received = Arc::new(Mutex::new(Received::default()));
+    let first = Arc::new(Mutex::new(None));
     let run = connect_inner(
         request,
         provider,
         verifier.clone(),
         phase.clone(),
         received.clone(),
+        first.clone(),
     );
     match tokio::time::timeout(request.timeout, run).await {
         Ok(result) => result,
@@ -150,6 +170,11 @@ pub async fn connect(
                 limit: request.timeout,
                 phase,
             };
+            // Out of time on the second connection: rustls's error stays, with the timeout.
+            let first = first.lock().ok().and_then(|mut f| f.take());
+            if let Some((first, retry)) = first {
+                return Err(legacy_failed(first, retry, &error));
+            }
             let captured = verifier.captured();
             if captured.certificates.is_empty() {
                 Err(error)
@@ -159,6 +184,7 @@ pub async fn connect(
                     captured,
                     tls: None,
                     handshake_error: Some(error),
+                    legacy: None,
                 })
             }
         }
@@ -185,11 +211,108 @@ async fn connect_inner(
     verifier: Arc<CapturingVerifier>,
     phase: Arc<Mutex<String>>,
     received: Arc<Mutex<Received>>,
+    first: Arc<Mutex<Option<(ConnectError, legacy::Retry)>>>,
 ) -> Result<Capture, ConnectError> {
     let (stream, address) = dial::dial(request, &phase).await?;
     let stream = prelude::prelude(stream, address.address, request, &phase).await?;
-    handshake::handshake(
+    match handshake::handshake(
         stream, &address, request, provider, verifier, &phase, received,
     )
     .await
+    {
+        Ok(capture) => Ok(capture),
+        Err((error, None)) => Err(error),
+        Err((error, Some(retry))) => {
+            if let Ok(mut slot) = first.lock() {
+                *slot = Some((error.clone(), retry));
+            }
+            read_legacy(request, &phase, error, retry).await
+        }
+    }
+}
+
+/// rustls would not read the chain: a second connection over the same route, with certcheck's
+/// own TLS 1.2 ClientHello ([`legacy`]). When that fails too, rustls's error stays, with what the
+/// second connection met.
+async fn read_legacy(
+    request: &ConnectRequest,
+    phase: &Mutex<String>,
+    first: ConnectError,
+    retry: legacy::Retry,
+) -> Result<Capture, ConnectError> {
+    let second = async {
+        let (stream, address) = dial::dial(request, phase).await?;
+        let stream = prelude::prelude(stream, address.address, request, phase).await?;
+        let flight = legacy::read_flight(stream, &address, &request.server_name, phase).await?;
+        Ok::<_, ConnectError>((address, flight))
+    };
+    let (address, flight) = match second.await {
+        Ok(read) => read,
+        Err(second) => return Err(legacy_failed(first, retry, &second)),
+    };
+    let client_certificate_message_bytes = match retry {
+        legacy::Retry::TooLarge { tls13: true } => {
+            legacy::tls13_certificate_message_bytes(&flight.certificates)
+        }
+        _ => flight.certificate_message_bytes,
+    };
+    Ok(Capture {
+        address: Some(address.address),
+        captured: Captured {
+            certificates: flight.certificates,
+            server_name: request.server_name.to_string(),
+            ocsp_response: flight.ocsp_response,
+            signature_note: None,
+            client_auth_requested: flight.client_auth_requested,
+            // The legacy read stops before the client's certificate would be sent.
+            client_cert_sent: false,
+        },
+        tls: Some(TlsInfo {
+            version: tls_version_name(flight.version),
+            cipher_suite: legacy::cipher_suite_name(flight.cipher_suite),
+            alpn: None,
+        }),
+        handshake_error: None,
+        legacy: Some(LegacyCapture {
+            version: flight.version,
+            signed_key_exchange: legacy::signs_key_exchange(flight.cipher_suite),
+            certificate_message_bytes: flight.certificate_message_bytes,
+            client_certificate_message_bytes,
+        }),
+    })
+}
+
+/// rustls's error, and why certcheck's own ClientHello did not get the chain either.
+fn legacy_failed(first: ConnectError, retry: legacy::Retry, second: &ConnectError) -> ConnectError {
+    let tls13_only = matches!(retry, legacy::Retry::TooLarge { tls13: true })
+        && matches!(second, ConnectError::TlsAlert(_));
+    let words = if tls13_only {
+        format!(
+            "{first}; asked again with a TLS 1.2 ClientHello, it refused ({second}): it speaks only TLS 1.3, where the Certificate message is encrypted, so certcheck cannot read it without rustls"
+        )
+    } else {
+        format!(
+            "{first}; certcheck's own TLS 1.2 ClientHello did not get the chain either: {second}"
+        )
+    };
+    match first {
+        ConnectError::NotTls { address, .. } => ConnectError::NotTls {
+            address,
+            detail: words,
+        },
+        ConnectError::Io(_) => ConnectError::Io(words),
+        _ => ConnectError::TlsAlert(words),
+    }
+}
+
+/// `TLSv1.2`, as OpenSSL names the versions.
+fn tls_version_name(version: u16) -> String {
+    match version {
+        0x0300 => "SSLv3".into(),
+        0x0301 => "TLSv1.0".into(),
+        0x0302 => "TLSv1.1".into(),
+        0x0303 => "TLSv1.2".into(),
+        0x0304 => "TLSv1.3".into(),
+        other => format!("0x{other:04x}"),
+    }
 }

@@ -11,8 +11,9 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// How many of the server's first bytes are kept.
-pub const KEEP: usize = 64;
+/// How many of the server's first bytes are kept: enough for a TLS 1.3 ServerHello and its
+/// supported_versions extension.
+pub const KEEP: usize = 256;
 
 /// What the server sent so far: its first bytes and how many in all.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

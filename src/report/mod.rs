@@ -147,6 +147,21 @@ pub struct TlsReport {
     /// signature schemes.
     #[serde(default)]
     pub client_certificate_sent: bool,
+    /// Whether certcheck completed the handshake (certcheck addition). `false` when rustls would
+    /// not read the chain (a server of TLS 1.1 or older, a Certificate message over 64 KiB) and
+    /// certcheck read the server's plaintext Certificate message with its own TLS 1.2
+    /// ClientHello, then closed: `version` and `cipher_suite` are what that ClientHello got.
+    #[serde(default = "completed")]
+    pub handshake_completed: bool,
+    /// The Certificate message's body as a client offering TLS 1.3 receives it, in bytes (its
+    /// TLS 1.3 form when the server speaks TLS 1.3), when certcheck read it itself (certcheck
+    /// addition): the size each client's limit is checked against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_message_bytes: Option<u64>,
+}
+
+fn completed() -> bool {
+    true
 }
 
 /// How TLS was reached: the plaintext protocol spoken first (certcheck addition).

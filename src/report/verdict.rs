@@ -33,6 +33,30 @@ pub fn verdict(
     }
 }
 
+/// The verdict of a chain that clients meet only after an obsolete protocol version or an
+/// oversized Certificate message: `first` (what they do before the certificate, and what to
+/// change on the server) is the reason when a deciding client fails; the chain's own findings
+/// follow in the report.
+pub fn handshake_verdict(
+    clients: &[ClientPrediction],
+    status: Status,
+    first: (String, String),
+) -> Verdict {
+    let (sentence, hint) = first;
+    let failing = clients.iter().any(|c| c.decides && !c.accepted);
+    if !failing {
+        return Verdict {
+            words: words(clients, None, status),
+            hint: None,
+        };
+    }
+    let why = Reason::Handshake(&sentence, &hint);
+    Verdict {
+        hint: why.hint(),
+        words: words(clients, Some(&why), status),
+    }
+}
+
 /// A result's verdict: the sentence, and what to do first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
@@ -88,6 +112,9 @@ enum Reason<'a> {
     Finding(&'a FindingReport),
     /// A failing client, in its own words.
     Client(&'a ClientPrediction),
+    /// What clients meet before the certificate (an obsolete protocol version, an oversized
+    /// Certificate message), and what to change on the server.
+    Handshake(&'a str, &'a str),
 }
 
 impl Reason<'_> {
@@ -95,6 +122,7 @@ impl Reason<'_> {
         match self {
             Reason::Finding(finding) => Some(finding.hint.clone()),
             Reason::Client(client) => client.hint.clone(),
+            Reason::Handshake(_, hint) => Some(hint.to_string()),
         }
     }
 
@@ -102,6 +130,7 @@ impl Reason<'_> {
         match self {
             Reason::Finding(finding) => &finding.message,
             Reason::Client(client) => client.error.as_deref().unwrap_or("refused"),
+            Reason::Handshake(sentence, _) => sentence,
         }
     }
 }

@@ -10,6 +10,7 @@ use futures_util::future::{BoxFuture, Shared};
 use super::aia::{FetchRoute, fetch_missing};
 use super::{StoreLoader, failed_store, load_each, runtime};
 use crate::chain::parse_chain;
+use crate::clients::wire::Handshake;
 use crate::config::{Config, Keep, Settings, TlsJob};
 use crate::connect::{ConnectRequest, connect, provider};
 use crate::evaluate::{Evidence, Fetched, Pool, Stores, evaluate};
@@ -241,6 +242,10 @@ pub async fn check_tls(job: &TlsJob, stores: SharedStores, settings: &Settings) 
         ocsp_stapled: capture.captured.ocsp_response.is_some(),
         client_certificate_requested: capture.captured.client_auth_requested,
         client_certificate_sent: capture.captured.client_cert_sent,
+        handshake_completed: capture.legacy.is_none(),
+        certificate_message_bytes: capture
+            .legacy
+            .map(|l| l.client_certificate_message_bytes as u64),
     });
     // Between capture and evaluation: the missing intermediate, as a client that fetches would
     // fetch it, through the target's route (nothing for a complete chain or with --offline).
@@ -258,6 +263,11 @@ pub async fn check_tls(job: &TlsJob, stores: SharedStores, settings: &Settings) 
     evidence.fetched = &fetched;
     evidence.ocsp = capture.captured.ocsp_response.as_deref();
     evidence.client_routes = job.routing.clients.clone();
+    evidence.handshake = capture.legacy.map(|l| Handshake {
+        version: l.version,
+        signed_key_exchange: l.signed_key_exchange,
+        certificate_message_bytes: l.client_certificate_message_bytes,
+    });
     evidence.connection_error = capture.handshake_error.as_ref().map(|e| {
         let mut report = ConnectionErrorReport::from(e);
         report.message = format!("{e}{}", crate::report::verdict::DIAGNOSED_BELOW);

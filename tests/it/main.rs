@@ -22,6 +22,7 @@ mod fuzz_regressions;
 mod hostile;
 mod inspect;
 mod layering;
+mod legacy;
 mod limbo;
 mod ocsp;
 mod platform;

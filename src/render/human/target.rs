@@ -125,6 +125,14 @@ fn headline(result: &TargetReport) -> String {
         } else if tls.client_certificate_requested {
             parts.push("asks for a client certificate".into());
         }
+        if let Some(bytes) = tls.certificate_message_bytes {
+            parts.push(format!("Certificate message {bytes} bytes"));
+        }
+        if !tls.handshake_completed {
+            parts.push(
+                "chain read by certcheck's own TLS 1.2 ClientHello, handshake not completed".into(),
+            );
+        }
     }
     parts.join(", ")
 }

@@ -95,6 +95,9 @@ pub struct Tls {
     pub client_certificate_requested: bool,
     #[serde(default)]
     pub client_certificate_sent: bool,
+    pub handshake_completed: bool,
+    #[serde(default)]
+    pub certificate_message_bytes: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
