@@ -51,6 +51,9 @@ class Setup:
     "1.0" or "1.1" for a server that speaks only that obsolete version."""
     server: str = "openssl"
     """"go" for a chain OpenSSL's server will not send to every client (see programs/go/server)."""
+    store: str = "ca-file"
+    """"system": `ca` is not given to any client; it is the system store instead, as `SSL_CERT_FILE`
+    (with `SSL_CERT_DIR` an empty directory), and each client uses its default store."""
 
 
 @dataclass
@@ -357,6 +360,21 @@ def _impostor(p: Pki, host: str) -> Setup:
     return Setup([leaf, inter], pem(impostor))
 
 
+@case("system-store-root", "the root is in the system store (SSL_CERT_FILE) and no CA file is given: "
+      "each client uses its default store")
+def _system_root(p: Pki, host: str) -> Setup:
+    leaf, inter, _root = p.chain(host)
+    return Setup([leaf, inter], pem(p.root), store="system")
+
+
+@case("system-store-impostor", "the system store (SSL_CERT_FILE) holds a root with the real root's name "
+      "but another key; no CA file is given")
+def _system_impostor(p: Pki, host: str) -> Setup:
+    leaf, inter, _root = p.chain(host)
+    impostor = issue(p.root_spec(key=p.keys.rsa("impostor")), None)
+    return Setup([leaf, inter], pem(impostor), store="system")
+
+
 @case("bad-signature", "leaf names the intermediate as issuer (and its key id) but is signed by another key")
 def _bad_signature(p: Pki, host: str) -> Setup:
     leaf = issue(p.leaf_spec(host), p.intermediate, sign_with=p.keys.rsa("evil"))
@@ -649,6 +667,7 @@ def write_case(c: Case, pki: Pki, root_dir: Path) -> Path:
         "ca_file": str(ca_path),
         "tls_max": setup.tls_max,
         "server": setup.server,
+        "store": setup.store,
         "served": [cert.subject for cert in setup.served],
         "served_bytes": len(b"".join(cert.der for cert in setup.served)),
     }

@@ -54,6 +54,22 @@ class Target:
     port: int
     ca_file: str
     case_dir: Path
+    system: bool = False
+    """The case's CA file is the system store (`SSL_CERT_FILE`), given to no client directly."""
+
+    @property
+    def tls_env(self) -> dict[str, str]:
+        """The variables that make the case's CA file the system store, for a `system` case."""
+        if not self.system:
+            return {}
+        empty = self.case_dir / "empty-cert-dir"
+        empty.mkdir(exist_ok=True)
+        return {"SSL_CERT_FILE": self.ca_file, "SSL_CERT_DIR": str(empty)}
+
+    @property
+    def ca_arg(self) -> str:
+        """The CA file as the test programs take it: `-` for the client's default store."""
+        return "-" if self.system else self.ca_file
 
     @property
     def is_ip(self) -> bool:
@@ -209,8 +225,8 @@ class Python(Runner):
         return out.strip()
 
     def command(self, target):
-        cmd = [sys.executable, str(PROGRAMS / "py_client.py"), self.mode, target.host, str(target.port), target.ca_file]
-        return cmd, env.clean(), None
+        cmd = [sys.executable, str(PROGRAMS / "py_client.py"), self.mode, target.host, str(target.port), target.ca_arg]
+        return cmd, env.clean(target.tls_env), None
 
     def verdict(self, code, out, err, target):
         result = _first_json(out)
@@ -239,10 +255,12 @@ class Curl(Runner):
         return _tool_version(["curl", "-V"])
 
     def command(self, target):
-        cmd = ["curl", "-sS", "-o", "/dev/null", "--max-time", "20", "--cacert", target.ca_file]
+        cmd = ["curl", "-sS", "-o", "/dev/null", "--max-time", "20"]
+        if not target.system:
+            cmd += ["--cacert", target.ca_file]
         if not target.is_ip:
             cmd += ["--resolve", f"{target.host}:{target.port}:127.0.0.1"]
-        return cmd + [target.url], env.clean(), None
+        return cmd + [target.url], env.clean(target.tls_env), None
 
     def verdict(self, code, out, err, target):
         if code == 0:
@@ -276,7 +294,9 @@ class SClient(Runner):
             cmd += ["-verify_ip", target.host]
         else:
             cmd += ["-servername", target.host, "-verify_hostname", target.host]
-        return cmd + ["-CAfile", target.ca_file], env.clean(), None
+        if not target.system:
+            cmd += ["-CAfile", target.ca_file]
+        return cmd, env.clean(target.tls_env), None
 
     def verdict(self, code, out, err, target):
         both = out + "\n" + err
@@ -315,8 +335,8 @@ class Node(Runner):
         return out.strip()
 
     def command(self, target):
-        cmd = ["node", str(PROGRAMS / "node_client.js"), target.host, str(target.port), target.ca_file]
-        return cmd, env.clean(), None
+        cmd = ["node", str(PROGRAMS / "node_client.js"), target.host, str(target.port), target.ca_arg]
+        return cmd, env.clean(target.tls_env), None
 
     def verdict(self, code, out, err, target):
         result = _first_json(out)
@@ -426,21 +446,23 @@ class Java(Runner):
 
     def run(self, target):
         outcome = super().run(target)
-        if outcome.status == "ran":
+        if outcome.status == "ran" and not target.system:
             outcome.note = self.truststore(target.ca_file)[1] or None
         return outcome
 
     def command(self, target):
-        store, _ = self.truststore(target.ca_file)
         hosts = self._work / f"hosts-{target.case}"
         hosts.write_text(f"127.0.0.1 {target.host}\n127.0.0.1 localhost\n")
+        trust = []
+        if not target.system:  # else the JDK's own cacerts
+            store, _ = self.truststore(target.ca_file)
+            trust = [f"-Djavax.net.ssl.trustStore={store}", "-Djavax.net.ssl.trustStorePassword=changeit",
+                     "-Djavax.net.ssl.trustStoreType=PKCS12"]
         cmd = [
-            "java", *JAVA_FAST,
-            f"-Djavax.net.ssl.trustStore={store}", "-Djavax.net.ssl.trustStorePassword=changeit",
-            "-Djavax.net.ssl.trustStoreType=PKCS12", f"-Djdk.net.hosts.file={hosts}",
+            "java", *JAVA_FAST, *trust, f"-Djdk.net.hosts.file={hosts}",
             "-cp", str(self.classes), "JavaClient", target.host, str(target.port),
         ]
-        return cmd, env.clean(), None
+        return cmd, env.clean(target.tls_env), None
 
     def verdict(self, code, out, err, target):
         result = _first_json(out)
@@ -465,7 +487,7 @@ class CompiledClient(Runner):
     binary: Path | None = None
 
     def command(self, target):
-        return [str(self.binary), target.host, str(target.port), target.ca_file], env.clean(), None
+        return [str(self.binary), target.host, str(target.port), target.ca_arg], env.clean(target.tls_env), None
 
     def verdict(self, code, out, err, target):
         result = _first_json(out)
@@ -606,10 +628,12 @@ class GnutlsCli(Runner):
         return _tool_version(["gnutls-cli", "--version"])
 
     def command(self, target):
-        cmd = ["gnutls-cli", f"--x509cafile={target.ca_file}", f"--verify-hostname={target.host}"]
+        cmd = ["gnutls-cli", f"--verify-hostname={target.host}"]
+        if not target.system:
+            cmd.append(f"--x509cafile={target.ca_file}")
         if not target.is_ip:
             cmd.append(f"--sni-hostname={target.host}")
-        return cmd + ["-p", str(target.port), "127.0.0.1"], env.clean(), None
+        return cmd + ["-p", str(target.port), "127.0.0.1"], env.clean(target.tls_env), None
 
     def verdict(self, code, out, err, target):
         both = out + "\n" + err
@@ -663,14 +687,14 @@ class Wget(Runner):
         return super().run(target)
 
     def command(self, target):
-        wget = ["wget", f"--ca-certificate={target.ca_file}", "-O", "/dev/null", "--tries=1", "--timeout=20",
-                "--no-hsts", target.url]
+        ca = [] if target.system else [f"--ca-certificate={target.ca_file}"]
+        wget = ["wget", *ca, "-O", "/dev/null", "--tries=1", "--timeout=20", "--no-hsts", target.url]
         if target.is_ip or target.host == "localhost":
-            return wget, env.clean(), None
+            return wget, env.clean(target.tls_env), None
         hosts = self._work / f"hosts-{target.case}"
         hosts.write_text(f"127.0.0.1 localhost\n::1 localhost\n127.0.0.1 {target.host}\n")
         cmd = ["unshare", "-m", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', str(hosts), *wget]
-        return cmd, env.clean(), None
+        return cmd, env.clean(target.tls_env), None
 
     def verdict(self, code, out, err, target):
         if code == 0:

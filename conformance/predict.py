@@ -41,12 +41,22 @@ def target_arg(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def predict(binary: Path, host: str, port: int, ca_file: str, timeout: float = 60) -> Prediction:
-    """Runs certcheck on the served case and collects its client predictions."""
-    cmd = [str(binary), "--json", "--ca-file", ca_file, "--connect-to", f"127.0.0.1:{port}", target_arg(host, port)]
+def predict(binary: Path, host: str, port: int, ca_file: str, timeout: float = 60, system: bool = False,
+            case_dir: Path | None = None) -> Prediction:
+    """Runs certcheck on the served case and collects its client predictions. A `system` case gives
+    certcheck no --ca-file: the CA file is the system store (SSL_CERT_FILE, SSL_CERT_DIR empty), as
+    the clients get it."""
+    ca = [] if system else ["--ca-file", ca_file]
+    extra = {}
+    if system and case_dir is not None:
+        empty = case_dir / "empty-cert-dir"
+        empty.mkdir(exist_ok=True)
+        extra = {"SSL_CERT_FILE": ca_file, "SSL_CERT_DIR": str(empty)}
+    cmd = [str(binary), "--json", *ca, "--connect-to", f"127.0.0.1:{port}", target_arg(host, port)]
     start = time.monotonic()
     try:
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, env=env.clean(), timeout=timeout)
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, env=env.clean(extra),
+                              timeout=timeout)
     except subprocess.TimeoutExpired:
         return Prediction(command=cmd, problem=f"certcheck gave no answer within {timeout} s")
     except OSError as exc:

@@ -161,7 +161,8 @@ def main(argv: list[str]) -> int:
         if server.port is None:
             results[(case_name, runner.name)] = client_defs.Outcome("error", note=f"server failed: {server.error}").to_json()
             return
-        target = client_defs.Target(case_name, meta["host"], server.port, meta["ca_file"], case_dirs[case_name])
+        target = client_defs.Target(case_name, meta["host"], server.port, meta["ca_file"], case_dirs[case_name],
+                                    system=meta.get("store") == "system")
         results[(case_name, runner.name)] = runner.run(target).to_json()
 
     def run_certcheck(case_name: str):
@@ -169,7 +170,9 @@ def main(argv: list[str]) -> int:
         if server.port is None:
             predictions[case_name] = predict.Prediction(problem=f"server failed: {server.error}")
             return
-        predictions[case_name] = predict.predict(binary, meta["host"], server.port, meta["ca_file"])
+        system = meta.get("store") == "system"
+        predictions[case_name] = predict.predict(binary, meta["host"], server.port, meta["ca_file"], system=system,
+                                                 case_dir=case_dirs[case_name])
 
     print(f"running {len(selected_cases)} cases x {len(runners)} clients ...", flush=True)
     try:

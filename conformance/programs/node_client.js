@@ -12,8 +12,8 @@ const net = require('net');
 const [host, port, cafile] = process.argv.slice(2);
 function report(obj) { process.stdout.write(JSON.stringify(obj) + '\n'); process.exit(0); }
 
-let ca;
-try { ca = fs.readFileSync(cafile); } catch (e) { report({ accepted: false, code: e.code || null, message: e.message }); }
+let ca; // CAFILE `-`: Node's default store
+try { if (cafile !== '-') ca = fs.readFileSync(cafile); } catch (e) { report({ accepted: false, code: e.code || null, message: e.message }); }
 
 const lookup = (name, opts, cb) => {
   if (opts && opts.all) cb(null, [{ address: '127.0.0.1', family: 4 }]);

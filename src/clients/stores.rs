@@ -17,7 +17,9 @@ use crate::trust::{StoreKind, TrustStore};
 pub enum StoreRule {
     /// requests: `REQUESTS_CA_BUNDLE`, else `CURL_CA_BUNDLE`, else certifi (the Mozilla set).
     Requests,
-    /// curl: `CURL_CA_BUNDLE`, else OpenSSL's default store.
+    /// curl: `CURL_CA_BUNDLE`, else the CA bundle compiled into Debian's curl
+    /// ([`DEBIAN_CA_BUNDLE`], `curl-config --ca`), which `SSL_CERT_FILE`/`SSL_CERT_DIR` do not
+    /// replace (measured by the conformance case `system-store-root`).
     Curl,
     /// OpenSSL's default store (`SSL_CERT_FILE`/`SSL_CERT_DIR` replace it).
     OpensslDefault,
@@ -28,11 +30,17 @@ pub enum StoreRule {
     /// Go: `SSL_CERT_FILE`, and every file of `SSL_CERT_DIR` or else `/etc/ssl/certs`: the
     /// system store.
     GoSystem,
-    /// GnuTLS on Debian: the system CA bundle (`/etc/ssl/certs/ca-certificates.crt`).
+    /// GnuTLS on Debian: the system CA bundle compiled in ([`DEBIAN_CA_BUNDLE`],
+    /// `--with-default-trust-store-file`), whatever `SSL_CERT_FILE`/`SSL_CERT_DIR` say (measured
+    /// by the conformance case `system-store-root`).
     GnutlsSystem,
     /// rustls with webpki-roots compiled in (uv, deno, reqwest's `rustls-tls`): the Mozilla set.
     WebpkiRoots,
 }
+
+/// Debian's CA bundle, the trust file compiled into its curl and GnuTLS: what they read when
+/// `SSL_CERT_FILE`/`SSL_CERT_DIR` point OpenSSL's default store elsewhere.
+pub const DEBIAN_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// Which store a client's prediction is made under.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -238,6 +246,10 @@ fn default_store(
                 extra_store(ExtraStore::File(path.clone())),
                 format!("CURL_CA_BUNDLE={}", path.display()),
             ),
+            None if env.ssl_cert_env => (
+                extra_store(ExtraStore::File(DEBIAN_CA_BUNDLE.into())),
+                format!("curl's compiled-in CA bundle {DEBIAN_CA_BUNDLE}: it ignores SSL_CERT_FILE and SSL_CERT_DIR (CURL_CA_BUNDLE is not set)"),
+            ),
             None => system_store(),
         },
         StoreRule::OpensslDefault => system_store(),
@@ -257,6 +269,10 @@ fn default_store(
         StoreRule::GoSystem => (
             StoreChoice::Configured(vec![system]),
             "system: Go reads SSL_CERT_FILE and SSL_CERT_DIR (else /etc/ssl/certs)".into(),
+        ),
+        StoreRule::GnutlsSystem if env.ssl_cert_env => (
+            extra_store(ExtraStore::File(DEBIAN_CA_BUNDLE.into())),
+            format!("GnuTLS's compiled-in trust file {DEBIAN_CA_BUNDLE}: it ignores SSL_CERT_FILE and SSL_CERT_DIR"),
         ),
         StoreRule::GnutlsSystem => (
             StoreChoice::Configured(vec![system]),
@@ -346,8 +362,15 @@ mod tests {
             [
                 ExtraStore::File("/corp.pem".into()),
                 ExtraStore::BundledPlus("/corp.pem".into()),
-                ExtraStore::JavaKeystore("/etc/ssl/certs/java/cacerts".into())
+                ExtraStore::JavaKeystore("/etc/ssl/certs/java/cacerts".into()),
+                // GnuTLS ignores SSL_CERT_FILE/SSL_CERT_DIR: its compiled-in bundle.
+                ExtraStore::File(DEBIAN_CA_BUNDLE.into()),
             ]
+        );
+        assert_eq!(choices[8].choice, StoreChoice::Extra(3));
+        assert_eq!(
+            choices[8].reason,
+            "GnuTLS's compiled-in trust file /etc/ssl/certs/ca-certificates.crt: it ignores SSL_CERT_FILE and SSL_CERT_DIR"
         );
         assert_eq!(choices[0].choice, StoreChoice::Extra(0));
         assert_eq!(choices[0].reason, "REQUESTS_CA_BUNDLE=/corp.pem");
@@ -359,6 +382,33 @@ mod tests {
                 .reason
                 .contains("SSL_CERT_FILE/SSL_CERT_DIR are set")
         );
+    }
+
+    #[test]
+    fn curl_and_gnutls_keep_their_compiled_in_bundle_when_ssl_cert_file_is_set() {
+        let env = ClientEnv {
+            ssl_cert_env: true,
+            ..ClientEnv::default()
+        };
+        let (choices, extra) = choose_stores(&env, 0, 1, &[]);
+        assert_eq!(extra, [ExtraStore::File(DEBIAN_CA_BUNDLE.into())]);
+        let of = |client: Client| {
+            choices
+                .iter()
+                .find(|c| c.client == client)
+                .map(|c| c.choice.clone())
+        };
+        for client in [Client::Curl, Client::Gnutls, Client::Wget] {
+            assert_eq!(of(client), Some(StoreChoice::Extra(0)), "{client:?}");
+        }
+        // OpenSSL's own default store follows the variables (urllib, s_client), and so does Go.
+        for client in [Client::PythonUrllib, Client::Openssl, Client::Go] {
+            assert_eq!(
+                of(client),
+                Some(StoreChoice::Configured(vec![0])),
+                "{client:?}"
+            );
+        }
     }
 
     #[test]

@@ -25,13 +25,17 @@ func report(err error) {
 
 func main() {
 	host, port, cafile := os.Args[1], os.Args[2], os.Args[3]
-	pem, err := os.ReadFile(cafile)
-	if err != nil {
-		report(err)
-		return
+	// CAFILE "-": RootCAs nil, the system pool (SSL_CERT_FILE, SSL_CERT_DIR).
+	var pool *x509.CertPool
+	if cafile != "-" {
+		pem, err := os.ReadFile(cafile)
+		if err != nil {
+			report(err)
+			return
+		}
+		pool = x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
 	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
 	dialer := &net.Dialer{Timeout: 10 * time.Second}
 	conn, err := tls.DialWithDialer(dialer, "tcp", net.JoinHostPort("127.0.0.1", port), &tls.Config{RootCAs: pool, ServerName: host})
 	if err == nil {

@@ -30,12 +30,20 @@ fn quote(s: &str) -> String {
 }
 
 fn run(host: &str, port: &str, cafile: &str) -> Result<(), String> {
-    let data = std::fs::read(cafile).map_err(|e| format!("{cafile}: {e}"))?;
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&data)
-        .filter_map(Result::ok)
-        .collect();
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add_parsable_certificates(certs);
+    // CAFILE "-": webpki-roots, the default of uv, deno and reqwest with rustls.
+    let roots = if cafile == "-" {
+        rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        }
+    } else {
+        let data = std::fs::read(cafile).map_err(|e| format!("{cafile}: {e}"))?;
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&data)
+            .filter_map(Result::ok)
+            .collect();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add_parsable_certificates(certs);
+        roots
+    };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
