@@ -215,21 +215,41 @@ impl RouteChoice {
         }
     }
 
-    /// The routing of `target`; a proxy variable certcheck would use that is not a usable
-    /// proxy is a usage error naming it.
-    fn routing(&self, target: &Target) -> Result<Routing, ConfigError> {
+    /// The routing of `target`, which speaks `starttls` first when set; a proxy variable
+    /// certcheck would use that is not a usable proxy is a usage error naming it.
+    ///
+    /// `https_proxy`/`HTTPS_PROXY` are for `https://` URLs: for a mail, directory, file or
+    /// database server (`smtp://`, `imaps://`, a STARTTLS port) curl takes `<scheme>_proxy` or
+    /// `all_proxy`, so certcheck takes `all_proxy`/`ALL_PROXY` only (`<scheme>_proxy` is not read).
+    fn routing(&self, target: &Target, starttls: bool) -> Result<Routing, ConfigError> {
+        let not_https = starttls || target.scheme.is_some_and(|s| s.name != "https");
+        let narrowed;
+        let env = if not_https {
+            narrowed = ProxyEnv {
+                https_proxy: None,
+                https_proxy_upper: None,
+                ..self.env.clone()
+            };
+            &narrowed
+        } else {
+            &self.env
+        };
         let (proxy, reason) = if let Some(url) = &self.proxy {
             (Some(url.clone()), "--proxy".to_string())
         } else if self.no_proxy {
             (None, "--no-proxy".to_string())
         } else {
-            route_from_env(&self.env, &target.host)
-                .map_err(|(name, error)| ConfigError::ProxyVariable(name, error))?
+            let (proxy, mut reason) = route_from_env(env, &target.host)
+                .map_err(|(name, error)| ConfigError::ProxyVariable(name, error))?;
+            if not_https && proxy.is_none() && self.env.curl_proxy().is_some() {
+                reason = "https_proxy/HTTPS_PROXY are only for https:// URLs, and all_proxy/ALL_PROXY is not set".into();
+            }
+            (proxy, reason)
         };
         let clients = Client::ALL
             .into_iter()
             .map(|c| {
-                let route = client_route(Reader::of(c), &self.env, &target.host, target.port);
+                let route = client_route(Reader::of(c), env, &target.host, target.port);
                 (c, route)
             })
             .collect();
@@ -581,9 +601,10 @@ impl Config {
                         let target = input
                             .parse::<Target>()
                             .map_err(|e| ConfigError::ShowInput(input.clone(), e.to_string()))?;
+                        let starttls = target.starttls(None).map_err(ConfigError::Starttls)?;
                         show_jobs.push(TlsJob {
-                            routing: routes.routing(&target)?,
-                            starttls: target.starttls(None).map_err(ConfigError::Starttls)?,
+                            routing: routes.routing(&target, starttls.is_some())?,
+                            starttls,
                             target,
                             sni: args.sni.clone(),
                             connect_to: args.connect_to.clone(),
@@ -637,11 +658,12 @@ impl Config {
         let mut jobs: Vec<TlsJob> = parse_targets(&cli.targets)?
             .into_iter()
             .map(|target| {
+                let starttls = target
+                    .starttls(cli.connect.starttls)
+                    .map_err(ConfigError::Starttls)?;
                 Ok(TlsJob {
-                    routing: routes.routing(&target)?,
-                    starttls: target
-                        .starttls(cli.connect.starttls)
-                        .map_err(ConfigError::Starttls)?,
+                    routing: routes.routing(&target, starttls.is_some())?,
+                    starttls,
                     target,
                     sni: cli.connect.sni.clone(),
                     connect_to: cli.connect.connect_to.clone(),
@@ -967,7 +989,7 @@ fn job_of_line(
         .map_err(|e| ConfigError::TargetsFile(format!("{name} line {number}: {e}")))?;
     Ok(Some(TlsJob {
         starttls,
-        routing: file.routes.routing(&line.target)?,
+        routing: file.routes.routing(&line.target, starttls.is_some())?,
         target: line.target,
         sni: line.sni.or_else(|| file.sni.clone()),
         connect_to: line.connect_to.or_else(|| file.connect_to.clone()),
@@ -1165,6 +1187,26 @@ mod tests {
             config.jobs[1].routing.reason,
             "no_proxy entry 'direct.test' matches direct.test"
         );
+        // https_proxy is for https:// URLs only: a mail server goes direct, or by all_proxy.
+        let mail = with_env(
+            &["smtp://mx.test", "mx.test:587", "imaps://mx.test"],
+            env.clone(),
+        )
+        .expect("ok");
+        for job in &mail.jobs {
+            assert_eq!(job.routing.proxy, None, "{}", job.target.input);
+            assert_eq!(
+                job.routing.reason,
+                "https_proxy/HTTPS_PROXY are only for https:// URLs, and all_proxy/ALL_PROXY is not set"
+            );
+        }
+        let all = ProxyEnv {
+            all_proxy: Some("http://all.corp:3128".into()),
+            ..env.clone()
+        };
+        let mail = with_env(&["smtp://mx.test", "https://web.test"], all).expect("ok");
+        assert_eq!(mail.jobs[0].routing.reason, "from all_proxy");
+        assert_eq!(mail.jobs[1].routing.reason, "from HTTPS_PROXY");
         let direct = with_env(&["a.test", "--no-proxy"], env.clone()).expect("ok");
         assert_eq!(direct.jobs[0].routing.proxy, None);
         assert_eq!(direct.jobs[0].routing.reason, "--no-proxy");
