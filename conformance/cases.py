@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Callable
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ObjectIdentifier
 
@@ -51,6 +53,8 @@ class Setup:
     "1.0" or "1.1" for a server that speaks only that obsolete version."""
     server: str = "openssl"
     """"go" for a chain OpenSSL's server will not send to every client (see programs/go/server)."""
+    staple: bytes | None = None
+    """A DER OCSP response the server staples (served by `openssl s_server -status_file`)."""
     store: str = "ca-file"
     """"system": `ca` is not given to any client; it is the system store instead, as `SSL_CERT_FILE`
     (with `SSL_CERT_DIR` an empty directory), and each client uses its default store."""
@@ -360,6 +364,31 @@ def _impostor(p: Pki, host: str) -> Setup:
     return Setup([leaf, inter], pem(impostor))
 
 
+def ocsp_response(leaf: Cert, issuer: Cert, revoked: bool) -> bytes:
+    """A DER OCSP response for `leaf`, signed by `issuer`, valid from an hour ago for a day."""
+    builder = ocsp.OCSPResponseBuilder().add_response(
+        cert=leaf.cert, issuer=issuer.cert, algorithm=hashes.SHA1(),
+        cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
+        this_update=days(-1 / 24), next_update=days(1),
+        revocation_time=days(-1) if revoked else None,
+        revocation_reason=x509.ReasonFlags.key_compromise if revoked else None,
+    ).responder_id(ocsp.OCSPResponderEncoding.HASH, issuer.cert)
+    return builder.sign(issuer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+@case("ocsp-staple-revoked", "the server staples an OCSP response, signed by the issuer, that says the leaf "
+      "was revoked yesterday")
+def _staple_revoked(p: Pki, host: str) -> Setup:
+    leaf, inter, root = p.chain(host)
+    return Setup([leaf, inter], pem(root), staple=ocsp_response(leaf, inter, revoked=True))
+
+
+@case("ocsp-staple-good", "the server staples a good OCSP response signed by the issuer")
+def _staple_good(p: Pki, host: str) -> Setup:
+    leaf, inter, root = p.chain(host)
+    return Setup([leaf, inter], pem(root), staple=ocsp_response(leaf, inter, revoked=False))
+
+
 @case("system-store-root", "the root is in the system store (SSL_CERT_FILE) and no CA file is given: "
       "each client uses its default store")
 def _system_root(p: Pki, host: str) -> Setup:
@@ -657,6 +686,8 @@ def write_case(c: Case, pki: Pki, root_dir: Path) -> Path:
     d.mkdir(parents=True, exist_ok=True)
     (d / "chain.pem").write_bytes(pem(*setup.served))
     (d / "key.pem").write_bytes(setup.served[0].key_pem)
+    if setup.staple is not None:
+        (d / "staple.der").write_bytes(setup.staple)
     ca_path = d / setup.ca_file
     if setup.ca is not None:
         ca_path.write_bytes(setup.ca)
@@ -668,6 +699,7 @@ def write_case(c: Case, pki: Pki, root_dir: Path) -> Path:
         "tls_max": setup.tls_max,
         "server": setup.server,
         "store": setup.store,
+        "staple": setup.staple is not None,
         "served": [cert.subject for cert in setup.served],
         "served_bytes": len(b"".join(cert.der for cert in setup.served)),
     }

@@ -102,6 +102,43 @@ def serve(case_dir: Path) -> None:
     listener.close()
 
 
+def serve_stapling(case_dir: Path) -> None:
+    """A case with a staple (`staple.der`): `openssl s_server -status_file` serves it, since
+    Python's ssl cannot staple. Prints `PORT <n>` once it listens; stops as `serve` does."""
+    import re
+    import subprocess
+
+    blocks = re.findall(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----\n?",
+                        (case_dir / "chain.pem").read_bytes(), re.S)
+    (case_dir / "leaf-only.pem").write_bytes(blocks[0])
+    (case_dir / "rest.pem").write_bytes(b"".join(blocks[1:]))
+    cmd = ["openssl", "s_server", "-accept", "127.0.0.1:0", "-www", "-cipher", "ALL:@SECLEVEL=0",
+           "-cert", str(case_dir / "leaf-only.pem"), "-key", str(case_dir / "key.pem"),
+           "-status_file", str(case_dir / "staple.der")]
+    if len(blocks) > 1:
+        cmd += ["-cert_chain", str(case_dir / "rest.pem")]
+    # s_server ends a connection when its standard input ends: it gets a pipe kept open.
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    port = None
+    for line in proc.stdout:
+        match = re.match(rb"ACCEPT 127\.0\.0\.1:(\d+)", line)
+        if match:
+            port = int(match.group(1))
+            break
+    if port is None:
+        proc.kill()
+        raise SystemExit("openssl s_server did not start")
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    threading.Thread(target=lambda: (sys.stdin.buffer.read(), stop.set()), daemon=True).start()
+    print(f"PORT {port}", flush=True)
+    stop.wait()
+    proc.kill()
+    proc.wait()
+
+
 def main(argv: list[str]) -> None:
     """server.py CASEDIR [--go-server BINARY]"""
     if len(argv) not in (1, 3) or (len(argv) == 3 and argv[1] != "--go-server"):
@@ -113,6 +150,9 @@ def main(argv: list[str]) -> None:
             binary = argv[2]
             os.execv(binary, [binary, str(case_dir / "chain.pem"), str(case_dir / "key.pem"), meta.get("tls_max") or "1.3"])
         print("server.py: no --go-server given; serving with Python's ssl, which may refuse some clients", file=sys.stderr)
+    if meta.get("staple"):
+        serve_stapling(case_dir)
+        return
     serve(case_dir)
 
 
