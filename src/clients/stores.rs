@@ -9,7 +9,7 @@ use super::Client;
 use super::profiles::{PROFILES, Profile};
 use crate::chain::Fingerprint;
 use crate::config::ClientEnv;
-use crate::trust::store::{load_bundled, load_custom, load_java_keystore};
+use crate::trust::store::{load_bundled, load_chrome_root_store, load_custom, load_java_keystore};
 use crate::trust::{StoreKind, TrustStore};
 
 /// Where a client looks for trust anchors when no `--ca-file` is given.
@@ -32,6 +32,11 @@ pub enum StoreRule {
     GnutlsSystem,
     /// rustls with webpki-roots compiled in (uv, deno, reqwest's `rustls-tls`): the Mozilla set.
     WebpkiRoots,
+    /// Chromium on Linux: the Chrome Root Store plus the CAs trusted (`C,,`) in the NSS user
+    /// database `~/.pki/nssdb`; neither `/etc/ssl/certs` nor any variable (client-rules.md 2.6,
+    /// chromium `net/cert/internal/system_trust_store.cc`). The NSS database is not read: the
+    /// Chrome Root Store alone is modelled, and the reason says so.
+    ChromeRootStore,
 }
 
 /// Which store a client's prediction is made under.
@@ -65,6 +70,8 @@ pub enum ExtraStore {
     BundledPlus(PathBuf),
     /// Java's `cacerts` keystore.
     JavaKeystore(PathBuf),
+    /// The embedded Chrome Root Store.
+    ChromeRootStore,
 }
 
 /// Each client's store choice and the stores only clients use, loaded once per run.
@@ -109,6 +116,7 @@ impl ClientSetup {
             .map(|spec| match spec {
                 ExtraStore::File(path) => file(path),
                 ExtraStore::JavaKeystore(path) => load_java_keystore(path),
+                ExtraStore::ChromeRootStore => load_chrome_root_store(),
                 ExtraStore::BundledPlus(path) => {
                     let mut store = load_bundled();
                     let added = file(path);
@@ -266,6 +274,10 @@ fn default_store(
             StoreChoice::Configured(vec![bundled]),
             "bundled: webpki-roots, the Mozilla set compiled into the client".into(),
         ),
+        StoreRule::ChromeRootStore => (
+            extra_store(ExtraStore::ChromeRootStore),
+            "the Chrome Root Store (version 12, as embedded); CAs a user trusted in ~/.pki/nssdb are not read (give them as --ca-file)".into(),
+        ),
         StoreRule::Java => match &env.java_cacerts {
             Some(path) => (
                 extra_store(ExtraStore::JavaKeystore(path.clone())),
@@ -321,7 +333,8 @@ mod tests {
                 system.clone(),
                 bundled.clone(),
                 system.clone(),
-                system
+                system,
+                StoreChoice::Extra(0)
             ]
         );
         assert_eq!(
@@ -346,7 +359,8 @@ mod tests {
             [
                 ExtraStore::File("/corp.pem".into()),
                 ExtraStore::BundledPlus("/corp.pem".into()),
-                ExtraStore::JavaKeystore("/etc/ssl/certs/java/cacerts".into())
+                ExtraStore::JavaKeystore("/etc/ssl/certs/java/cacerts".into()),
+                ExtraStore::ChromeRootStore
             ]
         );
         assert_eq!(choices[0].choice, StoreChoice::Extra(0));
