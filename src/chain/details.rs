@@ -254,14 +254,7 @@ pub fn describe(der: &[u8]) -> Result<CertDetails, String> {
                 }
             }
             ParsedExtension::SCT(scts) => {
-                details.scts = scts
-                    .iter()
-                    .map(|sct| SctDetails {
-                        version: sct.version.0.saturating_add(1),
-                        log_id: hex(sct.id.key_id),
-                        timestamp: sct_time(sct.timestamp),
-                    })
-                    .collect();
+                details.scts = scts.iter().map(sct_details).collect();
             }
             ParsedExtension::NameConstraints(nc) => {
                 details.name_constraints = Some(NameConstraintsDetails {
@@ -320,6 +313,17 @@ fn decimal(bytes: &[u8]) -> Option<String> {
 
 fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// One embedded SCT as certcheck reports it: its version, its log's ID, its time.
+pub(crate) fn sct_details(
+    sct: &x509_parser::extensions::SignedCertificateTimestamp<'_>,
+) -> SctDetails {
+    SctDetails {
+        version: sct.version.0.saturating_add(1),
+        log_id: hex(sct.id.key_id),
+        timestamp: sct_time(sct.timestamp),
+    }
 }
 
 /// An SCT timestamp (milliseconds since the epoch) as RFC 3339.

@@ -219,8 +219,8 @@ pub struct CertInfo {
     pub crl_urls: Vec<String>,
     /// Embedded signed certificate timestamps.
     pub sct_count: usize,
-    /// The log ID (SHA-256 of the log's key, lower-case hex) of each embedded SCT, in order.
-    pub sct_logs: Vec<String>,
+    /// The embedded SCTs, in order: each log's ID and the time it saw the certificate.
+    pub scts: Vec<details::SctDetails>,
     /// Name constraints, when present.
     pub name_constraints: Option<NameConstraintsInfo>,
     /// The critical extensions, in order (the non-critical ones change no verdict).

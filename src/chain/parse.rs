@@ -167,7 +167,7 @@ fn parse_fields(der: &[u8]) -> Result<CertInfo, String> {
         ca_issuer_urls: Vec::new(),
         crl_urls: Vec::new(),
         sct_count: 0,
-        sct_logs: Vec::new(),
+        scts: Vec::new(),
         name_constraints: None,
         extensions: Vec::new(),
         self_signed: false,
@@ -265,10 +265,7 @@ fn parse_fields(der: &[u8]) -> Result<CertInfo, String> {
             }
             ParsedExtension::SCT(scts) => {
                 info.sct_count = scts.len();
-                info.sct_logs = scts
-                    .iter()
-                    .map(|sct| sct.id.key_id.iter().map(|b| format!("{b:02x}")).collect())
-                    .collect();
+                info.scts = scts.iter().map(super::details::sct_details).collect();
             }
             ParsedExtension::NameConstraints(nc) => {
                 info.name_constraints = Some(NameConstraintsInfo {

@@ -367,7 +367,7 @@ pub fn ct_policy(leaf: &CertInfo) -> Result<(), String> {
             _ => 5,
         }
     };
-    let mut logs = leaf.sct_logs.clone();
+    let mut logs: Vec<&str> = leaf.scts.iter().map(|s| s.log_id.as_str()).collect();
     logs.sort();
     logs.dedup();
     if logs.len() >= needed {

@@ -3,7 +3,7 @@
 use super::*;
 use crate::config::ClientEnv;
 use crate::demo::pki::Spec;
-use crate::diagnose::testkit::{Case, NOW, Pki, store};
+use crate::diagnose::testkit::{Case, NOW, Pki, sct_extension, store};
 use crate::target::Host;
 use crate::trust::TrustStore;
 use crate::trust::store::load_bundled;
@@ -451,30 +451,6 @@ fn every_prediction_names_the_client_version_it_assumes() {
 // chromium does not enforce CT (Google-branded Chrome does). `known_roots` stands in for "this
 // store is the Chrome Root Store", with a generated root in it.
 
-/// An embedded SCT list extension (RFC 6962 3.3) with one SCT per log ID in `logs`.
-fn sct_extension(logs: &[u8]) -> rcgen::CustomExtension {
-    let mut list = Vec::new();
-    for &log in logs {
-        let mut sct = vec![0u8];
-        sct.extend([log; 32]);
-        sct.extend(1_893_456_000_000u64.to_be_bytes());
-        sct.extend([0, 0]); // no extensions
-        sct.extend([4, 3, 0, 2, 0x30, 0x00]); // SHA-256 / ECDSA, a 2-byte signature
-        list.extend((sct.len() as u16).to_be_bytes());
-        list.extend(sct);
-    }
-    let mut tls = (list.len() as u16).to_be_bytes().to_vec();
-    tls.extend(list);
-    // A DER OCTET STRING: short-form length up to 127 bytes, else one length byte.
-    let mut content = match u8::try_from(tls.len()) {
-        Ok(len) if len < 0x80 => vec![0x04, len],
-        Ok(len) => vec![0x04, 0x81, len],
-        Err(_) => unreachable!("a test list of a few SCTs"),
-    };
-    content.extend(tls);
-    rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 11129, 2, 4, 2], content)
-}
-
 fn chrome_words(case: &Case, known_roots: bool, google_branded: bool) -> Option<String> {
     let ctx = case.ctx();
     chrome::verify(
@@ -541,7 +517,8 @@ fn google_branded_chrome_requires_scts_under_its_own_roots() {
     // The parsed SCTs and the policy's account of what is missing.
     let info = crate::diagnose::testkit::info(&long.der);
     assert_eq!(info.sct_count, 2);
-    assert_eq!(info.sct_logs[0], "01".repeat(32));
+    assert_eq!(info.scts[0].log_id, "01".repeat(32));
+    assert_eq!(info.scts[0].timestamp, "2030-01-01T00:00:00Z");
     assert_eq!(
         chrome::ct_policy(&info).unwrap_err(),
         "2 embedded SCT(s) from 2 distinct log(s); Chrome's policy asks for 3 for a validity of 200 days (log operators not checked: no CT log list)"
