@@ -265,7 +265,7 @@ fn parse_fields(der: &[u8]) -> Result<CertInfo, String> {
             }
             ParsedExtension::SCT(scts) => {
                 info.sct_count = scts.len();
-                info.scts = scts.iter().map(super::details::sct_details).collect();
+                info.scts = scts.iter().map(super::sct_details).collect();
             }
             ParsedExtension::NameConstraints(nc) => {
                 info.name_constraints = Some(NameConstraintsInfo {
