@@ -13,13 +13,14 @@ server and the clients read it:
 from __future__ import annotations
 
 import json
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ObjectIdentifier
+from cryptography.x509.oid import AuthorityInformationAccessOID, ObjectIdentifier
 
 from pki import (
     CLIENT_AUTH,
@@ -51,6 +52,8 @@ class Setup:
     "1.0" or "1.1" for a server that speaks only that obsolete version."""
     server: str = "openssl"
     """"go" for a chain OpenSSL's server will not send to every client (see programs/go/server)."""
+    aia: tuple[int, bytes] | None = None
+    """(port, DER): server.py also serves DER over plain HTTP on 127.0.0.1:port, the leaf's caIssuers URL."""
 
 
 @dataclass
@@ -293,6 +296,25 @@ def _untrusted_wrong_host(p: Pki, host: str) -> Setup:
 def _missing_int(p: Pki, host: str) -> Setup:
     leaf, _inter, root = p.chain(host)
     return Setup([leaf], pem(root))
+
+
+def _free_port() -> int:
+    """A port free on 127.0.0.1 now (server.py binds it when the case is served)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@case("missing-intermediate-aia",
+      "leaf sent alone; its AIA caIssuers URL serves the intermediate over HTTP on 127.0.0.1; root in the CA file")
+def _missing_int_aia(p: Pki, host: str) -> Setup:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/intermediate.der"
+    aia = x509.AuthorityInformationAccess(
+        [x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(url))]
+    )
+    leaf = issue(p.leaf_spec(host, extra=[(aia, False)]), p.intermediate)
+    return Setup([leaf], pem(p.root), aia=(port, p.intermediate.der))
 
 
 @case("intermediate-as-anchor", "leaf + intermediate sent; the CA file holds only the intermediate")
@@ -652,6 +674,10 @@ def write_case(c: Case, pki: Pki, root_dir: Path) -> Path:
         "served": [cert.subject for cert in setup.served],
         "served_bytes": len(b"".join(cert.der for cert in setup.served)),
     }
+    if setup.aia is not None:
+        port, der = setup.aia
+        (d / "aia.der").write_bytes(der)
+        meta["aia_port"] = port
     (d / "case.json").write_text(json.dumps(meta, indent=1))
     return d
 
