@@ -581,3 +581,25 @@ fn the_chrome_root_store_is_embedded_and_chrome_uses_it_by_default() {
         Some("net::ERR_CERT_AUTHORITY_INVALID")
     );
 }
+
+#[test]
+fn chrome_checks_the_dates_of_an_imported_anchor_not_of_its_own_roots() {
+    // An expired root imported into NSS is DATE_INVALID (the suite's `expired-root` on chromium
+    // 156); a Chrome Root Store root's expiry is not enforced (client-rules.md 2.6, [inf]).
+    let old = NOW - time::Duration::days(400);
+    let root = crate::demo::pki::Authority::root(
+        &Spec::ca("Old Root", old).valid(old, NOW - time::Duration::days(1)),
+    )
+    .expect("root");
+    let inter = root
+        .intermediate(&Spec::ca("Int", NOW))
+        .expect("intermediate");
+    let leaf = inter.leaf(&Spec::leaf(&["old.test"], NOW)).expect("leaf");
+    let anchors = store(StoreKind::Custom, "old.pem", &[root.der()]);
+    let case = Case::new(&[leaf.der.clone(), inter.der()], vec![anchors]).name("old.test");
+    assert_eq!(
+        chrome_words(&case, false, false).as_deref(),
+        Some("net::ERR_CERT_DATE_INVALID")
+    );
+    assert_eq!(chrome_words(&case, true, false), None);
+}
