@@ -13,6 +13,7 @@ server and the clients read it:
 from __future__ import annotations
 
 import json
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -21,7 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ObjectIdentifier
+from cryptography.x509.oid import AuthorityInformationAccessOID, ObjectIdentifier
 
 from pki import (
     CLIENT_AUTH,
@@ -58,6 +59,8 @@ class Setup:
     store: str = "ca-file"
     """"system": `ca` is not given to any client; it is the system store instead, as `SSL_CERT_FILE`
     (with `SSL_CERT_DIR` an empty directory), and each client uses its default store."""
+    aia: tuple[int, bytes] | None = None
+    """(port, DER): server.py also serves DER over plain HTTP on 127.0.0.1:port, the leaf's caIssuers URL."""
 
 
 @dataclass
@@ -300,6 +303,25 @@ def _untrusted_wrong_host(p: Pki, host: str) -> Setup:
 def _missing_int(p: Pki, host: str) -> Setup:
     leaf, _inter, root = p.chain(host)
     return Setup([leaf], pem(root))
+
+
+def _free_port() -> int:
+    """A port free on 127.0.0.1 now (server.py binds it when the case is served)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@case("missing-intermediate-aia",
+      "leaf sent alone; its AIA caIssuers URL serves the intermediate over HTTP on 127.0.0.1; root in the CA file")
+def _missing_int_aia(p: Pki, host: str) -> Setup:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/intermediate.der"
+    aia = x509.AuthorityInformationAccess(
+        [x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(url))]
+    )
+    leaf = issue(p.leaf_spec(host, extra=[(aia, False)]), p.intermediate)
+    return Setup([leaf], pem(p.root), aia=(port, p.intermediate.der))
 
 
 @case("intermediate-as-anchor", "leaf + intermediate sent; the CA file holds only the intermediate")
@@ -703,6 +725,10 @@ def write_case(c: Case, pki: Pki, root_dir: Path) -> Path:
         "served": [cert.subject for cert in setup.served],
         "served_bytes": len(b"".join(cert.der for cert in setup.served)),
     }
+    if setup.aia is not None:
+        port, der = setup.aia
+        (d / "aia.der").write_bytes(der)
+        meta["aia_port"] = port
     (d / "case.json").write_text(json.dumps(meta, indent=1))
     return d
 

@@ -19,6 +19,7 @@ from its output as follows (only trimmed, never reworded):
 | gnutls-cli      | the `- Status: ` line without its prefix; else the `*** ...` error line  |
 | wget            | the `ERROR: ` lines (without that prefix), `GnuTLS: ...` lines and       |
 |                 | `Unable to establish SSL connection.`, in order, joined by " / "        |
+| chromium        | the `net::ERR_...` of its `Page load failed: ` log line (headless)       |
 
 `raw` keeps the whole output (cut at 4000 characters). A client that is not installed is
 `skipped`, never passed.
@@ -710,7 +711,107 @@ class Wget(Runner):
         return False, lines[-1].strip() if lines else f"exit {code}"
 
 
+# ---------------------------------------------------------------------------
+# Chromium
+
+
+PAGE_LOAD_FAILED = re.compile(r"Page load failed: (net::ERR_[A-Z0-9_]+)")
+
+
+class Chromium(Runner):
+    """Debian's chromium, headless, with CAFILE's certificates imported into a fresh NSS user database
+    (`$HOME/.pki/nssdb`, one per CA file) as trusted CAs (`certutil -A -t "C,,"`, one nickname per
+    certificate); the net error is read from its log (`Page load failed: net::ERR_...`)."""
+
+    name = "chromium"
+    predicted_as = "chrome"
+    how = ('certutil -A -t "C,," each certificate of CAFILE into $HOME/.pki/nssdb; chromium --headless=new '
+           '--host-resolver-rules="MAP * 127.0.0.1" --dump-dom URL')
+
+    def __init__(self):
+        self._work = Path(tempfile.mkdtemp(prefix="conf-chromium-"))
+        self._homes: dict[str, tuple[Path, str]] = {}
+        self._lock = threading.Lock()
+
+    def missing(self):
+        for tool, package in (("chromium", "chromium"), ("certutil", "libnss3-tools")):
+            if not shutil.which(tool, path=env.SYSTEM_PATH):
+                return f"{tool} is not installed (apt-get install {package})"
+        return None
+
+    def version(self):
+        return _tool_version(["chromium", "--version"])
+
+    def home(self, ca_file: str) -> tuple[Path, str]:
+        """A HOME whose NSS database trusts each certificate of `ca_file` as a CA, and what certutil
+        said of those it refused (a missing or empty file imports nothing)."""
+        path = Path(ca_file)
+        data = path.read_bytes() if path.is_file() else None
+        key = hashlib.sha256(data).hexdigest() if data is not None else "missing:" + ca_file
+        with self._lock:
+            if key in self._homes:
+                return self._homes[key]
+            home = self._work / hashlib.sha256(key.encode()).hexdigest()[:16]
+            db = home / ".pki" / "nssdb"
+            db.mkdir(parents=True, exist_ok=True)
+            notes = []
+            code, out, err, _ = _run(["certutil", "-N", "-d", f"sql:{db}", "--empty-password"], env.clean())
+            if code != 0:
+                notes.append(f"certutil -N: {(out + err).strip()}")
+            blocks = PEM_CERT.findall(data) if data else []
+            inputs: list[Path] = []
+            for i, block in enumerate(blocks):
+                p = home / f"ca{i}.pem"
+                p.write_bytes(block)
+                inputs.append(p)
+            if not blocks and data:
+                inputs.append(path)  # DER or text: certutil decides
+            imported = 0
+            for i, p in enumerate(inputs):
+                code, out, err, _ = _run(["certutil", "-A", "-d", f"sql:{db}", "-n", f"ca{i}", "-t", "C,,", "-i", str(p)],
+                                         env.clean())
+                if code == 0:
+                    imported += 1
+                else:
+                    lines = (out + err).strip().splitlines()
+                    notes.append(lines[-1] if lines else f"certutil exit {code}")
+            if imported == 0:
+                notes.append("no certificate imported: the NSS database trusts nothing")
+            self._homes[key] = (home, "; ".join(notes))
+            return self._homes[key]
+
+    def _ca(self, target) -> str:
+        """What goes into the NSS database: the CA file, or nothing for a `system` case (Chromium
+        on Linux reads its own root store and the NSS database, never SSL_CERT_FILE)."""
+        return str(self._work / "no-ca-file") if target.system else target.ca_file
+
+    def run(self, target):
+        outcome = super().run(target)
+        if outcome.status == "ran":
+            outcome.note = self.home(self._ca(target))[1] or None
+        return outcome
+
+    def command(self, target):
+        home, _ = self.home(self._ca(target))
+        profile = Path(tempfile.mkdtemp(prefix="profile-", dir=self._work))
+        cmd = [
+            "chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            f"--user-data-dir={profile}", "--enable-logging=stderr",
+            "--host-resolver-rules=MAP * 127.0.0.1", "--dump-dom", target.url,
+        ]
+        return cmd, env.clean({**target.tls_env, "HOME": str(home)}), None
+
+    def verdict(self, code, out, err, target):
+        failed = PAGE_LOAD_FAILED.search(err)
+        if failed:
+            return False, failed.group(1)
+        if code == 0 and out.strip():
+            return True, ""
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        return False, lines[-1].strip() if lines else f"exit {code}"
+
+
 def all_runners() -> list[Runner]:
     """Every client, in report order."""
     return [Python("requests"), Python("urllib"), Curl(), SClient(), Node(), Java(), Go(), Rustls(), GnutlsCli(),
-            Wget()]
+            Wget(), Chromium()]

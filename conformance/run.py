@@ -81,6 +81,7 @@ def select_runners(names: list[str]) -> list[client_defs.Runner]:
     if not names:
         return runners
     known = {r.name: r for r in runners}
+    known.update({r.predicted_as: r for r in runners if r.predicted_as and r.predicted_as not in known})
     missing = [n for n in names if n not in known]
     if missing:
         raise SystemExit(f"unknown client(s): {', '.join(missing)}; known: {', '.join(known)}")

@@ -4,7 +4,9 @@
 
 Prints `PORT <n>` on stdout once listening, then answers every connection: the TLS handshake
 with CASEDIR/chain.pem and CASEDIR/key.pem, then a tiny HTTP 200 to whatever request comes.
-It stops when its standard input closes or on SIGTERM/SIGINT.
+It stops when its standard input closes or on SIGTERM/SIGINT. A case with an `aia_port` also gets
+CASEDIR/aia.der served over plain HTTP on 127.0.0.1:aia_port (any path, application/pkix-cert):
+the leaf's AIA caIssuers URL.
 
 The context sends anything: security level 0 (SHA-1, MD5, RSA-512/1024 chains load and are
 offered), TLS 1.2 and 1.3 (or at most the case's `tls_max`; only TLS 1.0 or only 1.1 when that is its
@@ -25,6 +27,7 @@ import socket
 import ssl
 import sys
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"
@@ -73,9 +76,32 @@ def handle(ctx: ssl.SSLContext, conn: socket.socket) -> None:
         conn.close()
 
 
+def serve_aia(case_dir: Path, port: int) -> ThreadingHTTPServer:
+    """Serves CASEDIR/aia.der on http://127.0.0.1:port/ (any path) in a thread."""
+    body = (case_dir / "aia.der").read_bytes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the http.server name)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pkix-cert")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
 def serve(case_dir: Path) -> None:
     """Listens on 127.0.0.1:0, prints the port and serves until stdin closes or a signal comes."""
     ctx = context(case_dir)
+    meta = json.loads((case_dir / "case.json").read_text())
+    aia = serve_aia(case_dir, meta["aia_port"]) if meta.get("aia_port") else None
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -100,6 +126,8 @@ def serve(case_dir: Path) -> None:
             break
         threading.Thread(target=handle, args=(ctx, conn), daemon=True).start()
     listener.close()
+    if aia is not None:
+        aia.shutdown()
 
 
 def serve_stapling(case_dir: Path) -> None:

@@ -45,8 +45,8 @@ impl Pool {
 /// What certcheck fetched for a target before evaluating it (`run` fetches, `connect` makes each
 /// fetch): the AIA caIssuers certificates of issuers the server did not send, and the record of
 /// every fetch. The certificates complete the chain for the diagnosis's "with it the chain is
-/// trusted by" only: never for a store's verdict, never for a client, which are given exactly
-/// what the server sent.
+/// trusted by" and for Chrome, which fetches them too: never for a store's verdict, never for
+/// any other client, which are given exactly what the server sent.
 #[derive(Clone, Debug, Default)]
 pub struct Fetched {
     /// The fetched certificates that parse, in fetch order.
@@ -359,7 +359,8 @@ fn predict_clients(
     let configured_stores = configured.0.stores;
     let without_pool = (!evidence.pool.ders.is_empty()).then(|| replayed(configured_stores));
     let poolless = without_pool.as_ref().map(|results| {
-        let ctx = context(evidence, &[], configured_stores, results, deadlines);
+        let ctx = context(evidence, &[], configured_stores, results, deadlines)
+            .with_completion(configured.0.completion);
         let diagnosis = diagnose(&ctx, evidence.input_findings.clone());
         (ctx, diagnosis)
     });
@@ -371,7 +372,9 @@ fn predict_clients(
         return predict(&setup.choices, configured, None);
     }
     let results = replayed(&setup.extra_stores);
-    let ctx = context(evidence, &[], &setup.extra_stores, &results, deadlines);
+    // The fetched intermediates go with it: Chrome fetches them too (the only client that does).
+    let ctx = context(evidence, &[], &setup.extra_stores, &results, deadlines)
+        .with_completion(configured.0.completion);
     predict(&setup.choices, configured, Some(&ctx))
 }
 

@@ -119,16 +119,7 @@ pub struct PolicyDetails {
     pub cps: Vec<String>,
 }
 
-/// One embedded signed certificate timestamp.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct SctDetails {
-    /// The SCT version (1 for RFC 6962's v1).
-    pub version: u8,
-    /// The log's ID (SHA-256 of its key), lower-case hex.
-    pub log_id: String,
-    /// When the log saw the certificate, RFC 3339.
-    pub timestamp: String,
-}
+pub use super::SctDetails;
 
 /// nameConstraints.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -254,14 +245,7 @@ pub fn describe(der: &[u8]) -> Result<CertDetails, String> {
                 }
             }
             ParsedExtension::SCT(scts) => {
-                details.scts = scts
-                    .iter()
-                    .map(|sct| SctDetails {
-                        version: sct.version.0.saturating_add(1),
-                        log_id: hex(sct.id.key_id),
-                        timestamp: sct_time(sct.timestamp),
-                    })
-                    .collect();
+                details.scts = scts.iter().map(super::sct_details).collect();
             }
             ParsedExtension::NameConstraints(nc) => {
                 details.name_constraints = Some(NameConstraintsDetails {
@@ -320,14 +304,6 @@ fn decimal(bytes: &[u8]) -> Option<String> {
 
 fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
-}
-
-/// An SCT timestamp (milliseconds since the epoch) as RFC 3339.
-fn sct_time(millis: u64) -> String {
-    let nanos = i128::from(millis) * 1_000_000;
-    OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .map(rfc3339)
-        .unwrap_or_else(|_| format!("{millis} ms after 1970"))
 }
 
 #[cfg(test)]

@@ -219,6 +219,8 @@ pub struct CertInfo {
     pub crl_urls: Vec<String>,
     /// Embedded signed certificate timestamps.
     pub sct_count: usize,
+    /// The embedded SCTs, in order: each log's ID and the time it saw the certificate.
+    pub scts: Vec<SctDetails>,
     /// Name constraints, when present.
     pub name_constraints: Option<NameConstraintsInfo>,
     /// The critical extensions, in order (the non-critical ones change no verdict).
@@ -447,4 +449,39 @@ pub fn colon_hex(hex: &str) -> String {
 /// `days_remaining`, the tables and the findings' sentences all use it.
 pub fn days_until(at: OffsetDateTime, now: OffsetDateTime) -> i64 {
     (at - now).whole_seconds().div_euclid(86_400)
+}
+
+/// One embedded signed certificate timestamp.
+#[derive(
+    Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct SctDetails {
+    /// The SCT version (1 for RFC 6962's v1).
+    pub version: u8,
+    /// The log's ID (SHA-256 of its key), lower-case hex.
+    pub log_id: String,
+    /// When the log saw the certificate, RFC 3339.
+    pub timestamp: String,
+}
+
+/// One embedded SCT as certcheck reports it: its version, its log's ID, its time.
+pub(crate) fn sct_details(
+    sct: &x509_parser::extensions::SignedCertificateTimestamp<'_>,
+) -> SctDetails {
+    SctDetails {
+        version: sct.version.0.saturating_add(1),
+        log_id: sct.id.key_id.iter().map(|b| format!("{b:02x}")).collect(),
+        timestamp: sct_time(sct.timestamp),
+    }
+}
+
+/// An SCT timestamp (milliseconds since the epoch) as RFC 3339.
+fn sct_time(millis: u64) -> String {
+    let nanos = i128::from(millis) * 1_000_000;
+    OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .map(|at| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default()
+        })
+        .unwrap_or_else(|_| format!("{millis} ms after 1970"))
 }

@@ -167,6 +167,7 @@ fn parse_fields(der: &[u8]) -> Result<CertInfo, String> {
         ca_issuer_urls: Vec::new(),
         crl_urls: Vec::new(),
         sct_count: 0,
+        scts: Vec::new(),
         name_constraints: None,
         extensions: Vec::new(),
         self_signed: false,
@@ -262,7 +263,10 @@ fn parse_fields(der: &[u8]) -> Result<CertInfo, String> {
                     }
                 }
             }
-            ParsedExtension::SCT(scts) => info.sct_count = scts.len(),
+            ParsedExtension::SCT(scts) => {
+                info.sct_count = scts.len();
+                info.scts = scts.iter().map(super::sct_details).collect();
+            }
             ParsedExtension::NameConstraints(nc) => {
                 info.name_constraints = Some(NameConstraintsInfo {
                     permitted: subtree_names(&nc.permitted_subtrees),

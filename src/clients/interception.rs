@@ -34,6 +34,9 @@ pub fn proxy_ca_hint(client: Client, proxy: &str, ca: &str, direct: Option<&str>
             "give gnutls-cli --x509cafile proxy-ca.pem, or install it into the system store (update-ca-certificates)"
         }
         Client::Wget => "give wget --ca-certificate=proxy-ca.pem; never --no-check-certificate",
+        Client::Chrome => {
+            "import it into the NSS database Chromium reads on Linux (certutil -d sql:$HOME/.pki/nssdb -A -t \"C,,\" -n proxy-ca -i proxy-ca.pem); never --ignore-certificate-errors"
+        }
     };
     match direct {
         None => format!(

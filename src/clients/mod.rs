@@ -1,5 +1,5 @@
 //! The verdict engine: what each client (Python requests and urllib, curl, `openssl s_client`,
-//! Node.js, Java, Go, rustls, GnuTLS, wget) would do with this chain, in its own words.
+//! Node.js, Java, Go, rustls, GnuTLS, wget, Chromium) would do with this chain, in its own words.
 //!
 //! Each client is a [`Profile`] (data, in [`profiles`]): it is run under the store it would use
 //! ([`stores`]) by its [`Verifier`], a model of that client's own verification
@@ -7,6 +7,7 @@
 //! dialect. Each profile names the client and version it assumes ([`Profile::assumes`]), which
 //! every prediction carries; [`assumptions`] states them all.
 
+pub mod chrome;
 pub mod gnutls;
 pub mod go;
 pub mod interception;
@@ -24,7 +25,10 @@ pub use name::{Client, Selection};
 pub use profiles::{PROFILES, Profile, profile};
 pub use stores::{ClientSetup, ClientStore, ExtraStore, StoreChoice, StoreRule, choose_stores};
 
-use outcome::{Outcome, gnutls_outcome, go_outcome, java_outcome, openssl_outcome, rustls_outcome};
+use outcome::{
+    Outcome, chrome_outcome, gnutls_outcome, go_outcome, java_outcome, openssl_outcome,
+    rustls_outcome,
+};
 
 use crate::diagnose::{Context, Diagnosis};
 use crate::trust::StoreKind;
@@ -66,6 +70,8 @@ pub enum Dialect {
     Gnutls,
     /// wget's lines (`The certificate of ‘HOST’ is not trusted.`).
     Wget,
+    /// Chromium's net error (`net::ERR_CERT_AUTHORITY_INVALID`).
+    Chrome,
 }
 
 /// How a client verifies the chain.
@@ -89,6 +95,11 @@ pub enum Verifier {
     },
     /// Java's JSSE with PKIX validation ([`java::verify`]).
     Java,
+    /// Chromium's certificate verifier ([`chrome`]), which fetches missing intermediates.
+    Chrome {
+        /// The build's rules beyond the path (Certificate Transparency in Google-branded Chrome).
+        settings: chrome::Settings,
+    },
 }
 
 /// Which of several verify errors a client reports.
@@ -163,6 +174,7 @@ fn predict_one(
         Verifier::Go => go_outcome(ctx, indexes),
         Verifier::Gnutls { wget } => gnutls_outcome(wget, ctx, indexes),
         Verifier::Java => java_outcome(&choice.blocked, ctx, indexes),
+        Verifier::Chrome { settings } => chrome_outcome(settings, ctx, indexes),
     };
     let (error, trust_problem) = match outcome {
         Outcome::Accepted => (None, false),

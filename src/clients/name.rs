@@ -27,11 +27,13 @@ pub enum Client {
     Gnutls,
     /// wget, built on GnuTLS on Debian.
     Wget,
+    /// Chromium / Chrome (Debian's chromium: Chrome Root Store plus the NSS user database).
+    Chrome,
 }
 
 impl Client {
     /// Every profile, in report order.
-    pub const ALL: [Client; 10] = [
+    pub const ALL: [Client; 11] = [
         Client::PythonRequests,
         Client::PythonUrllib,
         Client::Curl,
@@ -42,6 +44,7 @@ impl Client {
         Client::Rustls,
         Client::Gnutls,
         Client::Wget,
+        Client::Chrome,
     ];
 
     /// The contract name.
@@ -57,6 +60,7 @@ impl Client {
             Client::Rustls => "rustls",
             Client::Gnutls => "gnutls",
             Client::Wget => "wget",
+            Client::Chrome => "chrome",
         }
     }
 
@@ -131,7 +135,8 @@ mod tests {
         assert_eq!(Client::parse("requests"), Some(Client::PythonRequests));
         assert_eq!(Client::parse("Python-URLLIB"), Some(Client::PythonUrllib));
         assert_eq!(Client::parse("rustls"), Some(Client::Rustls));
-        assert_eq!(Client::parse("chrome"), None);
+        assert_eq!(Client::parse("chrome"), Some(Client::Chrome));
+        assert_eq!(Client::parse("safari"), None);
         assert_eq!(Selection::parse(&[]), Ok(Selection::ALL));
         let two = Selection::parse(&["curl".into(), "node".into()]).unwrap();
         assert!(two.contains(Client::Curl) && two.contains(Client::Node));
@@ -140,7 +145,7 @@ mod tests {
             Selection::parse(&["curl".into(), "all".into()]),
             Ok(Selection::ALL)
         );
-        let err = Selection::parse(&["chrome".into()]).unwrap_err();
-        assert!(err.starts_with("'chrome' is not a client; valid: all, python-requests, "));
+        let err = Selection::parse(&["safari".into()]).unwrap_err();
+        assert!(err.starts_with("'safari' is not a client; valid: all, python-requests, "));
     }
 }

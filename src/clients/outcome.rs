@@ -1,7 +1,7 @@
 //! Each verifier's outcome for one client under its stores: OpenSSL's model, rustls's, Java's,
 //! Go's and GnuTLS's, and the name check curl and Node do themselves.
 
-use super::{Dialect, Profile, Report, gnutls, go, java, node, openssl, rustls};
+use super::{Dialect, Profile, Report, chrome, gnutls, go, java, node, openssl, rustls};
 use crate::chain::{CertInfo, Fingerprint, KeyKind};
 use crate::diagnose::{Context, dns_matches};
 use crate::target::Host;
@@ -212,6 +212,46 @@ pub(super) fn gnutls_outcome(wget: bool, ctx: &Context<'_>, indexes: &[usize]) -
             words: "The certificate is NOT trusted. The certificate issuer is unknown.".into(),
             trust_problem: false,
         };
+    }
+    Outcome::Accepted
+}
+
+/// Chromium's verdict under each of the client's stores (the first that refuses wins), with the
+/// intermediates certcheck fetched from AIA caIssuers URLs, since Chromium fetches them too.
+pub(super) fn chrome_outcome(
+    settings: chrome::Settings,
+    ctx: &Context<'_>,
+    indexes: &[usize],
+) -> Outcome {
+    let fetched: Vec<&CertInfo> = ctx
+        .completion
+        .map(|c| c.certs.iter().map(|(_, cert)| cert).collect())
+        .unwrap_or_default();
+    let refused = |words: String| Outcome::Refused {
+        trust_problem: words.contains("AUTHORITY_INVALID"),
+        words,
+    };
+    let stores: Vec<_> = indexes.iter().filter_map(|&i| ctx.stores.get(i)).collect();
+    if stores.is_empty() {
+        return refused(chrome::Status::AuthorityInvalid.net_error().into());
+    }
+    let revoked = crate::diagnose::staple_says_revoked(ctx);
+    for store in stores {
+        let known_roots = store
+            .source
+            .starts_with(crate::trust::store::CHROME_ROOT_STORE_SOURCE);
+        if let Some(words) = chrome::verify(
+            ctx.chain,
+            store,
+            &fetched,
+            ctx.name,
+            ctx.now,
+            known_roots,
+            settings,
+            revoked,
+        ) {
+            return refused(words);
+        }
     }
     Outcome::Accepted
 }

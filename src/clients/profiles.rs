@@ -32,7 +32,7 @@ pub struct Profile {
 }
 
 /// The profiles, in report order.
-pub const PROFILES: [Profile; 10] = [
+pub const PROFILES: [Profile; 11] = [
     Profile {
         client: Client::PythonRequests,
         store: StoreRule::Requests,
@@ -172,6 +172,20 @@ pub const PROFILES: [Profile; 10] = [
         dialect: Dialect::Wget,
         trust_hint: "Give wget your CA with --ca-certificate=FILE (or ca_certificate in .wgetrc); never --no-check-certificate.",
     },
+    Profile {
+        client: Client::Chrome,
+        store: StoreRule::ChromeRootStore,
+        ca_file_as: "certutil -A -t \"C,,\" of each certificate of PATH into ~/.pki/nssdb",
+        assumes: "Debian's chromium 156 on Linux (Chrome Root Store version 12 plus the NSS user database; fetches missing intermediates by AIA; does not enforce Certificate Transparency, which only Google-branded Chrome does)",
+        verifier: Verifier::Chrome {
+            settings: super::chrome::Settings {
+                google_branded: false,
+            },
+        },
+        searches_system_dir: false,
+        dialect: Dialect::Chrome,
+        trust_hint: "Import your CA into the NSS database Chromium reads on Linux (certutil -d sql:$HOME/.pki/nssdb -A -t \"C,,\" -n corp-root -i root.pem), or through Settings > Privacy and security > Security > Manage certificates; never --ignore-certificate-errors.",
+    },
 ];
 
 /// The profile of `client`.
@@ -201,14 +215,18 @@ mod tests {
                 HostCheck::Openssl { common_name: true }
                     | HostCheck::Application { common_name: true }
             ),
-            Verifier::Rustls | Verifier::Go => false,
+            Verifier::Rustls | Verifier::Go | Verifier::Chrome { .. } => false,
             Verifier::Gnutls { .. } | Verifier::Java => true,
         };
         let partial = |p: &Profile| match p.verifier {
             Verifier::Openssl { params, .. } => params.partial_chain,
             // Every certificate of a rustls RootCertStore, a Go CertPool or a Java truststore is an
             // anchor.
-            Verifier::Rustls | Verifier::Go | Verifier::Gnutls { .. } | Verifier::Java => true,
+            Verifier::Rustls
+            | Verifier::Go
+            | Verifier::Gnutls { .. }
+            | Verifier::Java
+            | Verifier::Chrome { .. } => true,
         };
         let without_cn: Vec<Client> = PROFILES
             .iter()
@@ -217,7 +235,12 @@ mod tests {
             .collect();
         assert_eq!(
             without_cn,
-            [Client::PythonRequests, Client::Go, Client::Rustls]
+            [
+                Client::PythonRequests,
+                Client::Go,
+                Client::Rustls,
+                Client::Chrome
+            ]
         );
         let partial: Vec<Client> = PROFILES
             .iter()
@@ -232,7 +255,8 @@ mod tests {
                 Client::Go,
                 Client::Rustls,
                 Client::Gnutls,
-                Client::Wget
+                Client::Wget,
+                Client::Chrome
             ]
         );
     }

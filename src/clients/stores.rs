@@ -9,7 +9,7 @@ use super::Client;
 use super::profiles::{PROFILES, Profile};
 use crate::chain::Fingerprint;
 use crate::config::ClientEnv;
-use crate::trust::store::{load_bundled, load_custom, load_java_keystore};
+use crate::trust::store::{load_bundled, load_chrome_root_store, load_custom, load_java_keystore};
 use crate::trust::{StoreKind, TrustStore};
 
 /// Where a client looks for trust anchors when no `--ca-file` is given.
@@ -36,6 +36,11 @@ pub enum StoreRule {
     GnutlsSystem,
     /// rustls with webpki-roots compiled in (uv, deno, reqwest's `rustls-tls`): the Mozilla set.
     WebpkiRoots,
+    /// Chromium on Linux: the Chrome Root Store plus the CAs trusted (`C,,`) in the NSS user
+    /// database `~/.pki/nssdb`; neither `/etc/ssl/certs` nor any variable (client-rules.md 2.6,
+    /// chromium `net/cert/internal/system_trust_store.cc`). The NSS database is not read: the
+    /// Chrome Root Store alone is modelled, and the reason says so.
+    ChromeRootStore,
 }
 
 /// Debian's CA bundle, the trust file compiled into its curl and GnuTLS: what they read when
@@ -73,6 +78,8 @@ pub enum ExtraStore {
     BundledPlus(PathBuf),
     /// Java's `cacerts` keystore.
     JavaKeystore(PathBuf),
+    /// The embedded Chrome Root Store.
+    ChromeRootStore,
 }
 
 /// Each client's store choice and the stores only clients use, loaded once per run.
@@ -117,6 +124,7 @@ impl ClientSetup {
             .map(|spec| match spec {
                 ExtraStore::File(path) => file(path),
                 ExtraStore::JavaKeystore(path) => load_java_keystore(path),
+                ExtraStore::ChromeRootStore => load_chrome_root_store(),
                 ExtraStore::BundledPlus(path) => {
                     let mut store = load_bundled();
                     let added = file(path);
@@ -282,6 +290,10 @@ fn default_store(
             StoreChoice::Configured(vec![bundled]),
             "bundled: webpki-roots, the Mozilla set compiled into the client".into(),
         ),
+        StoreRule::ChromeRootStore => (
+            extra_store(ExtraStore::ChromeRootStore),
+            "the Chrome Root Store (version 12, as embedded); CAs a user trusted in ~/.pki/nssdb are not read (give them as --ca-file)".into(),
+        ),
         StoreRule::Java => match &env.java_cacerts {
             Some(path) => (
                 extra_store(ExtraStore::JavaKeystore(path.clone())),
@@ -337,7 +349,8 @@ mod tests {
                 system.clone(),
                 bundled.clone(),
                 system.clone(),
-                system
+                system,
+                StoreChoice::Extra(0)
             ]
         );
         assert_eq!(
@@ -365,6 +378,7 @@ mod tests {
                 ExtraStore::JavaKeystore("/etc/ssl/certs/java/cacerts".into()),
                 // GnuTLS ignores SSL_CERT_FILE/SSL_CERT_DIR: its compiled-in bundle.
                 ExtraStore::File(DEBIAN_CA_BUNDLE.into()),
+                ExtraStore::ChromeRootStore,
             ]
         );
         assert_eq!(choices[8].choice, StoreChoice::Extra(3));
@@ -391,7 +405,10 @@ mod tests {
             ..ClientEnv::default()
         };
         let (choices, extra) = choose_stores(&env, 0, 1, &[]);
-        assert_eq!(extra, [ExtraStore::File(DEBIAN_CA_BUNDLE.into())]);
+        let bundle = extra
+            .iter()
+            .position(|e| *e == ExtraStore::File(DEBIAN_CA_BUNDLE.into()))
+            .expect("the compiled-in bundle is an extra store");
         let of = |client: Client| {
             choices
                 .iter()
@@ -399,7 +416,7 @@ mod tests {
                 .map(|c| c.choice.clone())
         };
         for client in [Client::Curl, Client::Gnutls, Client::Wget] {
-            assert_eq!(of(client), Some(StoreChoice::Extra(0)), "{client:?}");
+            assert_eq!(of(client), Some(StoreChoice::Extra(bundle)), "{client:?}");
         }
         // OpenSSL's own default store follows the variables (urllib, s_client), and so does Go.
         for client in [Client::PythonUrllib, Client::Openssl, Client::Go] {

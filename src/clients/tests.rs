@@ -3,7 +3,7 @@
 use super::*;
 use crate::config::ClientEnv;
 use crate::demo::pki::Spec;
-use crate::diagnose::testkit::{Case, NOW, Pki, store};
+use crate::diagnose::testkit::{Case, NOW, Pki, sct_extension, store};
 use crate::target::Host;
 use crate::trust::TrustStore;
 use crate::trust::store::load_bundled;
@@ -61,7 +61,12 @@ fn only_requests_refuses_a_common_name_only_leaf() {
         .collect();
     assert_eq!(
         refusing,
-        [Client::PythonRequests, Client::Go, Client::Rustls]
+        [
+            Client::PythonRequests,
+            Client::Go,
+            Client::Rustls,
+            Client::Chrome
+        ]
     );
     assert_eq!(
         error_of(&got, Client::PythonRequests),
@@ -89,6 +94,7 @@ fn an_intermediate_as_the_only_anchor_passes_only_where_partial_chains_do() {
             (Client::Rustls, true),
             (Client::Gnutls, true),
             (Client::Wget, true),
+            (Client::Chrome, true),
         ]
     );
     assert_eq!(
@@ -175,6 +181,7 @@ fn a_private_root_trusted_by_the_system_store_gets_each_clients_fix() {
             (Client::Rustls, false),
             (Client::Gnutls, true),
             (Client::Wget, true),
+            (Client::Chrome, false),
         ]
     );
     assert_eq!(
@@ -225,9 +232,10 @@ fn with_system(case: &Case, java: TrustStore) -> Vec<Prediction> {
     let (choices, extra) = choose_stores(&env, 0, 1, &[]);
     assert_eq!(
         extra,
-        [ExtraStore::JavaKeystore(
-            "/etc/ssl/certs/java/cacerts".into()
-        )]
+        [
+            ExtraStore::JavaKeystore("/etc/ssl/certs/java/cacerts".into()),
+            ExtraStore::ChromeRootStore
+        ]
     );
     let ctx = case.ctx();
     let diagnosis = case.diagnose();
@@ -436,4 +444,163 @@ fn every_prediction_names_the_client_version_it_assumes() {
         .expect("java");
     assert_eq!(java.assumes, "OpenJDK 17 (JSSE, PKIX)");
     assert!(assumptions().starts_with("python-requests: requests 2"));
+}
+
+// Chrome's rules the suite cannot show on loopback: no served chain reaches a root of the Chrome
+// Root Store (the 398-day limit and Certificate Transparency apply under those only), and Debian's
+// chromium does not enforce CT (Google-branded Chrome does). `known_roots` stands in for "this
+// store is the Chrome Root Store", with a generated root in it.
+
+fn chrome_words(case: &Case, known_roots: bool, google_branded: bool) -> Option<String> {
+    let ctx = case.ctx();
+    chrome::verify(
+        ctx.chain,
+        &ctx.stores[0],
+        &[],
+        ctx.name,
+        ctx.now,
+        known_roots,
+        chrome::Settings { google_branded },
+        false,
+    )
+}
+
+#[test]
+fn chrome_limits_validity_to_398_days_under_its_own_roots_only() {
+    let pki = Pki::new();
+    let days = time::Duration::days;
+    let leaf = pki.leaf_with(Spec::leaf(&["long.test"], NOW).valid(NOW - days(1), NOW + days(398)));
+    let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("long.test");
+    // 399 days in all: over the limit under a Chrome Root Store root, fine under an imported one
+    // (the suite's `five-year-leaf` shows the latter on chromium 156).
+    assert_eq!(
+        chrome_words(&case, true, false).as_deref(),
+        Some("net::ERR_CERT_VALIDITY_TOO_LONG")
+    );
+    assert_eq!(chrome_words(&case, false, false), None);
+    let leaf = pki.leaf_with(Spec::leaf(&["long.test"], NOW).valid(NOW - days(1), NOW + days(397)));
+    let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("long.test");
+    assert_eq!(chrome_words(&case, true, false), None);
+}
+
+#[test]
+fn google_branded_chrome_requires_scts_under_its_own_roots() {
+    let pki = Pki::new();
+    let days = time::Duration::days;
+    let leaf_with = |valid: i64, logs: &[u8]| {
+        let mut spec = Spec::leaf(&["ct.test"], NOW).valid(NOW - days(1), NOW + days(valid - 1));
+        if !logs.is_empty() {
+            spec.extensions.push(sct_extension(logs));
+        }
+        pki.leaf_with(spec)
+    };
+    let case = |leaf: &crate::demo::pki::Leaf| {
+        Case::new(&pki.chain(leaf), vec![pki.custom()]).name("ct.test")
+    };
+    let ct = Some("net::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED");
+    // No SCT: Google-branded Chrome refuses under its own roots, nothing else does.
+    let none = case(&leaf_with(90, &[]));
+    assert_eq!(chrome_words(&none, true, true).as_deref(), ct);
+    assert_eq!(chrome_words(&none, true, false), None);
+    assert_eq!(chrome_words(&none, false, true), None);
+    // 90 days: SCTs from 2 distinct logs are enough, 2 from one log are not.
+    let two = leaf_with(90, &[1, 2]);
+    assert_eq!(chrome_words(&case(&two), true, true), None);
+    let one_log = leaf_with(90, &[7, 7]);
+    assert_eq!(chrome_words(&case(&one_log), true, true).as_deref(), ct);
+    // Over 180 days: 3 logs.
+    let long = leaf_with(200, &[1, 2]);
+    assert_eq!(chrome_words(&case(&long), true, true).as_deref(), ct);
+    assert_eq!(
+        chrome_words(&case(&leaf_with(200, &[1, 2, 3])), true, true),
+        None
+    );
+    // The parsed SCTs and the policy's account of what is missing.
+    let info = crate::diagnose::testkit::info(&long.der);
+    assert_eq!(info.sct_count, 2);
+    assert_eq!(info.scts[0].log_id, "01".repeat(32));
+    assert_eq!(info.scts[0].timestamp, "2030-01-01T00:00:00Z");
+    assert_eq!(
+        chrome::ct_policy(&info).unwrap_err(),
+        "2 embedded SCT(s) from 2 distinct log(s); Chrome's policy asks for 3 for a validity of 200 days (log operators not checked: no CT log list)"
+    );
+}
+
+#[test]
+fn chrome_fetches_the_missing_intermediate_and_no_other_client_does() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["aia.test"]);
+    let case = Case::new(std::slice::from_ref(&leaf.der), vec![pki.custom()]).name("aia.test");
+    let completion = crate::diagnose::Completion {
+        certs: vec![(
+            "http://127.0.0.1/int.der".into(),
+            crate::diagnose::testkit::info(&pki.inter.der()),
+        )],
+        anchors: vec![Some("CN=Test Root CA".into())],
+        failures: Vec::new(),
+    };
+    let (choices, _) = choose_stores(&ClientEnv::default(), 0, 0, &[0]);
+    let diagnosis = case.diagnose();
+    let without = predict(&choices, (&case.ctx(), &diagnosis), None);
+    assert!(without.iter().all(|p| !p.accepted));
+    assert_eq!(
+        error_of(&without, Client::Chrome),
+        "net::ERR_CERT_AUTHORITY_INVALID"
+    );
+    let ctx = case.ctx().with_completion(Some(&completion));
+    let with = predict(&choices, (&ctx, &diagnosis), None);
+    let accepting: Vec<Client> = with
+        .iter()
+        .filter(|p| p.accepted)
+        .map(|p| p.client)
+        .collect();
+    assert_eq!(accepting, [Client::Chrome]);
+}
+
+#[test]
+fn the_chrome_root_store_is_embedded_and_chrome_uses_it_by_default() {
+    let crs = crate::trust::store::load_chrome_root_store();
+    assert_eq!(crs.anchors.len(), 133);
+    assert!(crs.errors.is_empty(), "{:?}", crs.errors);
+    assert_eq!(
+        crs.source,
+        "Chrome Root Store (version 12, 133 roots, as embedded)"
+    );
+    let (choices, extra) = choose_stores(&ClientEnv::default(), 0, 1, &[]);
+    let chrome = choices
+        .iter()
+        .find(|c| c.client == Client::Chrome)
+        .expect("chrome");
+    assert_eq!(extra[0], ExtraStore::ChromeRootStore);
+    assert_eq!(chrome.choice, StoreChoice::Extra(0));
+    // A private chain is refused under it, as Chromium refuses a root nobody imported.
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["corp.test"]);
+    let case = Case::new(&pki.chain(&leaf), vec![crs]).name("corp.test");
+    assert_eq!(
+        chrome_words(&case, true, true).as_deref(),
+        Some("net::ERR_CERT_AUTHORITY_INVALID")
+    );
+}
+
+#[test]
+fn chrome_checks_the_dates_of_an_imported_anchor_not_of_its_own_roots() {
+    // An expired root imported into NSS is DATE_INVALID (the suite's `expired-root` on chromium
+    // 156); a Chrome Root Store root's expiry is not enforced (client-rules.md 2.6, [inf]).
+    let old = NOW - time::Duration::days(400);
+    let root = crate::demo::pki::Authority::root(
+        &Spec::ca("Old Root", old).valid(old, NOW - time::Duration::days(1)),
+    )
+    .expect("root");
+    let inter = root
+        .intermediate(&Spec::ca("Int", NOW))
+        .expect("intermediate");
+    let leaf = inter.leaf(&Spec::leaf(&["old.test"], NOW)).expect("leaf");
+    let anchors = store(StoreKind::Custom, "old.pem", &[root.der()]);
+    let case = Case::new(&[leaf.der.clone(), inter.der()], vec![anchors]).name("old.test");
+    assert_eq!(
+        chrome_words(&case, false, false).as_deref(),
+        Some("net::ERR_CERT_DATE_INVALID")
+    );
+    assert_eq!(chrome_words(&case, true, false), None);
 }

@@ -77,6 +77,9 @@ pub fn barrier(client: Client, handshake: &Handshake) -> Option<String> {
         Client::Wget if size > GNUTLS_LIMIT => {
             format!("GnuTLS: {gnutls} / Unable to establish SSL connection.")
         }
+        // BoringSSL's `SSL_MAX_CERT_LIST_DEFAULT` is OpenSSL's 100 KiB (measured: chromium 156
+        // reads `mid-size-leaf`, refuses `huge-san-leaf` and `many-certs-chain`).
+        Client::Chrome if size > OPENSSL_LIMIT => "net::ERR_SSL_PROTOCOL_ERROR".into(),
         _ => return None,
     })
 }
@@ -109,6 +112,8 @@ fn version_barrier(client: Client, handshake: &Handshake) -> Option<String> {
             "GnuTLS: A packet with illegal or unsupported version was received.".into()
         }
         Client::Gnutls | Client::Wget => return None,
+        // Chrome removed TLS 1.0 and 1.1 in Chrome 84 (measured: chromium 156).
+        Client::Chrome => "net::ERR_SSL_VERSION_OR_CIPHER_MISMATCH".into(),
     })
 }
 
@@ -140,7 +145,7 @@ pub fn sentence(handshake: &Handshake) -> Option<(String, String)> {
         };
         return Some((
             format!(
-                "only {version}: Python, Node, Java, Go and rustls refuse the protocol before looking at the certificate, {openssl}, {gnutls}"
+                "only {version}: Python, Node, Java, Go, rustls and Chrome refuse the protocol before looking at the certificate, {openssl}, {gnutls}"
             ),
             "enable TLS 1.2 (and 1.3) on the server".into(),
         ));
@@ -152,7 +157,7 @@ pub fn sentence(handshake: &Handshake) -> Option<(String, String)> {
     let mut refusing = Vec::new();
     if size > OPENSSL_LIMIT {
         refusing.push(format!(
-            "OpenSSL (Python, curl, s_client, Node) refuses above {} (excessive message size)",
+            "OpenSSL (Python, curl, s_client, Node) refuses above {} (excessive message size), Chrome too",
             thousands(OPENSSL_LIMIT)
         ));
     }
@@ -235,7 +240,7 @@ mod tests {
         );
         assert_eq!(
             sentence(&signed).unwrap().0,
-            "only TLS 1.0: Python, Node, Java, Go and rustls refuse the protocol before looking at the certificate, curl and s_client refuse its MD5+SHA-1 or SHA-1 key-exchange signature, GnuTLS (gnutls-cli, wget) still speaks it"
+            "only TLS 1.0: Python, Node, Java, Go, rustls and Chrome refuse the protocol before looking at the certificate, curl and s_client refuse its MD5+SHA-1 or SHA-1 key-exchange signature, GnuTLS (gnutls-cli, wget) still speaks it"
         );
     }
 
@@ -264,7 +269,7 @@ mod tests {
         assert_eq!(barrier(Client::Go, &huge), None);
         assert_eq!(
             sentence(&huge).unwrap().0,
-            "Certificate message of 209,907 bytes: OpenSSL (Python, curl, s_client, Node) refuses above 102,400 (excessive message size), GnuTLS above 131,072, rustls above 65,535, Java above 32,768"
+            "Certificate message of 209,907 bytes: OpenSSL (Python, curl, s_client, Node) refuses above 102,400 (excessive message size), Chrome too, GnuTLS above 131,072, rustls above 65,535, Java above 32,768"
         );
         assert_eq!(sentence(&size(20_000)), None);
     }

@@ -92,7 +92,8 @@ pub struct Context<'a> {
 
 /// The certificates certcheck fetched from AIA caIssuers URLs for issuers the server did not
 /// send, and the path each store builds with them: what `incomplete-chain` says a client that
-/// fetches (a browser) would see. Never given to a client prediction.
+/// fetches (a browser) would see. Of the client predictions only Chrome's uses it (Chromium
+/// fetches caIssuers itself); the rest are given what the server sent.
 #[derive(Clone, Debug, Default)]
 pub struct Completion {
     /// Each fetched certificate with the URL it came from, in fetch order.

@@ -191,3 +191,27 @@ pub fn only(findings: &[Finding], code: FindingCode) -> &Finding {
     assert!(matching.next().is_none(), "several {code}: {findings:#?}");
     found
 }
+
+/// An embedded SCT list extension (RFC 6962 3.3) with one SCT per log ID in `logs`.
+pub fn sct_extension(logs: &[u8]) -> rcgen::CustomExtension {
+    let mut list = Vec::new();
+    for &log in logs {
+        let mut sct = vec![0u8];
+        sct.extend([log; 32]);
+        sct.extend(1_893_456_000_000u64.to_be_bytes());
+        sct.extend([0, 0]); // no extensions
+        sct.extend([4, 3, 0, 2, 0x30, 0x00]); // SHA-256 / ECDSA, a 2-byte signature
+        list.extend((sct.len() as u16).to_be_bytes());
+        list.extend(sct);
+    }
+    let mut tls = (list.len() as u16).to_be_bytes().to_vec();
+    tls.extend(list);
+    // A DER OCTET STRING: short-form length up to 127 bytes, else one length byte.
+    let mut content = match u8::try_from(tls.len()) {
+        Ok(len) if len < 0x80 => vec![0x04, len],
+        Ok(len) => vec![0x04, 0x81, len],
+        Err(_) => unreachable!("a test list of a few SCTs"),
+    };
+    content.extend(tls);
+    rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 11129, 2, 4, 2], content)
+}

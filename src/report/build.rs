@@ -390,6 +390,7 @@ pub fn bundle_reports(certs: Vec<BundleCert>, now: OffsetDateTime) -> Vec<CertRe
                 signature_algorithm: summary.signature_algorithm,
                 sha256: summary.sha256,
                 parse_error: None,
+                scts: Vec::new(),
                 details: None,
                 pem: None,
             },
@@ -418,6 +419,7 @@ fn unparsable_report(index: usize, sha256: Fingerprint, error: String) -> CertRe
         signature_algorithm: AlgorithmName::Borrowed(""),
         sha256,
         parse_error: Some(error),
+        scts: Vec::new(),
         details: None,
         pem: None,
     }
@@ -450,6 +452,7 @@ fn cert_report(index: usize, info: &CertInfo, now: OffsetDateTime) -> CertReport
         signature_algorithm: info.signature_algorithm.clone(),
         sha256: info.sha256,
         parse_error: None,
+        scts: info.scts.clone(),
         details: None,
         pem: None,
     }
@@ -550,6 +553,23 @@ mod tests {
         );
         assert_eq!(route_summary(&origin, &clients[..2]), None);
         assert_eq!(route_summary(&Origin::file("f.pem", None), &clients), None);
+    }
+
+    #[test]
+    fn each_chain_entry_lists_its_embedded_scts() {
+        use crate::demo::pki::Spec;
+        use crate::diagnose::testkit::{NOW, Pki, sct_extension};
+        let pki = Pki::new();
+        let mut spec = Spec::leaf(&["sct.test"], NOW);
+        spec.extensions.push(sct_extension(&[0xa1, 0xb2]));
+        let leaf = pki.leaf_with(spec);
+        let chain = crate::chain::parse_chain(&pki.chain(&leaf));
+        let json = serde_json::to_value(chain_reports(&chain, NOW)).expect("serialises");
+        assert_eq!(json[0]["scts"].as_array().map(Vec::len), Some(2));
+        assert_eq!(json[0]["scts"][1]["log_id"], "b2".repeat(32));
+        assert_eq!(json[0]["scts"][1]["timestamp"], "2030-01-01T00:00:00Z");
+        assert_eq!(json[0]["scts"][1]["version"], 1);
+        assert_eq!(json[1]["scts"], serde_json::json!([]));
     }
 
     #[test]

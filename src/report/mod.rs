@@ -217,6 +217,10 @@ pub struct CertReport {
     pub sha256: Fingerprint,
     /// Why the certificate could not be parsed (certcheck addition; null when it parsed).
     pub parse_error: Option<String>,
+    /// The embedded signed certificate timestamps (certcheck addition): each log's ID and time, in
+    /// order. Log names are not given: certcheck carries no CT log list.
+    #[serde(default)]
+    pub scts: Vec<crate::chain::details::SctDetails>,
     /// Every field of the certificate (certcheck addition; only under `certcheck show`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<Box<CertDetails>>,

@@ -101,6 +101,9 @@ impl Reader {
                 Reader::None("rustls reads no proxy variable (the HTTP client around it may)")
             }
             Client::Gnutls => Reader::None("gnutls-cli reads no proxy variable"),
+            Client::Chrome => Reader::None(
+                "Chromium's proxy (--proxy-server, the desktop's settings) is not modelled",
+            ),
         }
     }
 }

@@ -298,6 +298,29 @@ pub fn load_bundled() -> TrustStore {
     }
 }
 
+/// The start of the Chrome Root Store's `source`: how the `chrome` profile tells its own roots
+/// (`is_issued_by_known_root`) from roots imported into the NSS database.
+pub const CHROME_ROOT_STORE_SOURCE: &str = "Chrome Root Store";
+
+/// The Chrome Root Store as embedded (`data/chrome-root-store/`, Chromium at commit 1950592,
+/// `version_major: 12`, 133 roots; its README says where it comes from and what it lacks).
+pub fn load_chrome_root_store() -> TrustStore {
+    const PEM: &[u8] = include_bytes!("../../data/chrome-root-store/root_store.pem");
+    let ders = match crate::chain::file::load_bytes(PEM) {
+        Ok(loaded) => loaded
+            .certs
+            .into_iter()
+            .map(|c| (c.der, format!("root_store.pem: {}", c.position)))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let source = format!(
+        "{CHROME_ROOT_STORE_SOURCE} (version 12, {} roots, as embedded)",
+        ders.len()
+    );
+    TrustStore::from_ders(StoreKind::Bundled, source, ders)
+}
+
 /// The password Java's `cacerts` ships with, which keytool and the JDK use unless told otherwise.
 const JAVA_CACERTS_PASSWORD: &str = "changeit";
 

@@ -150,7 +150,7 @@ fn revoked_names_the_certificate_time_and_reason() {
     );
     let server = serve_stapled(&pki, &leaf, by_issuer(&pki, status));
     let env = TestEnv::new(&pki);
-    // GnuTLS and wget read the staple by default and refuse; the others check it only when
+    // GnuTLS, wget and Chromium read the staple by default and refuse; the others check it only when
     // told to (curl --cert-status; Java with com.sun.net.ssl.checkRevocation=true, without which
     // `PKIXValidator.addResponses` drops the responses).
     let report = run_json(&mut env.check(&target("revoked.test", &server), &server), 1);
@@ -162,6 +162,10 @@ fn revoked_names_the_certificate_time_and_reason() {
     assert_eq!(
         gnutls.error.as_deref(),
         Some("The certificate is NOT trusted. The certificate chain is revoked.")
+    );
+    assert_eq!(
+        result.client("chrome").error.as_deref(),
+        Some("net::ERR_CERT_REVOKED")
     );
     let wget = result.client("wget");
     assert!(

@@ -236,7 +236,7 @@ fn through_tinyproxy_from_https_proxy_each_client_says_whether_it_would_follow()
         result.route_summary.as_deref(),
         Some(
             format!(
-                "certcheck went through the proxy {0} (from HTTPS_PROXY); python-requests, python-urllib, curl, go go through it too and see what certcheck saw; openssl, node, java, rustls, gnutls, wget connect directly and may see another chain than the proxy's",
+                "certcheck went through the proxy {0} (from HTTPS_PROXY); python-requests, python-urllib, curl, go go through it too and see what certcheck saw; openssl, node, java, rustls, gnutls, wget, chrome connect directly and may see another chain than the proxy's",
                 proxy.url()
             )
             .as_str()

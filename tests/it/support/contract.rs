@@ -126,6 +126,8 @@ pub struct Cert {
     pub signature_algorithm: String,
     pub sha256: String,
     pub parse_error: Option<String>,
+    /// The embedded SCTs (`version`, `log_id`, `timestamp`).
+    pub scts: Vec<serde_json::Value>,
     /// Only under `show`.
     #[serde(default)]
     pub details: Option<serde_json::Value>,
