@@ -280,6 +280,10 @@ pub struct ConnectArgs {
     #[arg(long, global = true)]
     pub offline: bool,
 
+    /// Check revocation as a client that checks it would: fetch the OCSP response (RFC 6960, by POST to the AIA OCSP http URL) of every certificate on the path, or its CRL (CRL distribution point) when it names no OCSP URL, each bounded like AIA (5 s, 1 MiB), and report a revoked certificate. Off by default; --offline wins; inspect fetches only with --fetch.
+    #[arg(long, global = true)]
+    pub check_revocation: bool,
+
     /// How many targets are checked at once.
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
