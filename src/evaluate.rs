@@ -310,9 +310,8 @@ fn revocation_notes(predictions: &mut [crate::clients::Prediction]) {
             Client::Java => "Java checks revocation only with -Dcom.sun.net.ssl.checkRevocation=true (and the PKIX revocation settings)".to_string(),
             _ => format!("{client} fetches no OCSP response or CRL by default"),
         };
-        let note = format!(
-            "{why}: it does not notice that the certificate is revoked and connects; replace the certificate on the server."
-        );
+        let note =
+            format!("{why}: it does not notice that the certificate is revoked and connects.");
         prediction.hint = Some(match prediction.hint.take() {
             Some(hint) => format!("{hint} {note}"),
             None => note,

@@ -96,9 +96,15 @@ fn words(clients: &[ClientPrediction], why: Option<&Reason<'_>>, status: Status)
         // connect all the same.
         (_, true) if status == Status::Error && code == Some(FindingCode::Revoked) => {
             let them = if working.len() == 1 {
-                format!("{} will still connect (it does not check revocation)", names(&working))
+                format!(
+                    "{} will still connect (it does not check revocation)",
+                    names(&working)
+                )
             } else {
-                format!("{} will still connect (none of them checks revocation)", names(&working))
+                format!(
+                    "{} will still connect (none of them checks revocation)",
+                    names(&working)
+                )
             };
             format!("REVOKED: {sentence}; {them}")
         }

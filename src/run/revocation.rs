@@ -86,8 +86,7 @@ fn ocsp_request(cert: &CertInfo, issuer_spki: &[u8]) -> Option<Vec<u8>> {
             oid: ObjectIdentifier::new(SHA1_OID).ok()?,
             parameters: Some(Null.into()),
         },
-        issuer_name_hash: OctetString::new(digest::digest(sha1, &cert.issuer_raw).as_ref())
-            .ok()?,
+        issuer_name_hash: OctetString::new(digest::digest(sha1, &cert.issuer_raw).as_ref()).ok()?,
         issuer_key_hash: OctetString::new(
             digest::digest(sha1, &spki.subject_public_key.data).as_ref(),
         )
@@ -125,8 +124,8 @@ pub async fn fetch_statuses(
             continue;
         }
         let key = issuer_key(chain, &[pool, &fetched.pool], stores, cert);
-        let ocsp = http_url(&cert.ocsp_urls)
-            .zip(key.as_deref().and_then(|k| ocsp_request(cert, k)));
+        let ocsp =
+            http_url(&cert.ocsp_urls).zip(key.as_deref().and_then(|k| ocsp_request(cert, k)));
         let (url, kind, purpose, post) = match (ocsp, http_url(&cert.crl_urls)) {
             (Some((url, body)), _) => (
                 url,

@@ -78,12 +78,7 @@ pub fn stapled(ctx: &Context<'_>) -> Vec<Finding> {
 pub fn fetched(ctx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for status in ctx.statuses {
-        let Some(cert) = ctx
-            .chain
-            .certs
-            .get(status.index)
-            .and_then(|c| c.info())
-        else {
+        let Some(cert) = ctx.chain.certs.get(status.index).and_then(|c| c.info()) else {
             continue;
         };
         match status.kind {
