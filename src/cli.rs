@@ -276,7 +276,7 @@ pub struct ConnectArgs {
     /// The private key of --cert (PEM PKCS#8, PKCS#1 RSA or SEC1 EC, or DER PKCS#8), when the --cert file does not hold it.
     #[arg(long, value_name = "FILE", requires = "cert")]
     pub key: Option<PathBuf>,
-    /// Fetch nothing: by default, when a server does not send an intermediate its certificate names at an http AIA caIssuers URL, certcheck fetches it (as Chrome and Safari do, at most 4 levels, 5 s and 1 MiB each) to say whether the chain is trusted with it.
+    /// Fetch nothing: by default, when a server does not send an intermediate its certificate names at an http AIA caIssuers URL, certcheck fetches it (as Chrome and Safari do, at most 4 levels, 5 s and 1 MiB each) to say whether the chain is trusted with it; and no OCSP response or CRL, even with --check-revocation.
     #[arg(long, global = true)]
     pub offline: bool,
 
