@@ -314,7 +314,7 @@ async fn fetch_inner(
         return Err(stop(
             FetchOutcome::UnsupportedScheme,
             format!(
-                "not fetched: certcheck fetches http URLs only (AIA, OCSP and CRL URLs are http), and this one is {}",
+                "not fetched: certcheck fetches http URLs only (AIA URLs are http), and this one is {}",
                 first.scheme()
             ),
         ));
