@@ -9,8 +9,8 @@ use x509_parser::revocation_list::CertificateRevocationList;
 
 use super::super::text::{date, label, relative};
 use super::super::{Context, Finding, FindingCode, Scope};
-use super::FETCHED_REVOKED_HINT;
 use super::ocsp::{issuers, same_serial};
+use super::{FETCHED_REVOKED_HINT, LEEWAY};
 use crate::chain::CertInfo;
 use crate::diagnose::text::generic_hint;
 
@@ -162,7 +162,7 @@ fn staleness(
 ) -> Option<Finding> {
     let this_update: OffsetDateTime = crl.last_update().to_datetime();
     let next_update = crl.next_update().map(|t| t.to_datetime());
-    let what = if this_update > ctx.now {
+    let what = if this_update > ctx.now + LEEWAY {
         format!(
             "is not valid until its thisUpdate {}, {}",
             date(this_update),

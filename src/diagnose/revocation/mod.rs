@@ -28,6 +28,12 @@ const REVOKED_HINT: &str = "Replace the certificate with a newly issued one (wit
 /// The hint of `revoked` from a fetched OCSP response or CRL.
 const FETCHED_REVOKED_HINT: &str = "Replace the certificate with a newly issued one (with a new key if the key was compromised) and install it: the CA has revoked this one, and clients that check revocation refuse it.";
 
+/// The clock skew allowed on an OCSP response's thisUpdate and nextUpdate and a CRL's
+/// thisUpdate: 5 minutes, as OpenSSL's `OCSP_check_validity` is called by curl and `openssl ocsp`
+/// (`nsec` 300). A responder dates a fresh response at its own now, which may be a moment after
+/// certcheck's (read once, to the whole second).
+const LEEWAY: time::Duration = time::Duration::minutes(5);
+
 /// Which kind of revocation status certcheck fetched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StatusKind {
@@ -223,13 +229,13 @@ fn staleness(
 ) -> Option<Finding> {
     let this_update = to_time(&single.this_update)?;
     let next_update = single.next_update.as_ref().and_then(to_time);
-    let what = if this_update > ctx.now {
+    let what = if this_update > ctx.now + LEEWAY {
         format!(
             "is not valid until its thisUpdate {}, {}",
             date(this_update),
             relative(this_update, ctx.now)
         )
-    } else if let Some(next) = next_update.filter(|n| *n < ctx.now) {
+    } else if let Some(next) = next_update.filter(|n| *n + LEEWAY < ctx.now) {
         format!(
             "expired at its nextUpdate {}, {} (thisUpdate {})",
             date(next),
