@@ -604,3 +604,33 @@ fn the_ocsp_request_takes_the_targets_proxy() {
     assert_eq!(seen[0].0, "POST");
     assert!(OcspRequest::from_der(&seen[0].2).is_ok());
 }
+
+#[test]
+fn an_answer_that_is_no_ocsp_response_is_ocsp_mismatch_naming_the_url() {
+    let pki = Pki::new();
+    let responder = Responder::start();
+    let url = responder.serve("/junk", "text/html", b"<html>maintenance</html>".to_vec());
+    let result = check(
+        &pki,
+        "junk.test",
+        Spec::leaf(&["junk.test"], at()).ocsp(&url),
+        &["--check-revocation"],
+        4,
+    );
+    assert_eq!(revocation_codes(&result), ["ocsp-mismatch"]);
+    let finding = result.finding("ocsp-mismatch");
+    assert_eq!(finding.certificate, Some(0));
+    let prefix = format!(
+        "the OCSP response from {url} for certificate 0 (CN=junk.test) cannot be used: it is not a valid DER OCSPResponse ("
+    );
+    assert!(finding.message.starts_with(&prefix), "{}", finding.message);
+    let fetch = &result.fetched[0];
+    assert_eq!(fetch.outcome, "ok");
+    assert!(
+        fetch.detail.ends_with(
+            "served as text/html, which is not an OCSP response type (application/ocsp-response, application/octet-stream); read by its content"
+        ),
+        "{}",
+        fetch.detail
+    );
+}
