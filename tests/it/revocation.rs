@@ -333,6 +333,21 @@ fn a_revoked_leaf_by_crl_names_the_crl_and_its_signer() {
     assert_eq!(result.fetched.len(), 1);
     assert_eq!(result.fetched[0].purpose, "crl");
     assert_eq!(result.seen_methods(&responder), ["GET"]);
+    // With --client, the clients that decide are named.
+    let result = check_leaf(
+        &pki,
+        &leaf,
+        "crl.test",
+        &["--check-revocation", "--client", "curl", "--client", "go"],
+        1,
+    );
+    assert_eq!(
+        result.verdict,
+        format!(
+            "REVOKED: {}; curl, go will still connect (none of them checks revocation)",
+            result.finding("revoked").message
+        )
+    );
 }
 
 impl TargetResult {
