@@ -276,9 +276,13 @@ pub struct ConnectArgs {
     /// The private key of --cert (PEM PKCS#8, PKCS#1 RSA or SEC1 EC, or DER PKCS#8), when the --cert file does not hold it.
     #[arg(long, value_name = "FILE", requires = "cert")]
     pub key: Option<PathBuf>,
-    /// Fetch nothing: by default, when a server does not send an intermediate its certificate names at an http AIA caIssuers URL, certcheck fetches it (as Chrome and Safari do, at most 4 levels, 5 s and 1 MiB each) to say whether the chain is trusted with it.
+    /// Fetch nothing: by default, when a server does not send an intermediate its certificate names at an http AIA caIssuers URL, certcheck fetches it (as Chrome and Safari do, at most 4 levels, 5 s and 1 MiB each) to say whether the chain is trusted with it; and no OCSP response or CRL, even with --check-revocation.
     #[arg(long, global = true)]
     pub offline: bool,
+
+    /// Check revocation as a client that checks it would: fetch the OCSP response (RFC 6960, by POST to the AIA OCSP http URL) of every certificate on the path, or its CRL (CRL distribution point) when it names no OCSP URL, each bounded like AIA (5 s, 1 MiB), and report a revoked certificate. Off by default; --offline wins; inspect fetches only with --fetch.
+    #[arg(long, global = true)]
+    pub check_revocation: bool,
 
     /// How many targets are checked at once.
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]

@@ -5,7 +5,7 @@
 use crate::chain::{CertInfo, Chain, parse_certificate};
 use crate::clients::{ClientSetup, predict};
 use crate::config::{ClientEnv, Deadlines, Policy};
-use crate::connect::fetch::{FetchOutcome, FetchRecord};
+use crate::connect::fetch::{FetchOutcome, FetchPurpose, FetchRecord};
 use crate::diagnose::{Completion, Context, Diagnosis, Finding, diagnose};
 use crate::report::build::{Assessment, assemble, client_reports, store_failure};
 use crate::report::verdict;
@@ -55,6 +55,8 @@ pub struct Fetched {
     pub urls: Vec<String>,
     /// Every fetch, in order, failed ones included.
     pub records: Vec<FetchRecord>,
+    /// The OCSP responses and CRLs read (`--check-revocation`), for the diagnosis.
+    pub statuses: Vec<crate::diagnose::StatusResponse>,
 }
 
 /// Everything known about one target before evaluation: where it came from, the chain it
@@ -95,6 +97,7 @@ static NOTHING_FETCHED: Fetched = Fetched {
     },
     urls: Vec::new(),
     records: Vec::new(),
+    statuses: Vec::new(),
 };
 
 /// The pool of a chain that brings none.
@@ -176,7 +179,11 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> Ta
         trust_stores,
         deadlines.now,
     );
-    let completion = (!evidence.fetched.records.is_empty())
+    let completion = evidence
+        .fetched
+        .records
+        .iter()
+        .any(|r| r.purpose == FetchPurpose::Aia)
         .then(|| completion(evidence, trust_stores, deadlines));
     let ctx = context(
         evidence,
@@ -200,6 +207,9 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> Ta
         .clone()
         .or_else(|| store_failure(trust_stores));
     let mut predictions = predictions;
+    if crate::diagnose::fetched_says_revoked(&ctx) {
+        revocation_notes(&mut predictions);
+    }
     if let Some(handshake) = &evidence.handshake {
         crate::clients::wire::apply(&mut predictions, handshake);
     }
@@ -272,7 +282,7 @@ fn completion(evidence: &Evidence<'_>, stores: &[TrustStore], deadlines: &Deadli
         failures: fetched
             .records
             .iter()
-            .filter(|r| r.outcome != FetchOutcome::Ok)
+            .filter(|r| r.purpose == FetchPurpose::Aia && r.outcome != FetchOutcome::Ok)
             .map(|r| {
                 (
                     r.url.clone(),
@@ -280,6 +290,32 @@ fn completion(evidence: &Evidence<'_>, stores: &[TrustStore], deadlines: &Deadli
                 )
             })
             .collect(),
+    }
+}
+
+/// A fetched OCSP response or CRL says a certificate is revoked: each client that accepts the
+/// chain is told why it does not notice (no profile fetches OCSP or CRLs by default; GnuTLS and
+/// wget read a stapled response only), which is itself the diagnosis.
+fn revocation_notes(predictions: &mut [crate::clients::Prediction]) {
+    use crate::clients::Client;
+    for prediction in predictions.iter_mut().filter(|p| p.accepted) {
+        let client = prediction.client.as_str();
+        let why = match prediction.client {
+            Client::Gnutls | Client::Wget => format!(
+                "{client} reads only an OCSP response the server staples and fetches none"
+            ),
+            Client::Curl => {
+                "curl checks only a stapled OCSP response, and only with --cert-status".to_string()
+            }
+            Client::Java => "Java checks revocation only with -Dcom.sun.net.ssl.checkRevocation=true (and the PKIX revocation settings)".to_string(),
+            _ => format!("{client} fetches no OCSP response or CRL by default"),
+        };
+        let note =
+            format!("{why}: it does not notice that the certificate is revoked and connects.");
+        prediction.hint = Some(match prediction.hint.take() {
+            Some(hint) => format!("{hint} {note}"),
+            None => note,
+        });
     }
 }
 
@@ -396,6 +432,7 @@ fn context<'a>(
         *deadlines,
     )
     .with_ocsp(evidence.ocsp)
+    .with_statuses(&evidence.fetched.statuses)
     .with_proxy(evidence.proxy())
     .from_file(evidence.origin.source == Source::File)
 }

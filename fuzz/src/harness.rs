@@ -64,6 +64,7 @@ pub fn fixture() -> &'static Fixture {
                 deciding: certcheck::clients::Selection::ALL,
                 client_identity: None,
                 fetch: false,
+                check_revocation: false,
             },
             leaf: leaf.der,
             inter: inter.der(),

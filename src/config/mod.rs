@@ -158,6 +158,9 @@ pub struct InspectOptions {
     pub keep: Keep,
     /// `--fetch`: fetch the AIA caIssuers certificate of a missing intermediate (directly).
     pub fetch: bool,
+    /// `--fetch --check-revocation`: fetch the OCSP response or CRL of each certificate of the
+    /// path (directly).
+    pub check_revocation: bool,
 }
 
 /// One live target with its connection options.
@@ -337,6 +340,9 @@ pub struct Settings {
     /// Whether live targets fetch the AIA caIssuers certificate of a missing intermediate (off
     /// with `--offline`).
     pub fetch: bool,
+    /// `--check-revocation` (off with `--offline`): whether live targets fetch the OCSP response
+    /// or CRL of each certificate of the path.
+    pub check_revocation: bool,
 }
 
 /// The instant validation uses for `at`: UTC, whole seconds (X.509 times have whole seconds, and
@@ -582,6 +588,9 @@ impl Config {
                     password: password(args.password),
                     keep,
                     fetch: args.fetch && !cli.connect.offline,
+                    check_revocation: args.fetch
+                        && cli.connect.check_revocation
+                        && !cli.connect.offline,
                 }),
                 args.output.or(cli.output),
                 args.policy.or(cli.policy),
@@ -623,6 +632,7 @@ impl Config {
                         password: password(args.password),
                         keep,
                         fetch: false,
+                        check_revocation: false,
                     },
                     order,
                 });
@@ -760,6 +770,7 @@ impl Config {
                 deciding: Selection::parse(&policy.clients).map_err(ConfigError::Client)?,
                 client_identity,
                 fetch: !cli.connect.offline,
+                check_revocation: cli.connect.check_revocation && !cli.connect.offline,
             }),
             format: match output.format {
                 Some(OutputFormat::Human) => Format::Human,

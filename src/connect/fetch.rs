@@ -1,5 +1,6 @@
-//! Fetch: one bounded HTTP `GET` of a certificate a client that fetches would fetch (the AIA
-//! caIssuers certificate of a missing intermediate), directly or through the target's proxy.
+//! Fetch: one bounded HTTP request for what a client that fetches would fetch (the AIA caIssuers
+//! certificate of a missing intermediate by `GET`; with `--check-revocation`, an OCSP response by
+//! `POST` of an RFC 6960 request, and a CRL by `GET`), directly or through the target's proxy.
 //!
 //! Every fetch is bounded: [`FETCH_TIMEOUT`] (or `--timeout` when shorter) for the whole exchange,
 //! [`MAX_BODY`] bytes of body (reading stops there), plain `http` only (AIA URLs are http by the
@@ -16,7 +17,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use schemars::JsonSchema;
@@ -52,7 +53,52 @@ pub const CERTIFICATE_TYPES: [&str; 5] = [
 pub enum FetchPurpose {
     /// The AIA caIssuers certificate of an issuer the server did not send.
     Aia,
+    /// The OCSP response for a certificate of the path, from its AIA OCSP URL
+    /// (`--check-revocation`).
+    Ocsp,
+    /// The CRL of a certificate of the path, from its CRL distribution point
+    /// (`--check-revocation`).
+    Crl,
 }
+
+impl FetchPurpose {
+    /// The contract string, e.g. `ocsp`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FetchPurpose::Aia => "aia",
+            FetchPurpose::Ocsp => "ocsp",
+            FetchPurpose::Crl => "crl",
+        }
+    }
+
+    /// The `Content-Type`s this purpose's answer is served as.
+    fn types(self) -> &'static [&'static str] {
+        match self {
+            FetchPurpose::Aia => &CERTIFICATE_TYPES,
+            FetchPurpose::Ocsp => &OCSP_TYPES,
+            FetchPurpose::Crl => &CRL_TYPES,
+        }
+    }
+
+    /// What the answer is, for the sentences about its size and type.
+    fn what(self) -> &'static str {
+        match self {
+            FetchPurpose::Aia => "a certificate",
+            FetchPurpose::Ocsp => "an OCSP response",
+            FetchPurpose::Crl => "a CRL",
+        }
+    }
+}
+
+/// The `Content-Type` of an OCSP response (RFC 6960 Appendix A.2), and the generic one.
+pub const OCSP_TYPES: [&str; 2] = ["application/ocsp-response", "application/octet-stream"];
+
+/// The `Content-Type`s a CRL is served as (RFC 2585 names the first).
+pub const CRL_TYPES: [&str; 3] = [
+    "application/pkix-crl",
+    "application/x-pkcs7-crl",
+    "application/octet-stream",
+];
 
 /// How a fetch ended (certcheck addition).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -169,6 +215,8 @@ pub struct FetchRequest {
     pub proxy: Option<ProxyUrl>,
     /// `-4`/`-6`.
     pub family: Option<Family>,
+    /// A body to `POST` with its `Content-Type` (an OCSP request); `None` is a `GET`.
+    pub post: Option<(&'static str, Vec<u8>)>,
 }
 
 /// A fetch's record and, when a `200` body was read within the bounds, the body.
@@ -369,12 +417,19 @@ async fn get_once(
         ),
     };
     let (stream, _) = dialled.map_err(|e| stop(FetchOutcome::ConnectFailed, e.to_string()))?;
-    set_phase(phase, format!("waiting for the answer to GET {url}"));
+    let method = if request.post.is_some() {
+        hyper::Method::POST
+    } else {
+        hyper::Method::GET
+    };
+    set_phase(phase, format!("waiting for the answer to {method} {url}"));
     let (mut sender, connection) =
-        hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(TokioIo::new(stream))
+        hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(stream))
             .await
             .map_err(|e| stop(FetchOutcome::Io, format!("HTTP: {e}")))?;
-    let mut builder = hyper::Request::get(target)
+    let mut builder = hyper::Request::builder()
+        .method(method)
+        .uri(target)
         .header(hyper::header::HOST, host_header.as_str())
         .header(
             hyper::header::USER_AGENT,
@@ -384,15 +439,22 @@ async fn get_once(
     if let Some(authorization) = request.proxy.as_ref().and_then(|p| p.basic_authorization()) {
         builder = builder.header(hyper::header::PROXY_AUTHORIZATION, authorization);
     }
+    let body = match &request.post {
+        Some((kind, body)) => {
+            builder = builder.header(hyper::header::CONTENT_TYPE, *kind);
+            Bytes::from(body.clone())
+        }
+        None => Bytes::new(),
+    };
     let http_request = builder
-        .body(Empty::new())
+        .body(Full::new(body))
         .map_err(|e| stop(FetchOutcome::BadUrl, format!("cannot request it ({e})")))?;
     let exchange = async {
         let response = sender
             .send_request(http_request)
             .await
             .map_err(|e| stop(FetchOutcome::Io, format!("no HTTP answer ({e})")))?;
-        read_answer(response, progress, phase).await
+        read_answer(response, request.purpose, progress, phase).await
     };
     // The connection is driven beside the exchange; once it ends, the exchange still drains what
     // it had buffered (or sees why it ended).
@@ -408,6 +470,7 @@ async fn get_once(
 /// Reads the status, the headers and (for a `200`) the body, up to [`MAX_BODY`].
 async fn read_answer(
     response: hyper::Response<hyper::body::Incoming>,
+    purpose: FetchPurpose,
     progress: &Mutex<Progress>,
     phase: &Mutex<String>,
 ) -> Result<Answer, Stop> {
@@ -475,7 +538,11 @@ async fn read_answer(
             return Err(stop(
                 FetchOutcome::TooLarge,
                 format!(
-                    "the body is more than {MAX_BODY} bytes (reading stopped after {read}), and an intermediate is 1 to 2 KiB"
+                    "the body is more than {MAX_BODY} bytes (reading stopped after {read}){}",
+                    match purpose {
+                        FetchPurpose::Aia => ", and an intermediate is 1 to 2 KiB",
+                        _ => "",
+                    }
                 ),
             ));
         }
@@ -486,10 +553,11 @@ async fn read_answer(
     }
     let served = match content_type.as_deref() {
         None => "with no Content-Type".to_string(),
-        Some(kind) if accepted_type(kind) => format!("as {kind}"),
+        Some(kind) if has_type(purpose.types(), kind) => format!("as {kind}"),
         Some(kind) => format!(
-            "as {kind}, which is not a certificate type ({}); read by its content",
-            CERTIFICATE_TYPES.join(", ")
+            "as {kind}, which is not {} type ({}); read by its content",
+            purpose.what(),
+            purpose.types().join(", ")
         ),
     };
     Ok(Answer {
@@ -510,10 +578,13 @@ fn seconds(d: Duration) -> String {
 
 /// Whether a `Content-Type` (parameters aside) is one a certificate is served as.
 pub fn accepted_type(content_type: &str) -> bool {
+    has_type(&CERTIFICATE_TYPES, content_type)
+}
+
+/// Whether a `Content-Type` (parameters aside) is one of `types`.
+fn has_type(types: &[&str], content_type: &str) -> bool {
     let kind = content_type.split(';').next().unwrap_or("").trim();
-    CERTIFICATE_TYPES
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case(kind))
+    types.iter().any(|t| t.eq_ignore_ascii_case(kind))
 }
 
 #[cfg(test)]

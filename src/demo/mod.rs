@@ -203,6 +203,7 @@ pub fn run(config: &Config, mut stores: Vec<TrustStore>) -> Result<DemoRun, Demo
         // The demo's AIA URL names a host under `.test`: the demo never fetches.
         std::sync::Arc::new(crate::config::Settings {
             fetch: false,
+            check_revocation: false,
             ..(*config.settings).clone()
         }),
         &mut |_| {},

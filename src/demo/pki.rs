@@ -79,6 +79,19 @@ impl Spec {
         self
     }
 
+    /// Adds an authorityInfoAccess extension with one OCSP URL (a certificate given both this
+    /// and [`Spec::ca_issuers`] carries two AIA extensions; use one).
+    pub fn ocsp(mut self, url: &str) -> Spec {
+        self.extensions.push(aia_ocsp(url));
+        self
+    }
+
+    /// Adds a cRLDistributionPoints extension with one URL.
+    pub fn crl(mut self, url: &str) -> Spec {
+        self.extensions.push(crl_distribution_point(url));
+        self
+    }
+
     fn params(&self) -> Result<CertificateParams, PkiError> {
         let mut params = CertificateParams::new(self.names.clone())?;
         params
@@ -142,6 +155,56 @@ pub fn aia_ca_issuers(url: &str) -> CustomExtension {
     CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], content)
 }
 
+/// An authorityInfoAccess extension with one OCSP URL (id-ad-ocsp).
+pub fn aia_ocsp(url: &str) -> CustomExtension {
+    let content = yasna::construct_der(|w| {
+        w.write_sequence(|w| {
+            w.next().write_sequence(|w| {
+                w.next()
+                    .write_oid(&yasna::models::ObjectIdentifier::from_slice(&[
+                        1, 3, 6, 1, 5, 5, 7, 48, 1,
+                    ]));
+                w.next()
+                    .write_tagged_implicit(yasna::Tag::context(6), |w| w.write_ia5_string(url));
+            })
+        })
+    });
+    CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], content)
+}
+
+/// A cRLDistributionPoints extension with one distribution point, a fullName URI.
+pub fn crl_distribution_point(url: &str) -> CustomExtension {
+    let content = yasna::construct_der(|w| {
+        w.write_sequence(|w| {
+            // DistributionPoint ::= SEQUENCE { distributionPoint [0] DistributionPointName }
+            w.next().write_sequence(|w| {
+                w.next().write_tagged(yasna::Tag::context(0), |w| {
+                    // fullName [0] GeneralNames (IMPLICIT), one uniformResourceIdentifier [6]
+                    w.write_tagged_implicit(yasna::Tag::context(0), |w| {
+                        w.write_sequence(|w| {
+                            w.next().write_tagged_implicit(yasna::Tag::context(6), |w| {
+                                w.write_ia5_string(url)
+                            })
+                        })
+                    })
+                })
+            })
+        })
+    });
+    CustomExtension::from_oid_content(&[2, 5, 29, 31], content)
+}
+
+/// One revoked certificate of a CRL made by [`Authority::crl`].
+#[derive(Clone, Debug)]
+pub struct RevokedEntry {
+    /// The certificate's serial number, as its DER INTEGER content.
+    pub serial: Vec<u8>,
+    /// When it was revoked.
+    pub at: OffsetDateTime,
+    /// Why, if said.
+    pub reason: Option<rcgen::RevocationReason>,
+}
+
 /// A certificate that can issue others.
 pub struct Authority {
     issuer: CertifiedIssuer<'static, KeyPair>,
@@ -188,6 +251,33 @@ impl Authority {
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, PkiError> {
         use rcgen::SigningKey;
         self.issuer.key().sign(message)
+    }
+
+    /// A DER CRL signed by this authority, valid from `this_update` to `next_update`, listing
+    /// `revoked` (for the tests of `--check-revocation`).
+    pub fn crl(
+        &self,
+        this_update: OffsetDateTime,
+        next_update: OffsetDateTime,
+        revoked: &[RevokedEntry],
+    ) -> Result<Vec<u8>, PkiError> {
+        let params = rcgen::CertificateRevocationListParams {
+            this_update,
+            next_update,
+            crl_number: rcgen::SerialNumber::from_slice(&[1]),
+            issuing_distribution_point: None,
+            revoked_certs: revoked
+                .iter()
+                .map(|entry| rcgen::RevokedCertParams {
+                    serial_number: rcgen::SerialNumber::from_slice(&entry.serial),
+                    revocation_time: entry.at,
+                    reason_code: entry.reason,
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        };
+        Ok(params.signed_by(&self.issuer)?.der().to_vec())
     }
 
     /// The signature algorithm of [`Authority::sign`]: ecdsa-with-SHA256 (no parameters).

@@ -262,6 +262,17 @@ finding_codes! {
     OcspMismatch => ("ocsp-mismatch", Warning, "Make the server fetch a fresh OCSP response for the certificate it serves (for example restart it or clear its stapling cache), or turn stapling off.", [
         ("clients that require stapling", "curl --cert-status: (91) No OCSP response received / SSL certificate status verification FAILED; Firefox SEC_ERROR_OCSP_INVALID_SIGNING_CERT or SEC_ERROR_OCSP_BAD_SIGNATURE"),
     ]),
+    /// A CRL fetched with `--check-revocation` is out of date: its nextUpdate has passed, or its
+    /// thisUpdate is still to come (certcheck addition).
+    CrlStale => ("crl-stale", Warning, "Have the CA publish a current CRL at the certificate's CRL distribution point (its nextUpdate has passed), or check that the URL serves the CRL the CA updates.", [
+        ("clients that check CRLs", "OpenSSL with -crl_check: CRL has expired (X509_V_ERR_CRL_HAS_EXPIRED, 12); Java with revocation checking: CertPathValidatorException: Could not determine revocation status"),
+    ]),
+    /// A CRL fetched with `--check-revocation` cannot be used for the certificate: it does not
+    /// parse, names another issuer, or its signature does not verify with the issuer's key
+    /// (certcheck addition).
+    CrlUnusable => ("crl-unusable", Warning, "Serve, at the certificate's CRL distribution point, the DER CRL signed by the certificate's issuer.", [
+        ("clients that check CRLs", "OpenSSL with -crl_check: CRL signature failure (X509_V_ERR_CRL_SIGNATURE_FAILURE, 8) or unable to get certificate CRL (3); Java with revocation checking: CertPathValidatorException: Could not determine revocation status"),
+    ]),
     /// A public-looking name chains only to an anchor the Mozilla set lacks: a TLS-inspecting
     /// proxy or a private CA is probably in the way (certcheck addition).
     InterceptionSuspected => ("interception-suspected", Info, "If this is your organisation's TLS-inspecting proxy, give clients its root (REQUESTS_CA_BUNDLE or truststore for Python, NODE_EXTRA_CA_CERTS for Node, a Java truststore); otherwise do not trust this connection.", [

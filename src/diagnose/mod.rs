@@ -13,7 +13,7 @@ mod issuers;
 pub mod names;
 pub mod paths;
 mod revocation;
-pub use revocation::staple_says_revoked;
+pub use revocation::{StatusKind, StatusResponse, fetched_says_revoked, staple_says_revoked};
 mod shape;
 mod stores;
 #[cfg(test)]
@@ -81,6 +81,9 @@ pub struct Context<'a> {
     pub paths: Vec<StorePath>,
     /// The OCSP response the server stapled (DER), if any; `None` for files.
     pub ocsp: Option<&'a [u8]>,
+    /// The OCSP responses and CRLs certcheck fetched for presented certificates
+    /// (`--check-revocation`); empty otherwise.
+    pub statuses: &'a [StatusResponse],
     /// The chain was read from a file, not sent by a server (it changes the words only).
     pub from_file: bool,
     /// The HTTP proxy the chain was fetched through (no credentials), if any.
@@ -140,6 +143,7 @@ impl<'a> Context<'a> {
             fail_days: deadlines.fail_days,
             paths,
             ocsp: None,
+            statuses: &[],
             proxy: None,
             from_file: false,
             completion: None,
@@ -188,6 +192,12 @@ impl<'a> Context<'a> {
     /// The same context, for a chain fetched through the HTTP proxy `proxy`.
     pub fn with_proxy(mut self, proxy: Option<&'a str>) -> Context<'a> {
         self.proxy = proxy;
+        self
+    }
+
+    /// The same context with the OCSP responses and CRLs certcheck fetched.
+    pub fn with_statuses(mut self, statuses: &'a [StatusResponse]) -> Context<'a> {
+        self.statuses = statuses;
         self
     }
 
@@ -256,6 +266,7 @@ pub const CHECKS: &[Check] = &[
     shape::unneeded_root,
     shape::long_validity,
     revocation::stapled,
+    revocation::fetched,
     stores::unusable,
     stores::blocked,
 ];

@@ -86,10 +86,28 @@ fn words(clients: &[ClientPrediction], why: Option<&Reason<'_>>, status: Status)
     };
     let working: Vec<&&ClientPrediction> = deciding.iter().filter(|c| c.accepted).collect();
     let failing: Vec<&&ClientPrediction> = deciding.iter().filter(|c| !c.accepted).collect();
+    let code = why_reason(why);
+    let sentence = why.map(|r| r.sentence().to_string()).unwrap_or_default();
     let why = why
         .map(|r| format!(": {}", r.sentence()))
         .unwrap_or_default();
     match (working.is_empty(), failing.is_empty()) {
+        // Revoked, but no client that decides checks revocation: the diagnosis is that they
+        // connect all the same.
+        (_, true) if status == Status::Error && code == Some(FindingCode::Revoked) => {
+            let them = if working.len() == 1 {
+                format!(
+                    "{} will still connect (it does not check revocation)",
+                    names(&working)
+                )
+            } else {
+                format!(
+                    "{} will still connect (none of them checks revocation)",
+                    names(&working)
+                )
+            };
+            format!("REVOKED: {sentence}; {them}")
+        }
         (_, true) if status == Status::Error => {
             format!("works in {}, but{why}", names(&working))
         }
@@ -103,6 +121,14 @@ fn words(clients: &[ClientPrediction], why: Option<&Reason<'_>>, status: Status)
             names(&working),
             names(&failing)
         ),
+    }
+}
+
+/// The finding code of a reason that is a finding.
+fn why_reason(why: Option<&Reason<'_>>) -> Option<FindingCode> {
+    match why {
+        Some(Reason::Finding(finding)) => Some(finding.code),
+        _ => None,
     }
 }
 
@@ -156,6 +182,15 @@ fn reason<'a>(
     let deciding: Vec<&ClientPrediction> = clients.iter().filter(|c| c.decides).collect();
     let first_failing = deciding.iter().find(|c| !c.accepted).copied();
     let all_fail = deciding.iter().all(|c| !c.accepted);
+    // When every client accepts, an error that fails the check alone (a revoked certificate, an
+    // expiry within --fail-days) is the reason, before any warning listed earlier.
+    let alone = findings
+        .iter()
+        .find(|f| f.holds_under(primary) && decides_alone(f));
+    let top = match (alone, first_failing) {
+        (Some(finding), None) => Some(finding),
+        _ => top,
+    };
     match (top, first_failing) {
         (Some(finding), None) => Some(Reason::Finding(finding)),
         (Some(finding), Some(_)) if all_fail && finding.severity == Severity::Error => {
@@ -170,7 +205,7 @@ fn reason<'a>(
 ///
 /// The clients that decide (`--client`) decide: `error` when one of them would fail, or when a
 /// finding no client can see applies (an expiry within `--fail-days`, a private key that does
-/// not match, a broken entry of the input file); `warning` when a warning holds under the
+/// not match, a broken entry of the input file, a revoked certificate); `warning` when a warning holds under the
 /// primary store; `ok` otherwise. Without predictions the primary store's verdict and its
 /// findings decide. Never `ok` unless something validated the chain: no store at all, or a
 /// store that could not be loaded, is an error.
@@ -205,11 +240,11 @@ pub fn status(
 
 /// An error finding that no client sees but that fails the check all the same: an expiry within
 /// `--fail-days` (the CI gate), a private key that does not belong to the leaf, a broken entry of
-/// the input file.
+/// the input file, a certificate its CA has revoked (which most clients do not check).
 fn decides_alone(finding: &FindingReport) -> bool {
     finding.severity == Severity::Error
         && match finding.code {
-            FindingCode::ExpiringSoon | FindingCode::KeyMismatch => true,
+            FindingCode::ExpiringSoon | FindingCode::KeyMismatch | FindingCode::Revoked => true,
             FindingCode::MalformedCertificate => finding.certificate.is_none(),
             _ => false,
         }

@@ -150,6 +150,7 @@ pub async fn fetch_missing(
             timeout: route.timeout.min(left),
             proxy: route.proxy.clone(),
             family: route.family,
+            post: None,
         };
         let Fetch { mut record, body } = fetch(&request).await;
         let Some(body) = body else {

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::aia::{FetchRoute, fetch_missing};
+use super::revocation::fetch_statuses;
 use crate::chain::file::{load_path, load_path_with, load_path_with_password};
 use crate::chain::key::load_key;
 use crate::chain::{parse_chain, summarize_certificate};
@@ -80,7 +81,18 @@ pub fn inspect_all(
             let fetched = match (&fetcher, options.fetch) {
                 (Some(Ok(runtime)), true) => {
                     let route = FetchRoute::new(None, None, settings.timeout);
-                    runtime.block_on(fetch_missing(&chain, pool, &stores.trust, &route))
+                    let mut fetched =
+                        runtime.block_on(fetch_missing(&chain, pool, &stores.trust, &route));
+                    if options.check_revocation {
+                        runtime.block_on(fetch_statuses(
+                            &chain,
+                            pool,
+                            &stores.trust,
+                            &route,
+                            &mut fetched,
+                        ));
+                    }
+                    fetched
                 }
                 (Some(Err(message)), true) => return file_failure(target, host, message.clone()),
                 _ => Fetched::default(),

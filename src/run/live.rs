@@ -8,6 +8,7 @@ use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
 
 use super::aia::{FetchRoute, fetch_missing};
+use super::revocation::fetch_statuses;
 use super::{StoreLoader, failed_store, load_each, runtime};
 use crate::chain::parse_chain;
 use crate::clients::wire::Handshake;
@@ -249,16 +250,28 @@ pub async fn check_tls(job: &TlsJob, stores: SharedStores, settings: &Settings) 
     });
     // Between capture and evaluation: the missing intermediate, as a client that fetches would
     // fetch it, through the target's route (nothing for a complete chain or with --offline).
-    let fetched = if settings.fetch {
-        let route = FetchRoute::new(
-            job.routing.proxy.clone(),
-            job.routing.family,
-            settings.timeout,
-        );
+    let route = FetchRoute::new(
+        job.routing.proxy.clone(),
+        job.routing.family,
+        settings.timeout,
+    );
+    let mut fetched = if settings.fetch {
         fetch_missing(&chain, &Pool::default(), &stores.trust, &route).await
     } else {
         Fetched::default()
     };
+    // --check-revocation: the OCSP response or CRL of each presented certificate, by the same
+    // route (off with --offline).
+    if settings.check_revocation {
+        fetch_statuses(
+            &chain,
+            &Pool::default(),
+            &stores.trust,
+            &route,
+            &mut fetched,
+        )
+        .await;
+    }
     let mut evidence = Evidence::new(origin, &chain).with_name(Some(job.server_name()));
     evidence.fetched = &fetched;
     evidence.ocsp = capture.captured.ocsp_response.as_deref();

@@ -7,6 +7,7 @@
 pub mod aia;
 pub mod files;
 pub mod live;
+pub mod revocation;
 pub mod serve;
 pub mod stores;
 

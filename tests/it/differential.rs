@@ -518,6 +518,7 @@ fn certcheck_verdict(case: &Case) -> TargetReport {
         deciding: certcheck::clients::Selection::ALL,
         client_identity: None,
         fetch: false,
+        check_revocation: false,
     };
     let host = Host::parse(&case.host).expect("host");
     let chain = parse_chain(&case.presented);

@@ -394,6 +394,7 @@ fn run_case(inputs: &Inputs) -> Run {
         deciding: certcheck::clients::Selection::ALL,
         client_identity: None,
         fetch: false,
+        check_revocation: false,
     };
     let evidence = Evidence::new(Origin::file("limbo", inputs.name.as_ref()), &chain)
         .with_name(inputs.name.as_ref())

@@ -27,6 +27,7 @@ mod limbo;
 mod ocsp;
 mod platform;
 mod proxy;
+mod revocation;
 mod schema;
 mod serve;
 mod show;

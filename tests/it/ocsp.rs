@@ -37,7 +37,7 @@ fn parse(der: &[u8]) -> Certificate {
 }
 
 /// The SHA-1 CertID of `leaf` issued by `issuer`, as RFC 6960 section 4.1.1 defines it.
-fn cert_id(issuer: &Authority, leaf: &Leaf) -> CertId {
+pub(crate) fn cert_id(issuer: &Authority, leaf: &Leaf) -> CertId {
     let issuer = parse(&issuer.der());
     let leaf = parse(&leaf.der);
     let name = issuer.tbs_certificate.subject.to_der().expect("name DER");
@@ -59,7 +59,7 @@ fn cert_id(issuer: &Authority, leaf: &Leaf) -> CertId {
 }
 
 /// One status for `cert_id`, valid from `this_update` to `next_update`.
-fn single(
+pub(crate) fn single(
     cert_id: CertId,
     status: CertStatus,
     this_update: OffsetDateTime,
@@ -74,7 +74,7 @@ fn single(
     }
 }
 
-fn revoked(at: OffsetDateTime, reason: Option<CrlReason>) -> CertStatus {
+pub(crate) fn revoked(at: OffsetDateTime, reason: Option<CrlReason>) -> CertStatus {
     CertStatus::Revoked(RevokedInfo {
         revocation_time: time(at),
         revocation_reason: reason,
@@ -83,7 +83,7 @@ fn revoked(at: OffsetDateTime, reason: Option<CrlReason>) -> CertStatus {
 
 /// A successful OCSPResponse whose BasicOCSPResponse is signed by `sign` (ecdsa-with-SHA256),
 /// naming `responder` and carrying `certs`.
-fn response(
+pub(crate) fn response(
     responder: &[u8],
     status: SingleResponse,
     certs: Option<Vec<Certificate>>,
@@ -113,7 +113,7 @@ fn response(
 }
 
 /// A response signed by the intermediate, the leaf's issuer.
-fn by_issuer(pki: &Pki, status: SingleResponse) -> Vec<u8> {
+pub(crate) fn by_issuer(pki: &Pki, status: SingleResponse) -> Vec<u8> {
     response(&pki.inter.der(), status, None, |tbs| {
         pki.inter.sign(tbs).expect("signs")
     })

@@ -23,6 +23,7 @@ fn settings() -> Settings {
         deciding: certcheck::clients::Selection::ALL,
         client_identity: None,
         fetch: false,
+        check_revocation: false,
     }
 }
 

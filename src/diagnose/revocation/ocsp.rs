@@ -78,12 +78,12 @@ pub(super) fn response_status(status: OcspResponseStatus) -> &'static str {
 /// key, and it signs the response (or the delegated responder's certificate).
 pub(super) struct Issuer {
     /// For sentences: `certificate 1 (CN=...)`, `the trust anchor CN=... in store system`.
-    label: String,
-    subject_raw: Vec<u8>,
-    spki_der: Vec<u8>,
+    pub(super) label: String,
+    pub(super) subject_raw: Vec<u8>,
+    pub(super) spki_der: Vec<u8>,
 }
 
-/// Every certificate known here that issued the leaf (by name and signature): presented,
+/// Every certificate known here that issued `leaf` (any certificate of the chain) (by name and signature): presented,
 /// `--untrusted`, or an anchor of a store. Distinct keys only.
 pub(super) fn issuers(ctx: &Context<'_>, leaf: &CertInfo) -> Vec<Issuer> {
     let mut out: Vec<Issuer> = Vec::new();
@@ -218,12 +218,13 @@ pub(super) fn check_signature(
     ctx: &Context<'_>,
     decoded: &Decoded,
     issuer: Option<&Issuer>,
+    index: usize,
 ) -> Signer {
     let basic = &decoded.response;
     let Some(issuer) = issuer else {
-        return Signer::Unchecked(
-            "the issuer of certificate 0 is not available to certcheck".into(),
-        );
+        return Signer::Unchecked(format!(
+            "the issuer of certificate {index} is not available to certcheck"
+        ));
     };
     let algorithm = match basic.signature_algorithm.to_der() {
         Ok(der) => der,
@@ -256,7 +257,7 @@ pub(super) fn check_signature(
         );
         if !signed_by(&responder, &issuer.subject_raw, &issuer.spki_der) {
             return Signer::Failed(format!(
-                "it is signed by {who}, which was not issued by {}, the issuer of certificate 0",
+                "it is signed by {who}, which was not issued by {}, the issuer of certificate {index}",
                 issuer.label
             ));
         }

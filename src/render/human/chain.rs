@@ -155,6 +155,7 @@ mod tests {
             deciding: crate::clients::Selection::ALL,
             client_identity: None,
             fetch: false,
+            check_revocation: false,
         };
         let host = Host::Dns("colour.test".into());
         let evidence = Evidence::new(Origin::file("colour.test:443", Some(&host)), &chain)

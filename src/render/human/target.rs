@@ -234,6 +234,8 @@ fn write_fetched(result: &TargetReport, out: &mut dyn Write) -> io::Result<()> {
     for fetch in &result.fetched {
         let purpose = match fetch.purpose {
             crate::connect::fetch::FetchPurpose::Aia => "AIA caIssuers",
+            crate::connect::fetch::FetchPurpose::Ocsp => "OCSP",
+            crate::connect::fetch::FetchPurpose::Crl => "CRL",
         };
         let gave = fetch
             .subject
