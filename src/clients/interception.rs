@@ -34,6 +34,9 @@ pub fn proxy_ca_hint(client: Client, proxy: &str, ca: &str, direct: Option<&str>
             "give gnutls-cli --x509cafile proxy-ca.pem, or install it into the system store (update-ca-certificates)"
         }
         Client::Wget => "give wget --ca-certificate=proxy-ca.pem; never --no-check-certificate",
+        Client::Firefox => {
+            "import it into Firefox (Settings > Privacy & Security > Certificates, or the enterprise policy Certificates.Install); never an exception for the site"
+        }
     };
     match direct {
         None => format!(

@@ -1,12 +1,13 @@
 //! The verdict engine: what each client (Python requests and urllib, curl, `openssl s_client`,
-//! Node.js, Java, Go, rustls, GnuTLS, wget) would do with this chain, in its own words.
+//! Node.js, Java, Go, rustls, GnuTLS, wget, Firefox) would do with this chain, in its own words.
 //!
 //! Each client is a [`Profile`] (data, in [`profiles`]): it is run under the store it would use
 //! ([`stores`]) by its [`Verifier`], a model of that client's own verification
-//! ([`openssl::verify`], [`java::verify`], [`go`], [`gnutls`], [`rustls`]), and worded in its own
+//! ([`openssl::verify`], [`java::verify`], [`go`], [`gnutls`], [`rustls`], [`firefox`]), and worded in its own
 //! dialect. Each profile names the client and version it assumes ([`Profile::assumes`]), which
 //! every prediction carries; [`assumptions`] states them all.
 
+pub mod firefox;
 pub mod gnutls;
 pub mod go;
 pub mod interception;
@@ -24,7 +25,10 @@ pub use name::{Client, Selection};
 pub use profiles::{PROFILES, Profile, profile};
 pub use stores::{ClientSetup, ClientStore, ExtraStore, StoreChoice, StoreRule, choose_stores};
 
-use outcome::{Outcome, gnutls_outcome, go_outcome, java_outcome, openssl_outcome, rustls_outcome};
+use outcome::{
+    Outcome, firefox_outcome, gnutls_outcome, go_outcome, java_outcome, openssl_outcome,
+    rustls_outcome,
+};
 
 use crate::diagnose::{Context, Diagnosis};
 use crate::trust::StoreKind;
@@ -66,6 +70,8 @@ pub enum Dialect {
     Gnutls,
     /// wget's lines (`The certificate of ‘HOST’ is not trusted.`).
     Wget,
+    /// Firefox's error code (`SEC_ERROR_UNKNOWN_ISSUER`), as about:certerror shows it.
+    Firefox,
 }
 
 /// How a client verifies the chain.
@@ -89,6 +95,8 @@ pub enum Verifier {
     },
     /// Java's JSSE with PKIX validation ([`java::verify`]).
     Java,
+    /// Firefox's mozilla::pkix over its built-in roots and profile cert DB ([`firefox`]).
+    Firefox,
 }
 
 /// Which of several verify errors a client reports.
@@ -163,6 +171,7 @@ fn predict_one(
         Verifier::Go => go_outcome(ctx, indexes),
         Verifier::Gnutls { wget } => gnutls_outcome(wget, ctx, indexes),
         Verifier::Java => java_outcome(&choice.blocked, ctx, indexes),
+        Verifier::Firefox => firefox_outcome(ctx, indexes),
     };
     let (error, trust_problem) = match outcome {
         Outcome::Accepted => (None, false),

@@ -27,11 +27,13 @@ pub enum Client {
     Gnutls,
     /// wget, built on GnuTLS on Debian.
     Wget,
+    /// Firefox (mozilla::pkix, NSS).
+    Firefox,
 }
 
 impl Client {
     /// Every profile, in report order.
-    pub const ALL: [Client; 10] = [
+    pub const ALL: [Client; 11] = [
         Client::PythonRequests,
         Client::PythonUrllib,
         Client::Curl,
@@ -42,6 +44,7 @@ impl Client {
         Client::Rustls,
         Client::Gnutls,
         Client::Wget,
+        Client::Firefox,
     ];
 
     /// The contract name.
@@ -57,6 +60,7 @@ impl Client {
             Client::Rustls => "rustls",
             Client::Gnutls => "gnutls",
             Client::Wget => "wget",
+            Client::Firefox => "firefox",
         }
     }
 

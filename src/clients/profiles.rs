@@ -32,7 +32,7 @@ pub struct Profile {
 }
 
 /// The profiles, in report order.
-pub const PROFILES: [Profile; 10] = [
+pub const PROFILES: [Profile; 11] = [
     Profile {
         client: Client::PythonRequests,
         store: StoreRule::Requests,
@@ -172,6 +172,16 @@ pub const PROFILES: [Profile; 10] = [
         dialect: Dialect::Wget,
         trust_hint: "Give wget your CA with --ca-certificate=FILE (or ca_certificate in .wgetrc); never --no-check-certificate.",
     },
+    Profile {
+        client: Client::Firefox,
+        store: StoreRule::MozillaBuiltins,
+        ca_file_as: "PATH's PEM certificates imported into the profile's cert DB as trusted CAs (certutil -A -t C,,)",
+        assumes: "Firefox ESR 153 (mozilla::pkix, NSS 3.x)",
+        verifier: Verifier::Firefox,
+        searches_system_dir: false,
+        dialect: Dialect::Firefox,
+        trust_hint: "Firefox trusts its built-in roots and its profile, not the system store: import your root in Settings > Privacy & Security > Certificates (or certutil -A -t C,, into the profile's cert9.db), or set the enterprise policy Certificates.Install; never an exception for the site.",
+    },
 ];
 
 /// The profile of `client`.
@@ -201,14 +211,19 @@ mod tests {
                 HostCheck::Openssl { common_name: true }
                     | HostCheck::Application { common_name: true }
             ),
-            Verifier::Rustls | Verifier::Go => false,
+            Verifier::Rustls | Verifier::Go | Verifier::Firefox => false,
             Verifier::Gnutls { .. } | Verifier::Java => true,
         };
         let partial = |p: &Profile| match p.verifier {
             Verifier::Openssl { params, .. } => params.partial_chain,
             // Every certificate of a rustls RootCertStore, a Go CertPool or a Java truststore is an
             // anchor.
-            Verifier::Rustls | Verifier::Go | Verifier::Gnutls { .. } | Verifier::Java => true,
+            // So is every certificate of Firefox's cert DB with trust C,,.
+            Verifier::Rustls
+            | Verifier::Go
+            | Verifier::Gnutls { .. }
+            | Verifier::Java
+            | Verifier::Firefox => true,
         };
         let without_cn: Vec<Client> = PROFILES
             .iter()
@@ -217,7 +232,12 @@ mod tests {
             .collect();
         assert_eq!(
             without_cn,
-            [Client::PythonRequests, Client::Go, Client::Rustls]
+            [
+                Client::PythonRequests,
+                Client::Go,
+                Client::Rustls,
+                Client::Firefox
+            ]
         );
         let partial: Vec<Client> = PROFILES
             .iter()
@@ -232,7 +252,8 @@ mod tests {
                 Client::Go,
                 Client::Rustls,
                 Client::Gnutls,
-                Client::Wget
+                Client::Wget,
+                Client::Firefox
             ]
         );
     }

@@ -32,6 +32,9 @@ pub enum StoreRule {
     GnutlsSystem,
     /// rustls with webpki-roots compiled in (uv, deno, reqwest's `rustls-tls`): the Mozilla set.
     WebpkiRoots,
+    /// Firefox: its built-in roots (the Mozilla set, certcheck's bundled store) and the
+    /// profile's cert DB; it reads no CA file or environment variable.
+    MozillaBuiltins,
 }
 
 /// Which store a client's prediction is made under.
@@ -266,6 +269,10 @@ fn default_store(
             StoreChoice::Configured(vec![bundled]),
             "bundled: webpki-roots, the Mozilla set compiled into the client".into(),
         ),
+        StoreRule::MozillaBuiltins => (
+            StoreChoice::Configured(vec![bundled]),
+            "bundled: Firefox's built-in roots, the Mozilla set (it reads no CA file or environment variable)".into(),
+        ),
         StoreRule::Java => match &env.java_cacerts {
             Some(path) => (
                 extra_store(ExtraStore::JavaKeystore(path.clone())),
@@ -321,7 +328,8 @@ mod tests {
                 system.clone(),
                 bundled.clone(),
                 system.clone(),
-                system
+                system,
+                bundled
             ]
         );
         assert_eq!(

@@ -61,8 +61,14 @@ fn only_requests_refuses_a_common_name_only_leaf() {
         .collect();
     assert_eq!(
         refusing,
-        [Client::PythonRequests, Client::Go, Client::Rustls]
+        [
+            Client::PythonRequests,
+            Client::Go,
+            Client::Rustls,
+            Client::Firefox
+        ]
     );
+    assert_eq!(error_of(&got, Client::Firefox), "SSL_ERROR_BAD_CERT_DOMAIN");
     assert_eq!(
         error_of(&got, Client::PythonRequests),
         "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for 'cn.test'."
@@ -89,6 +95,7 @@ fn an_intermediate_as_the_only_anchor_passes_only_where_partial_chains_do() {
             (Client::Rustls, true),
             (Client::Gnutls, true),
             (Client::Wget, true),
+            (Client::Firefox, true),
         ]
     );
     assert_eq!(
@@ -175,8 +182,15 @@ fn a_private_root_trusted_by_the_system_store_gets_each_clients_fix() {
             (Client::Rustls, false),
             (Client::Gnutls, true),
             (Client::Wget, true),
+            (Client::Firefox, false),
         ]
     );
+    // Firefox reads only its built-in roots and its profile, never the system store.
+    assert_eq!(
+        got[10].hint.as_deref(),
+        Some(profile(Client::Firefox).trust_hint)
+    );
+    assert_eq!(got[10].error.as_deref(), Some("SEC_ERROR_UNKNOWN_ISSUER"));
     assert_eq!(
         got[0].hint.as_deref(),
         Some(profile(Client::PythonRequests).trust_hint)
@@ -436,4 +450,64 @@ fn every_prediction_names_the_client_version_it_assumes() {
         .expect("java");
     assert_eq!(java.assumes, "OpenJDK 17 (JSSE, PKIX)");
     assert!(assumptions().starts_with("python-requests: requests 2"));
+}
+
+/// Firefox under its built-in roots: `stores` of kind `Bundled` stand in for them, since no
+/// chain to a real built-in root can be served on loopback (the suite's roots are all private).
+fn firefox_says(
+    chain: &[Vec<u8>],
+    stores: &[TrustStore],
+    name: &str,
+    now: time::OffsetDateTime,
+) -> Option<String> {
+    let case = Case::new(chain, Vec::new()).name(name);
+    let stores: Vec<&TrustStore> = stores.iter().collect();
+    firefox::verify(&case.chain, &stores, case.name.as_ref(), now)
+}
+
+#[test]
+fn firefox_refuses_rsa_1024_only_under_a_built_in_root() {
+    // CertVerifier.cpp: the RSA-1024 fallback pass is refused for built-in roots; the suite's
+    // rsa1024-leaf case measures the private-root half (accepted).
+    use crate::diagnose::testkit::{FIXTURES_NOW, fixture};
+    let chain = [fixture("rsa1024-leaf")];
+    let built_in = store(StoreKind::Bundled, "built-in", &[fixture("root")]);
+    let private = store(StoreKind::Custom, "root.pem", &[fixture("root")]);
+    assert_eq!(
+        firefox_says(&chain, &[built_in], "rsa1024.test", FIXTURES_NOW).as_deref(),
+        Some("MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE")
+    );
+    assert_eq!(
+        firefox_says(&chain, &[private], "rsa1024.test", FIXTURES_NOW),
+        None
+    );
+}
+
+#[test]
+fn firefox_may_fill_a_missing_public_intermediate_from_its_preloaded_list() {
+    // NSSCertDBTrustDomain::FindIssuer takes preloaded CCADB intermediates (public PKI only) and
+    // never AIA: certcheck cannot know offline whether the missing one is disclosed, so under
+    // the built-in roots it says so; under an imported private root the refusal is certain
+    // (the suite's missing-intermediate case).
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["alone.test"]);
+    let alone = std::slice::from_ref(&leaf.der);
+    let built_in = store(StoreKind::Bundled, "built-in", &[pki.root.der()]);
+    assert_eq!(
+        firefox_says(alone, &[built_in], "alone.test", NOW),
+        Some(format!(
+            "SEC_ERROR_UNKNOWN_ISSUER{}",
+            firefox::PRELOADED_NOTE
+        ))
+    );
+    assert_eq!(
+        firefox_says(alone, &[pki.custom()], "alone.test", NOW).as_deref(),
+        Some("SEC_ERROR_UNKNOWN_ISSUER")
+    );
+    // With the intermediate sent, the built-in root verifies it.
+    let built_in = store(StoreKind::Bundled, "built-in", &[pki.root.der()]);
+    assert_eq!(
+        firefox_says(&pki.chain(&leaf), &[built_in], "alone.test", NOW),
+        None
+    );
 }

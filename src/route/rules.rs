@@ -101,6 +101,9 @@ impl Reader {
                 Reader::None("rustls reads no proxy variable (the HTTP client around it may)")
             }
             Client::Gnutls => Reader::None("gnutls-cli reads no proxy variable"),
+            Client::Firefox => Reader::None(
+                "Firefox takes its proxy from its connection settings (network.proxy.*), which certcheck does not read",
+            ),
         }
     }
 }

@@ -83,7 +83,8 @@ pub fn message(dialect: Dialect, number: u32, name: Option<&Host>) -> String {
         | Dialect::Rustls
         | Dialect::Go
         | Dialect::Gnutls
-        | Dialect::Wget => {
+        | Dialect::Wget
+        | Dialect::Firefox => {
             format!("verify error:num={number}:{}", text(number))
         }
     }
