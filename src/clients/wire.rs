@@ -85,7 +85,7 @@ pub fn barrier(client: Client, handshake: &Handshake) -> Option<String> {
     })
 }
 
-/// A server of TLS 1.1 or older: Python, Node, Java, Go and rustls offer TLS 1.2 at least and
+/// A server of TLS 1.1 or older: Python, Node, Java, Go, rustls and Firefox offer TLS 1.2 at least and
 /// the server refuses them with a protocol_version alert; curl and s_client offer TLS 1.0 too
 /// and then refuse the MD5+SHA-1/SHA-1 signature of a signed key exchange (with RSA key exchange
 /// they go on to verify); GnuTLS 3.7 (gnutls-cli, wget) still speaks TLS 1.0 and 1.1.
@@ -146,7 +146,7 @@ pub fn sentence(handshake: &Handshake) -> Option<(String, String)> {
         };
         return Some((
             format!(
-                "only {version}: Python, Node, Java, Go and rustls refuse the protocol before looking at the certificate, {openssl}, {gnutls}"
+                "only {version}: Python, Node, Java, Go, rustls and Firefox refuse the protocol before looking at the certificate, {openssl}, {gnutls}"
             ),
             "enable TLS 1.2 (and 1.3) on the server".into(),
         ));
@@ -164,6 +164,9 @@ pub fn sentence(handshake: &Handshake) -> Option<(String, String)> {
     }
     if size > GNUTLS_LIMIT {
         refusing.push(format!("GnuTLS above {}", thousands(GNUTLS_LIMIT)));
+    }
+    if size > NSS_LIMIT {
+        refusing.push(format!("Firefox (NSS) above {}", thousands(NSS_LIMIT)));
     }
     if size > RUSTLS_LIMIT {
         refusing.push(format!("rustls above {}", thousands(RUSTLS_LIMIT)));
@@ -235,13 +238,18 @@ mod tests {
         assert_eq!(barrier(Client::Gnutls, &signed), None);
         assert_eq!(barrier(Client::Wget, &signed), None);
         assert_eq!(barrier(Client::Curl, &tls10(false)), None);
+        // Measured: firefox-esr 153 on the tls10-only and tls11-only cases.
+        assert_eq!(
+            barrier(Client::Firefox, &tls10(false)).as_deref(),
+            Some("SSL_ERROR_PROTOCOL_VERSION_ALERT")
+        );
         assert_eq!(
             barrier(Client::Java, &tls10(false)).as_deref(),
             Some("Received fatal alert: protocol_version")
         );
         assert_eq!(
             sentence(&signed).unwrap().0,
-            "only TLS 1.0: Python, Node, Java, Go and rustls refuse the protocol before looking at the certificate, curl and s_client refuse its MD5+SHA-1 or SHA-1 key-exchange signature, GnuTLS (gnutls-cli, wget) still speaks it"
+            "only TLS 1.0: Python, Node, Java, Go, rustls and Firefox refuse the protocol before looking at the certificate, curl and s_client refuse its MD5+SHA-1 or SHA-1 key-exchange signature, GnuTLS (gnutls-cli, wget) still speaks it"
         );
     }
 
@@ -262,6 +270,7 @@ mod tests {
         assert!(barrier(Client::Rustls, &mid).is_some());
         assert_eq!(barrier(Client::Curl, &mid), None);
         assert_eq!(barrier(Client::Gnutls, &mid), None);
+        assert_eq!(barrier(Client::Firefox, &mid), None);
         let huge = size(209_907);
         assert_eq!(
             barrier(Client::Openssl, &huge).as_deref(),
@@ -269,8 +278,12 @@ mod tests {
         );
         assert_eq!(barrier(Client::Go, &huge), None);
         assert_eq!(
+            barrier(Client::Firefox, &huge).as_deref(),
+            Some("SSL_ERROR_RX_MALFORMED_HANDSHAKE")
+        );
+        assert_eq!(
             sentence(&huge).unwrap().0,
-            "Certificate message of 209,907 bytes: OpenSSL (Python, curl, s_client, Node) refuses above 102,400 (excessive message size), GnuTLS above 131,072, rustls above 65,535, Java above 32,768"
+            "Certificate message of 209,907 bytes: OpenSSL (Python, curl, s_client, Node) refuses above 102,400 (excessive message size), GnuTLS above 131,072, Firefox (NSS) above 131,071, rustls above 65,535, Java above 32,768"
         );
         assert_eq!(sentence(&size(20_000)), None);
     }
