@@ -214,6 +214,14 @@ impl<'a> Search<'a> {
         sub_cas: usize,
         path: &mut Vec<&'a CertInfo>,
     ) -> Result<bool, &'static str> {
+        // `BackCert::Init` of an issuer: an unknown critical extension fails it at once.
+        if !end_entity
+            && subject
+                .info
+                .is_some_and(|i| i.extensions.iter().any(|e| e.critical && !e.known))
+        {
+            return Err("SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION");
+        }
         let mut deferred = None;
         if let Some(info) = subject.info
             && let Some(code) =

@@ -511,3 +511,23 @@ fn firefox_may_fill_a_missing_public_intermediate_from_its_preloaded_list() {
         None
     );
 }
+
+#[test]
+fn firefox_refuses_an_intermediate_with_an_unknown_critical_extension() {
+    // pkixbuild.cpp `PathBuildingStep::Check`: the candidate issuer's `BackCert::Init` fails on
+    // an unknown critical extension, and it is the only candidate (source only: the suite's
+    // case puts the extension on the leaf).
+    let pki = Pki::new();
+    let mut spec = Spec::ca("Critical Intermediate CA", NOW);
+    let mut ext =
+        rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 1], vec![0x05, 0x00]);
+    ext.set_criticality(true);
+    spec.extensions.push(ext);
+    let inter = pki.root.intermediate(&spec).expect("intermediate");
+    let leaf = inter.leaf(&Spec::leaf(&["crit.test"], NOW)).expect("leaf");
+    let chain = [leaf.der.clone(), inter.der()];
+    assert_eq!(
+        firefox_says(&chain, &[pki.custom()], "crit.test", NOW).as_deref(),
+        Some("SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION")
+    );
+}
