@@ -15,7 +15,7 @@ use crate::target::{ConnectTo, Host, Shard, StarttlsFlag, parse_connect_to, pars
 /// certcheck connects to each TARGET, captures the chain the server presents (even an invalid
 /// one), replays validation against the system store, the bundled Mozilla store and any
 /// --ca-file side by side, predicts what each client (Python, curl, OpenSSL, Node, Java, Go,
-/// rustls, GnuTLS, wget) would do and print, and reports every problem with the exact values and
+/// rustls, GnuTLS, wget, Firefox) would do and print, and reports every problem with the exact values and
 /// what to do.
 #[derive(Debug, Parser)]
 #[command(
