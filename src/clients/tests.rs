@@ -531,3 +531,31 @@ fn firefox_refuses_an_intermediate_with_an_unknown_critical_extension() {
         Some("SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION")
     );
 }
+
+#[test]
+fn firefox_keeps_its_built_in_roots_beside_a_ca_file() {
+    // A CA imported into Firefox's cert DB adds to its built-in roots (certutil -A): a chain to
+    // a built-in root still verifies, while the clients given `verify=PATH` use the file alone.
+    let public = Pki::new();
+    let private = Pki::new();
+    let leaf = public.leaf(&["public.test"]);
+    let built_in = store(StoreKind::Bundled, "built-in", &[public.root.der()]);
+    let case =
+        Case::new(&public.chain(&leaf), vec![private.custom(), built_in]).name("public.test");
+    let (choices, _) = choose_stores(&ClientEnv::default(), 1, 1, &[0]);
+    let ctx = case.ctx();
+    let diagnosis = case.diagnose();
+    let got = predict(&choices, (&ctx, &diagnosis), None);
+    let firefox = got
+        .iter()
+        .find(|p| p.client == Client::Firefox)
+        .expect("firefox");
+    assert!(firefox.accepted, "{firefox:?}");
+    assert!(
+        firefox
+            .store
+            .ends_with(", beside its built-in roots (bundled)")
+    );
+    let curl = got.iter().find(|p| p.client == Client::Curl).expect("curl");
+    assert!(!curl.accepted);
+}
