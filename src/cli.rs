@@ -15,7 +15,7 @@ use crate::target::{ConnectTo, Host, Shard, StarttlsFlag, parse_connect_to, pars
 /// certcheck connects to each TARGET, captures the chain the server presents (even an invalid
 /// one), replays validation against the system store, the bundled Mozilla store and any
 /// --ca-file side by side, predicts what each client (Python, curl, OpenSSL, Node, Java, Go,
-/// rustls, GnuTLS, wget) would do and print, and reports every problem with the exact values and
+/// rustls, GnuTLS, wget, Firefox) would do and print, and reports every problem with the exact values and
 /// what to do.
 #[derive(Debug, Parser)]
 #[command(
@@ -167,7 +167,7 @@ pub struct PolicyArgs {
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_days)]
     pub fail_days: Option<u32>,
 
-    /// The clients whose verdict decides the status and the exit code (repeatable; `all` by default): python-requests, python-urllib, curl, openssl, node, java, go, rustls, gnutls, wget.
+    /// The clients whose verdict decides the status and the exit code (repeatable; `all` by default): python-requests, python-urllib, curl, openssl, node, java, go, rustls, gnutls, wget, firefox.
     #[arg(long = "client", value_name = "NAME")]
     pub clients: Vec<String>,
 

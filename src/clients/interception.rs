@@ -37,6 +37,9 @@ pub fn proxy_ca_hint(client: Client, proxy: &str, ca: &str, direct: Option<&str>
         Client::Chrome => {
             "import it into the NSS database Chromium reads on Linux (certutil -d sql:$HOME/.pki/nssdb -A -t \"C,,\" -n proxy-ca -i proxy-ca.pem); never --ignore-certificate-errors"
         }
+        Client::Firefox => {
+            "import it into Firefox (Settings > Privacy & Security > Certificates, or the enterprise policy Certificates.Install); never an exception for the site"
+        }
     };
     match direct {
         None => format!(

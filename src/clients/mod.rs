@@ -1,13 +1,14 @@
 //! The verdict engine: what each client (Python requests and urllib, curl, `openssl s_client`,
-//! Node.js, Java, Go, rustls, GnuTLS, wget, Chromium) would do with this chain, in its own words.
+//! Node.js, Java, Go, rustls, GnuTLS, wget, Chromium, Firefox) would do with this chain, in its own words.
 //!
 //! Each client is a [`Profile`] (data, in [`profiles`]): it is run under the store it would use
 //! ([`stores`]) by its [`Verifier`], a model of that client's own verification
-//! ([`openssl::verify`], [`java::verify`], [`go`], [`gnutls`], [`rustls`]), and worded in its own
+//! ([`openssl::verify`], [`java::verify`], [`go`], [`gnutls`], [`rustls`], [`firefox`]), and worded in its own
 //! dialect. Each profile names the client and version it assumes ([`Profile::assumes`]), which
 //! every prediction carries; [`assumptions`] states them all.
 
 pub mod chrome;
+pub mod firefox;
 pub mod gnutls;
 pub mod go;
 pub mod interception;
@@ -26,8 +27,8 @@ pub use profiles::{PROFILES, Profile, profile};
 pub use stores::{ClientSetup, ClientStore, ExtraStore, StoreChoice, StoreRule, choose_stores};
 
 use outcome::{
-    Outcome, chrome_outcome, gnutls_outcome, go_outcome, java_outcome, openssl_outcome,
-    rustls_outcome,
+    Outcome, chrome_outcome, firefox_outcome, gnutls_outcome, go_outcome, java_outcome,
+    openssl_outcome, rustls_outcome,
 };
 
 use crate::diagnose::{Context, Diagnosis};
@@ -72,6 +73,8 @@ pub enum Dialect {
     Wget,
     /// Chromium's net error (`net::ERR_CERT_AUTHORITY_INVALID`).
     Chrome,
+    /// Firefox's error code (`SEC_ERROR_UNKNOWN_ISSUER`), as about:certerror shows it.
+    Firefox,
 }
 
 /// How a client verifies the chain.
@@ -100,6 +103,8 @@ pub enum Verifier {
         /// The build's rules beyond the path (Certificate Transparency in Google-branded Chrome).
         settings: chrome::Settings,
     },
+    /// Firefox's mozilla::pkix over its built-in roots and profile cert DB ([`firefox`]).
+    Firefox,
 }
 
 /// Which of several verify errors a client reports.
@@ -175,6 +180,7 @@ fn predict_one(
         Verifier::Gnutls { wget } => gnutls_outcome(wget, ctx, indexes),
         Verifier::Java => java_outcome(&choice.blocked, ctx, indexes),
         Verifier::Chrome { settings } => chrome_outcome(settings, ctx, indexes),
+        Verifier::Firefox => firefox_outcome(ctx, indexes),
     };
     let (error, trust_problem) = match outcome {
         Outcome::Accepted => (None, false),

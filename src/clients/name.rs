@@ -29,11 +29,13 @@ pub enum Client {
     Wget,
     /// Chromium / Chrome (Debian's chromium: Chrome Root Store plus the NSS user database).
     Chrome,
+    /// Firefox (mozilla::pkix, NSS).
+    Firefox,
 }
 
 impl Client {
     /// Every profile, in report order.
-    pub const ALL: [Client; 11] = [
+    pub const ALL: [Client; 12] = [
         Client::PythonRequests,
         Client::PythonUrllib,
         Client::Curl,
@@ -45,6 +47,7 @@ impl Client {
         Client::Gnutls,
         Client::Wget,
         Client::Chrome,
+        Client::Firefox,
     ];
 
     /// The contract name.
@@ -61,6 +64,7 @@ impl Client {
             Client::Gnutls => "gnutls",
             Client::Wget => "wget",
             Client::Chrome => "chrome",
+            Client::Firefox => "firefox",
         }
     }
 

@@ -1,7 +1,7 @@
 //! Each verifier's outcome for one client under its stores: OpenSSL's model, rustls's, Java's,
 //! Go's and GnuTLS's, and the name check curl and Node do themselves.
 
-use super::{Dialect, Profile, Report, chrome, gnutls, go, java, node, openssl, rustls};
+use super::{Dialect, Profile, Report, chrome, firefox, gnutls, go, java, node, openssl, rustls};
 use crate::chain::{CertInfo, Fingerprint, KeyKind};
 use crate::diagnose::{Context, dns_matches};
 use crate::target::Host;
@@ -254,6 +254,25 @@ pub(super) fn chrome_outcome(
         }
     }
     Outcome::Accepted
+}
+
+/// Firefox's verdict under its one trust domain: the built-in roots, or the `--ca-file`
+/// certificates imported into its cert DB (every store of the choice at once).
+pub(super) fn firefox_outcome(ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
+    let mut stores: Vec<&crate::trust::TrustStore> = Vec::new();
+    for store in indexes.iter().filter_map(|&i| ctx.stores.get(i)) {
+        if !stores.iter().any(|s| std::ptr::eq(*s, store)) {
+            stores.push(store);
+        }
+    }
+    match firefox::verify(ctx.chain, &stores, ctx.name, ctx.now) {
+        Some(words) => Outcome::Refused {
+            trust_problem: words.starts_with("SEC_ERROR_UNKNOWN_ISSUER")
+                || words.starts_with("MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT"),
+            words,
+        },
+        None => Outcome::Accepted,
+    }
 }
 
 /// The name check of curl and Node: subjectAltName, or the Common Name when the certificate

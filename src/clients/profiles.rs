@@ -32,7 +32,7 @@ pub struct Profile {
 }
 
 /// The profiles, in report order.
-pub const PROFILES: [Profile; 11] = [
+pub const PROFILES: [Profile; 12] = [
     Profile {
         client: Client::PythonRequests,
         store: StoreRule::Requests,
@@ -186,6 +186,16 @@ pub const PROFILES: [Profile; 11] = [
         dialect: Dialect::Chrome,
         trust_hint: "Import your CA into the NSS database Chromium reads on Linux (certutil -d sql:$HOME/.pki/nssdb -A -t \"C,,\" -n corp-root -i root.pem), or through Settings > Privacy and security > Security > Manage certificates; never --ignore-certificate-errors.",
     },
+    Profile {
+        client: Client::Firefox,
+        store: StoreRule::MozillaBuiltins,
+        ca_file_as: "PATH's PEM certificates imported into the profile's cert DB as trusted CAs (certutil -A -t C,,)",
+        assumes: "Firefox ESR 153 (mozilla::pkix, NSS 3.x)",
+        verifier: Verifier::Firefox,
+        searches_system_dir: false,
+        dialect: Dialect::Firefox,
+        trust_hint: "Firefox trusts its built-in roots and its profile, not the system store: import your root in Settings > Privacy & Security > Certificates (or certutil -A -t C,, into the profile's cert9.db), or set the enterprise policy Certificates.Install; never an exception for the site.",
+    },
 ];
 
 /// The profile of `client`.
@@ -215,18 +225,20 @@ mod tests {
                 HostCheck::Openssl { common_name: true }
                     | HostCheck::Application { common_name: true }
             ),
-            Verifier::Rustls | Verifier::Go | Verifier::Chrome { .. } => false,
+            Verifier::Rustls | Verifier::Go | Verifier::Chrome { .. } | Verifier::Firefox => false,
             Verifier::Gnutls { .. } | Verifier::Java => true,
         };
         let partial = |p: &Profile| match p.verifier {
             Verifier::Openssl { params, .. } => params.partial_chain,
             // Every certificate of a rustls RootCertStore, a Go CertPool or a Java truststore is an
             // anchor.
+            // So is every certificate of Firefox's cert DB with trust C,,.
             Verifier::Rustls
             | Verifier::Go
             | Verifier::Gnutls { .. }
             | Verifier::Java
-            | Verifier::Chrome { .. } => true,
+            | Verifier::Chrome { .. }
+            | Verifier::Firefox => true,
         };
         let without_cn: Vec<Client> = PROFILES
             .iter()
@@ -239,7 +251,8 @@ mod tests {
                 Client::PythonRequests,
                 Client::Go,
                 Client::Rustls,
-                Client::Chrome
+                Client::Chrome,
+                Client::Firefox
             ]
         );
         let partial: Vec<Client> = PROFILES
@@ -256,7 +269,8 @@ mod tests {
                 Client::Rustls,
                 Client::Gnutls,
                 Client::Wget,
-                Client::Chrome
+                Client::Chrome,
+                Client::Firefox
             ]
         );
     }

@@ -41,6 +41,9 @@ pub enum StoreRule {
     /// chromium `net/cert/internal/system_trust_store.cc`). The NSS database is not read: the
     /// Chrome Root Store alone is modelled, and the reason says so.
     ChromeRootStore,
+    /// Firefox: its built-in roots (the Mozilla set, certcheck's bundled store) and the
+    /// profile's cert DB; it reads no CA file or environment variable.
+    MozillaBuiltins,
 }
 
 /// Debian's CA bundle, the trust file compiled into its curl and GnuTLS: what they read when
@@ -172,7 +175,8 @@ pub fn read_blocked_certs(path: &Path) -> Vec<Fingerprint> {
 }
 
 /// Chooses each client's store: every client uses the `--ca-file` stores when given (as if passed
-/// `verify=`, `--cacert`, `ca:`, a truststore), otherwise its own default on this machine.
+/// `verify=`, `--cacert`, `ca:`, a truststore; Firefox imports them beside its built-in roots),
+/// otherwise its own default on this machine.
 ///
 /// `custom` are the indexes of the `--ca-file` stores; `system` and `bundled` the indexes of
 /// those stores among the configured ones.
@@ -187,10 +191,17 @@ pub fn choose_stores(
         .iter()
         .map(|profile| {
             if !custom.is_empty() {
+                let mut list = custom.to_vec();
+                let mut reason = format!("custom: --ca-file, as if given {}", profile.ca_file_as);
+                // Firefox adds an imported CA to its built-in roots; it replaces nothing.
+                if profile.store == StoreRule::MozillaBuiltins && !list.contains(&bundled) {
+                    list.push(bundled);
+                    reason.push_str(", beside its built-in roots (bundled)");
+                }
                 return ClientStore {
                     client: profile.client,
-                    choice: StoreChoice::Configured(custom.to_vec()),
-                    reason: format!("custom: --ca-file, as if given {}", profile.ca_file_as),
+                    choice: StoreChoice::Configured(list),
+                    reason,
                     blocked: Vec::new(),
                 };
             }
@@ -294,6 +305,10 @@ fn default_store(
             extra_store(ExtraStore::ChromeRootStore),
             "the Chrome Root Store (version 12, as embedded); CAs a user trusted in ~/.pki/nssdb are not read (give them as --ca-file)".into(),
         ),
+        StoreRule::MozillaBuiltins => (
+            StoreChoice::Configured(vec![bundled]),
+            "bundled: Firefox's built-in roots, the Mozilla set (it reads no CA file or environment variable)".into(),
+        ),
         StoreRule::Java => match &env.java_cacerts {
             Some(path) => (
                 extra_store(ExtraStore::JavaKeystore(path.clone())),
@@ -323,7 +338,11 @@ mod tests {
     #[test]
     fn a_ca_file_is_every_clients_store() {
         for (client, choice, reason) in reasons(&ClientEnv::default(), &[2, 3]) {
-            assert_eq!(choice, StoreChoice::Configured(vec![2, 3]), "{client:?}");
+            let expected = match client {
+                Client::Firefox => vec![2, 3, 1],
+                _ => vec![2, 3],
+            };
+            assert_eq!(choice, StoreChoice::Configured(expected), "{client:?}");
             assert!(
                 reason.starts_with("custom: --ca-file, as if given "),
                 "{reason}"
@@ -350,7 +369,8 @@ mod tests {
                 bundled.clone(),
                 system.clone(),
                 system,
-                StoreChoice::Extra(0)
+                StoreChoice::Extra(0),
+                bundled
             ]
         );
         assert_eq!(

@@ -65,9 +65,11 @@ fn only_requests_refuses_a_common_name_only_leaf() {
             Client::PythonRequests,
             Client::Go,
             Client::Rustls,
-            Client::Chrome
+            Client::Chrome,
+            Client::Firefox
         ]
     );
+    assert_eq!(error_of(&got, Client::Firefox), "SSL_ERROR_BAD_CERT_DOMAIN");
     assert_eq!(
         error_of(&got, Client::PythonRequests),
         "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for 'cn.test'."
@@ -95,6 +97,7 @@ fn an_intermediate_as_the_only_anchor_passes_only_where_partial_chains_do() {
             (Client::Gnutls, true),
             (Client::Wget, true),
             (Client::Chrome, true),
+            (Client::Firefox, true),
         ]
     );
     assert_eq!(
@@ -182,8 +185,19 @@ fn a_private_root_trusted_by_the_system_store_gets_each_clients_fix() {
             (Client::Gnutls, true),
             (Client::Wget, true),
             (Client::Chrome, false),
+            (Client::Firefox, false),
         ]
     );
+    // Firefox reads only its built-in roots and its profile, never the system store.
+    let firefox = got
+        .iter()
+        .find(|p| p.client == Client::Firefox)
+        .expect("firefox");
+    assert_eq!(
+        firefox.hint.as_deref(),
+        Some(profile(Client::Firefox).trust_hint)
+    );
+    assert_eq!(firefox.error.as_deref(), Some("SEC_ERROR_UNKNOWN_ISSUER"));
     assert_eq!(
         got[0].hint.as_deref(),
         Some(profile(Client::PythonRequests).trust_hint)
@@ -603,4 +617,112 @@ fn chrome_checks_the_dates_of_an_imported_anchor_not_of_its_own_roots() {
         Some("net::ERR_CERT_DATE_INVALID")
     );
     assert_eq!(chrome_words(&case, true, false), None);
+}
+
+/// Firefox under its built-in roots: `stores` of kind `Bundled` stand in for them, since no
+/// chain to a real built-in root can be served on loopback (the suite's roots are all private).
+fn firefox_says(
+    chain: &[Vec<u8>],
+    stores: &[TrustStore],
+    name: &str,
+    now: time::OffsetDateTime,
+) -> Option<String> {
+    let case = Case::new(chain, Vec::new()).name(name);
+    let stores: Vec<&TrustStore> = stores.iter().collect();
+    firefox::verify(&case.chain, &stores, case.name.as_ref(), now)
+}
+
+#[test]
+fn firefox_refuses_rsa_1024_only_under_a_built_in_root() {
+    // CertVerifier.cpp: the RSA-1024 fallback pass is refused for built-in roots; the suite's
+    // rsa1024-leaf case measures the private-root half (accepted).
+    use crate::diagnose::testkit::{FIXTURES_NOW, fixture};
+    let chain = [fixture("rsa1024-leaf")];
+    let built_in = store(StoreKind::Bundled, "built-in", &[fixture("root")]);
+    let private = store(StoreKind::Custom, "root.pem", &[fixture("root")]);
+    assert_eq!(
+        firefox_says(&chain, &[built_in], "rsa1024.test", FIXTURES_NOW).as_deref(),
+        Some("MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE")
+    );
+    assert_eq!(
+        firefox_says(&chain, &[private], "rsa1024.test", FIXTURES_NOW),
+        None
+    );
+}
+
+#[test]
+fn firefox_may_fill_a_missing_public_intermediate_from_its_preloaded_list() {
+    // NSSCertDBTrustDomain::FindIssuer takes preloaded CCADB intermediates (public PKI only) and
+    // never AIA: certcheck cannot know offline whether the missing one is disclosed, so under
+    // the built-in roots it says so; under an imported private root the refusal is certain
+    // (the suite's missing-intermediate case).
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["alone.test"]);
+    let alone = std::slice::from_ref(&leaf.der);
+    let built_in = store(StoreKind::Bundled, "built-in", &[pki.root.der()]);
+    assert_eq!(
+        firefox_says(alone, &[built_in], "alone.test", NOW),
+        Some(format!(
+            "SEC_ERROR_UNKNOWN_ISSUER{}",
+            firefox::PRELOADED_NOTE
+        ))
+    );
+    assert_eq!(
+        firefox_says(alone, &[pki.custom()], "alone.test", NOW).as_deref(),
+        Some("SEC_ERROR_UNKNOWN_ISSUER")
+    );
+    // With the intermediate sent, the built-in root verifies it.
+    let built_in = store(StoreKind::Bundled, "built-in", &[pki.root.der()]);
+    assert_eq!(
+        firefox_says(&pki.chain(&leaf), &[built_in], "alone.test", NOW),
+        None
+    );
+}
+
+#[test]
+fn firefox_refuses_an_intermediate_with_an_unknown_critical_extension() {
+    // pkixbuild.cpp `PathBuildingStep::Check`: the candidate issuer's `BackCert::Init` fails on
+    // an unknown critical extension, and it is the only candidate (source only: the suite's
+    // case puts the extension on the leaf).
+    let pki = Pki::new();
+    let mut spec = Spec::ca("Critical Intermediate CA", NOW);
+    let mut ext =
+        rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 1], vec![0x05, 0x00]);
+    ext.set_criticality(true);
+    spec.extensions.push(ext);
+    let inter = pki.root.intermediate(&spec).expect("intermediate");
+    let leaf = inter.leaf(&Spec::leaf(&["crit.test"], NOW)).expect("leaf");
+    let chain = [leaf.der.clone(), inter.der()];
+    assert_eq!(
+        firefox_says(&chain, &[pki.custom()], "crit.test", NOW).as_deref(),
+        Some("SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION")
+    );
+}
+
+#[test]
+fn firefox_keeps_its_built_in_roots_beside_a_ca_file() {
+    // A CA imported into Firefox's cert DB adds to its built-in roots (certutil -A): a chain to
+    // a built-in root still verifies, while the clients given `verify=PATH` use the file alone.
+    let public = Pki::new();
+    let private = Pki::new();
+    let leaf = public.leaf(&["public.test"]);
+    let built_in = store(StoreKind::Bundled, "built-in", &[public.root.der()]);
+    let case =
+        Case::new(&public.chain(&leaf), vec![private.custom(), built_in]).name("public.test");
+    let (choices, _) = choose_stores(&ClientEnv::default(), 1, 1, &[0]);
+    let ctx = case.ctx();
+    let diagnosis = case.diagnose();
+    let got = predict(&choices, (&ctx, &diagnosis), None);
+    let firefox = got
+        .iter()
+        .find(|p| p.client == Client::Firefox)
+        .expect("firefox");
+    assert!(firefox.accepted, "{firefox:?}");
+    assert!(
+        firefox
+            .store
+            .ends_with(", beside its built-in roots (bundled)")
+    );
+    let curl = got.iter().find(|p| p.client == Client::Curl).expect("curl");
+    assert!(!curl.accepted);
 }

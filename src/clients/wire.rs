@@ -36,6 +36,9 @@ pub const RUSTLS_LIMIT: usize = 65_535;
 pub const GO_LIMIT: usize = 262_144;
 /// GnuTLS's `MAX_HANDSHAKE_DATA_BUFFER_SIZE` (128 KiB).
 pub const GNUTLS_LIMIT: usize = 131_072;
+/// NSS's `MAX_HANDSHAKE_MSG_LEN` (128 KiB - 1, `lib/ssl/ssl3con.c`): Firefox (a 77 KB message
+/// passes, 200 KB fail, measured).
+pub const NSS_LIMIT: usize = 0x1ffff;
 
 impl Handshake {
     /// The server speaks nothing newer than TLS 1.1.
@@ -74,6 +77,7 @@ pub fn barrier(client: Client, handshake: &Handshake) -> Option<String> {
             "received corrupt message of type HandshakePayloadTooLarge".into()
         }
         Client::Gnutls if size > GNUTLS_LIMIT => format!("*** Fatal error: {gnutls}"),
+        Client::Firefox if size > NSS_LIMIT => "SSL_ERROR_RX_MALFORMED_HANDSHAKE".into(),
         Client::Wget if size > GNUTLS_LIMIT => {
             format!("GnuTLS: {gnutls} / Unable to establish SSL connection.")
         }
@@ -84,7 +88,7 @@ pub fn barrier(client: Client, handshake: &Handshake) -> Option<String> {
     })
 }
 
-/// A server of TLS 1.1 or older: Python, Node, Java, Go and rustls offer TLS 1.2 at least and
+/// A server of TLS 1.1 or older: Python, Node, Java, Go, rustls and Firefox offer TLS 1.2 at least and
 /// the server refuses them with a protocol_version alert; curl and s_client offer TLS 1.0 too
 /// and then refuse the MD5+SHA-1/SHA-1 signature of a signed key exchange (with RSA key exchange
 /// they go on to verify); GnuTLS 3.7 (gnutls-cli, wget) still speaks TLS 1.0 and 1.1.
@@ -114,6 +118,8 @@ fn version_barrier(client: Client, handshake: &Handshake) -> Option<String> {
         Client::Gnutls | Client::Wget => return None,
         // Chrome removed TLS 1.0 and 1.1 in Chrome 84 (measured: chromium 156).
         Client::Chrome => "net::ERR_SSL_VERSION_OR_CIPHER_MISMATCH".into(),
+        // Firefox's security.tls.version.min is TLS 1.2.
+        Client::Firefox => "SSL_ERROR_PROTOCOL_VERSION_ALERT".into(),
     })
 }
 
@@ -145,7 +151,7 @@ pub fn sentence(handshake: &Handshake) -> Option<(String, String)> {
         };
         return Some((
             format!(
-                "only {version}: Python, Node, Java, Go, rustls and Chrome refuse the protocol before looking at the certificate, {openssl}, {gnutls}"
+                "only {version}: Python, Node, Java, Go, rustls, Chrome and Firefox refuse the protocol before looking at the certificate, {openssl}, {gnutls}"
             ),
             "enable TLS 1.2 (and 1.3) on the server".into(),
         ));
@@ -163,6 +169,9 @@ pub fn sentence(handshake: &Handshake) -> Option<(String, String)> {
     }
     if size > GNUTLS_LIMIT {
         refusing.push(format!("GnuTLS above {}", thousands(GNUTLS_LIMIT)));
+    }
+    if size > NSS_LIMIT {
+        refusing.push(format!("Firefox (NSS) above {}", thousands(NSS_LIMIT)));
     }
     if size > RUSTLS_LIMIT {
         refusing.push(format!("rustls above {}", thousands(RUSTLS_LIMIT)));
@@ -234,13 +243,18 @@ mod tests {
         assert_eq!(barrier(Client::Gnutls, &signed), None);
         assert_eq!(barrier(Client::Wget, &signed), None);
         assert_eq!(barrier(Client::Curl, &tls10(false)), None);
+        // Measured: firefox-esr 153 on the tls10-only and tls11-only cases.
+        assert_eq!(
+            barrier(Client::Firefox, &tls10(false)).as_deref(),
+            Some("SSL_ERROR_PROTOCOL_VERSION_ALERT")
+        );
         assert_eq!(
             barrier(Client::Java, &tls10(false)).as_deref(),
             Some("Received fatal alert: protocol_version")
         );
         assert_eq!(
             sentence(&signed).unwrap().0,
-            "only TLS 1.0: Python, Node, Java, Go, rustls and Chrome refuse the protocol before looking at the certificate, curl and s_client refuse its MD5+SHA-1 or SHA-1 key-exchange signature, GnuTLS (gnutls-cli, wget) still speaks it"
+            "only TLS 1.0: Python, Node, Java, Go, rustls, Chrome and Firefox refuse the protocol before looking at the certificate, curl and s_client refuse its MD5+SHA-1 or SHA-1 key-exchange signature, GnuTLS (gnutls-cli, wget) still speaks it"
         );
     }
 
@@ -261,6 +275,7 @@ mod tests {
         assert!(barrier(Client::Rustls, &mid).is_some());
         assert_eq!(barrier(Client::Curl, &mid), None);
         assert_eq!(barrier(Client::Gnutls, &mid), None);
+        assert_eq!(barrier(Client::Firefox, &mid), None);
         let huge = size(209_907);
         assert_eq!(
             barrier(Client::Openssl, &huge).as_deref(),
@@ -268,8 +283,12 @@ mod tests {
         );
         assert_eq!(barrier(Client::Go, &huge), None);
         assert_eq!(
+            barrier(Client::Firefox, &huge).as_deref(),
+            Some("SSL_ERROR_RX_MALFORMED_HANDSHAKE")
+        );
+        assert_eq!(
             sentence(&huge).unwrap().0,
-            "Certificate message of 209,907 bytes: OpenSSL (Python, curl, s_client, Node) refuses above 102,400 (excessive message size), Chrome too, GnuTLS above 131,072, rustls above 65,535, Java above 32,768"
+            "Certificate message of 209,907 bytes: OpenSSL (Python, curl, s_client, Node) refuses above 102,400 (excessive message size), Chrome too, GnuTLS above 131,072, Firefox (NSS) above 131,071, rustls above 65,535, Java above 32,768"
         );
         assert_eq!(sentence(&size(20_000)), None);
     }

@@ -128,7 +128,7 @@ finding_codes! {
         ("Java", "PKIX path building failed: ... unable to find valid certification path to requested target"),
         ("Go", "x509: certificate signed by unknown authority"),
         ("GnuTLS", "The certificate is NOT trusted. The certificate issuer is unknown."),
-        ("Browsers", "often none: Chrome, Edge and Safari fetch the missing intermediate (AIA) and Firefox may have it cached, so the site works in a browser and fails in scripts"),
+        ("Browsers", "often none: Chrome, Edge and Safari fetch the missing intermediate (AIA) and Firefox has publicly disclosed intermediates preloaded, so the site works in a browser and fails in scripts; Firefox never fetches AIA, so a private CA's missing intermediate is SEC_ERROR_UNKNOWN_ISSUER"),
     ]),
     /// A signature does not verify with its issuer's key.
     BadSignature => ("bad-signature", Error, "The certificate was altered or was not issued by the certificate presented as its issuer; reinstall the chain the CA delivered.", [
@@ -200,7 +200,7 @@ finding_codes! {
         ("Java", "CertPathValidatorException: Algorithm constraints check failed on keysize limits: RSA 1024 bit key used with certificate: ..."),
         ("Go", "accepted down to 1024-bit RSA; smaller keys fail the handshake"),
         ("GnuTLS", "The certificate chain uses insecure algorithm."),
-        ("Browsers", "Chrome NET::ERR_CERT_WEAK_KEY; Firefox MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE"),
+        ("Browsers", "Chrome NET::ERR_CERT_WEAK_KEY; Firefox MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE (RSA under 1024 bits, or under 2048 to a built-in root)"),
     ]),
     /// Revoked according to OCSP or a CRL.
     Revoked => ("revoked", Error, "Replace the revoked certificate with a newly issued one.", [

@@ -104,6 +104,9 @@ impl Reader {
             Client::Chrome => Reader::None(
                 "Chromium's proxy (--proxy-server, the desktop's settings) is not modelled",
             ),
+            Client::Firefox => Reader::None(
+                "Firefox takes its proxy from its connection settings (network.proxy.*), which certcheck does not read",
+            ),
         }
     }
 }

@@ -560,7 +560,7 @@ fn demo_streams_json_lines_and_quiet_prints_one_line_per_case() {
     assert!(
         text.lines()
             .next()
-            .is_some_and(|l| l.contains(": works in all 11 clients")),
+            .is_some_and(|l| l.contains(": works in all 12 clients")),
         "{text}"
     );
     assert!(!text.contains("Store it uses"), "{text}");

@@ -44,7 +44,8 @@ fn every_result_predicts_every_client() {
             "rustls",
             "gnutls",
             "wget",
-            "chrome"
+            "chrome",
+            "firefox"
         ]
     );
     for client in &result.clients {
@@ -114,7 +115,9 @@ fn intermediate_as_anchor_needs_partial_chain() {
     let result = &report.results[0];
     assert_eq!(
         accepted(result),
-        ["curl", "java", "go", "rustls", "gnutls", "wget", "chrome"]
+        [
+            "curl", "java", "go", "rustls", "gnutls", "wget", "chrome", "firefox"
+        ]
     );
     assert_eq!(
         result.client("python-requests").error.as_deref(),
@@ -185,7 +188,7 @@ fn rsa_1024_leaf_node_and_java_accept() {
     let result = &report.results[0];
     assert_eq!(
         accepted(result),
-        ["node", "java", "go", "gnutls", "wget", "chrome"]
+        ["node", "java", "go", "gnutls", "wget", "chrome", "firefox"]
     );
     assert_eq!(
         result.client("python-urllib").error.as_deref(),
@@ -432,7 +435,7 @@ fn stores_subcommand_says_where_each_store_comes_from() {
     );
     // With --ca-file every client uses it; the assumptions are stated.
     let clients = report["clients"].as_array().expect("clients");
-    assert_eq!(clients.len(), 11);
+    assert_eq!(clients.len(), 12);
     assert!(
         report["assumptions"]
             .as_str()

@@ -126,7 +126,7 @@ fn mixed_fleet_keeps_input_order_and_worst_exit_code() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(
         lines[0].starts_with(&format!(
-            "{} (as of {AT}): works in all 11 clients",
+            "{} (as of {AT}): works in all 12 clients",
             good_server.addr
         )),
         "{stdout}"
@@ -138,7 +138,7 @@ fn mixed_fleet_keeps_input_order_and_worst_exit_code() {
         "{stdout}"
     );
     assert!(
-        lines[2].contains("FAILS in all 11 clients: certificate 0 (CN=fleet.test) expired"),
+        lines[2].contains("FAILS in all 12 clients: certificate 0 (CN=fleet.test) expired"),
         "{stdout}"
     );
     assert!(

@@ -160,7 +160,7 @@ fn a_tls_1_0_only_server_is_read_and_every_client_but_gnutls_refuses_the_protoco
     );
     assert!(
         result.verdict.starts_with(
-            "works in gnutls, wget; FAILS in python-requests, python-urllib, curl, openssl, node, java, go, rustls, chrome: only TLS 1.0: Python, Node, Java, Go, rustls and Chrome refuse the protocol"
+            "works in gnutls, wget; FAILS in python-requests, python-urllib, curl, openssl, node, java, go, rustls, chrome, firefox: only TLS 1.0: Python, Node, Java, Go, rustls, Chrome and Firefox refuse the protocol"
         ),
         "{}",
         result.verdict
@@ -207,7 +207,7 @@ fn through_a_proxy_the_second_connection_takes_the_same_tunnel_and_the_first_lin
     let first = text.lines().next().unwrap_or_default();
     assert!(
         first.contains("FAILS in python-requests")
-            && first.contains(": only TLS 1.0: Python, Node, Java, Go, rustls and Chrome refuse the protocol before looking at the certificate"),
+            && first.contains(": only TLS 1.0: Python, Node, Java, Go, rustls, Chrome and Firefox refuse the protocol before looking at the certificate"),
         "{text}"
     );
     assert!(

@@ -223,7 +223,9 @@ fn through_tinyproxy_from_https_proxy_each_client_says_whether_it_would_follow()
         );
     }
     // wget reads only https_proxy; Node 20 and Java read no proxy variable.
-    for name in ["wget", "node", "java", "openssl", "rustls", "gnutls"] {
+    for name in [
+        "wget", "node", "java", "openssl", "rustls", "gnutls", "firefox",
+    ] {
         assert_eq!(route(result, name), "direct", "{name}");
     }
     assert!(
@@ -236,7 +238,7 @@ fn through_tinyproxy_from_https_proxy_each_client_says_whether_it_would_follow()
         result.route_summary.as_deref(),
         Some(
             format!(
-                "certcheck went through the proxy {0} (from HTTPS_PROXY); python-requests, python-urllib, curl, go go through it too and see what certcheck saw; openssl, node, java, rustls, gnutls, wget, chrome connect directly and may see another chain than the proxy's",
+                "certcheck went through the proxy {0} (from HTTPS_PROXY); python-requests, python-urllib, curl, go go through it too and see what certcheck saw; openssl, node, java, rustls, gnutls, wget, chrome, firefox connect directly and may see another chain than the proxy's",
                 proxy.url()
             )
             .as_str()

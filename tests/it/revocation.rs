@@ -213,7 +213,7 @@ fn a_revoked_leaf_by_ocsp_is_an_error_that_no_client_notices() {
     assert_eq!(
         result.verdict,
         format!(
-            "REVOKED: {message}; all 11 clients will still connect (none of them checks revocation)"
+            "REVOKED: {message}; all 12 clients will still connect (none of them checks revocation)"
         )
     );
     // No client fetches OCSP: each still connects, and says why.

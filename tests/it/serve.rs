@@ -381,15 +381,15 @@ scrape_configs:
     let deadline = Instant::now() + Duration::from_secs(60);
     let series = loop {
         let series = prometheus.query("certcheck_client_accepts");
-        if series.len() >= 22 || Instant::now() > deadline {
+        if series.len() >= 24 || Instant::now() > deadline {
             break series;
         }
         std::thread::sleep(Duration::from_millis(300));
     };
     assert_eq!(
         series.len(),
-        22,
-        "two targets x eleven clients; Prometheus said:\n{series:?}\nlog:\n{}",
+        24,
+        "two targets x twelve clients; Prometheus said:\n{series:?}\nlog:\n{}",
         prometheus.log()
     );
     let value = |target: &str, client: &str| -> String {

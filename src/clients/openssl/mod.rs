@@ -84,7 +84,8 @@ pub fn message(dialect: Dialect, number: u32, name: Option<&Host>) -> String {
         | Dialect::Go
         | Dialect::Gnutls
         | Dialect::Wget
-        | Dialect::Chrome => {
+        | Dialect::Chrome
+        | Dialect::Firefox => {
             format!("verify error:num={number}:{}", text(number))
         }
     }
