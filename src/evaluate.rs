@@ -304,6 +304,7 @@ fn revocation_notes(predictions: &mut [crate::clients::Prediction]) {
             Client::Gnutls | Client::Wget => format!(
                 "{client} reads only an OCSP response the server staples and fetches none"
             ),
+            Client::Firefox => "firefox reads only an OCSP response the server staples and CRLite (revocations of public CAs Mozilla pushes to it), and fetches none for this chain".to_string(),
             Client::Chrome => "chrome reads only an OCSP response the server staples and its CRLSet (the short list of revoked certificates Google pushes to it), and fetches none".to_string(),
             Client::Curl => {
                 "curl checks only a stapled OCSP response, and only with --cert-status".to_string()

@@ -265,7 +265,16 @@ pub(super) fn firefox_outcome(ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
             stores.push(store);
         }
     }
-    match firefox::verify(ctx.chain, &stores, ctx.name, ctx.now) {
+    let mut verdict = firefox::verify(ctx.chain, &stores, ctx.name, ctx.now);
+    // A stapled response that says the leaf is revoked: mozilla::pkix checks it while it builds
+    // the path (`NSSCertDBTrustDomain::CheckRevocation`), so it wins over the name check after
+    // the path (measured: `ocsp-staple-revoked` gives SEC_ERROR_REVOKED_CERTIFICATE).
+    if matches!(verdict.as_deref(), None | Some("SSL_ERROR_BAD_CERT_DOMAIN"))
+        && crate::diagnose::staple_says_revoked(ctx)
+    {
+        verdict = Some("SEC_ERROR_REVOKED_CERTIFICATE".into());
+    }
+    match verdict {
         Some(words) => Outcome::Refused {
             trust_problem: words.starts_with("SEC_ERROR_UNKNOWN_ISSUER")
                 || words.starts_with("MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT"),

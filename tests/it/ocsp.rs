@@ -150,7 +150,7 @@ fn revoked_names_the_certificate_time_and_reason() {
     );
     let server = serve_stapled(&pki, &leaf, by_issuer(&pki, status));
     let env = TestEnv::new(&pki);
-    // GnuTLS, wget and Chromium read the staple by default and refuse; the others check it only when
+    // GnuTLS, wget, Chromium and Firefox read the staple by default and refuse; the others check it only when
     // told to (curl --cert-status; Java with com.sun.net.ssl.checkRevocation=true, without which
     // `PKIXValidator.addResponses` drops the responses).
     let report = run_json(&mut env.check(&target("revoked.test", &server), &server), 1);
@@ -166,6 +166,10 @@ fn revoked_names_the_certificate_time_and_reason() {
     assert_eq!(
         result.client("chrome").error.as_deref(),
         Some("net::ERR_CERT_REVOKED")
+    );
+    assert_eq!(
+        result.client("firefox").error.as_deref(),
+        Some("SEC_ERROR_REVOKED_CERTIFICATE")
     );
     let wget = result.client("wget");
     assert!(
