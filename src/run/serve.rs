@@ -263,9 +263,12 @@ impl Server {
         let mut settings = self.settings.clone();
         settings.deciding = probe.deciding;
         settings.now = self.options.probe_instant();
-        // The connection's own bound is what remains; evaluation is bounded by the outer one.
-        settings.timeout = deadline
-            .saturating_duration_since(tokio::time::Instant::now())
+        // What remains is shared by the connection and the fetches after it (the AIA issuer, and
+        // with --check-revocation the OCSP responses and CRLs), each bounded by `timeout`, so the
+        // probe answers within its deadline; evaluation is bounded by the outer one.
+        let phases = 1 + u32::from(settings.fetch) + u32::from(settings.check_revocation);
+        settings.timeout = (deadline.saturating_duration_since(tokio::time::Instant::now())
+            / phases)
             .max(Duration::from_millis(50));
         self.counters.in_flight.fetch_add(1, Ordering::Relaxed);
         let checked = tokio::time::timeout_at(
