@@ -744,6 +744,25 @@ impl Config {
                 "prometheus applies to checks of targets (live or `inspect`), not to `stores` or `demo`",
             ));
         }
+        // Nothing is fetched in these modes, so a fetch flag there is a mistake worth saying.
+        let fetchless = match &mode {
+            Mode::Stores => Some("stores"),
+            Mode::Demo => Some("demo"),
+            Mode::Explain(_) => Some("explain"),
+            Mode::Completions(_) => Some("completions"),
+            Mode::Man => Some("man"),
+            _ => None,
+        };
+        if let Some(name) = fetchless {
+            for (flag, given) in [
+                ("--offline", cli.connect.offline),
+                ("--check-revocation", cli.connect.check_revocation),
+            ] {
+                if given {
+                    return Err(ConfigError::NotForSubcommand { flag, mode: name });
+                }
+            }
+        }
         if mode != Mode::Check && shard.is_some() {
             return Err(ConfigError::NotForMode("--shard"));
         }

@@ -526,6 +526,14 @@ fn subcommands_refuse_flags_that_mean_nothing_to_them() {
             &["--sni", "x.test", "inspect", "a.pem"][..],
             "--sni only applies to live targets",
         ),
+        (
+            &["stores", "--offline"][..],
+            "--offline means nothing to `certcheck stores`",
+        ),
+        (
+            &["--check-revocation", "explain"][..],
+            "--check-revocation means nothing to `certcheck explain`",
+        ),
     ] {
         env.base()
             .args(args)
