@@ -218,6 +218,13 @@ pub(super) fn gnutls_outcome(wget: bool, ctx: &Context<'_>, indexes: &[usize]) -
     Outcome::Accepted
 }
 
+/// The intermediates certcheck fetched from AIA caIssuers URLs (for the clients that fetch them too).
+fn fetched<'a>(ctx: &Context<'a>) -> Vec<&'a CertInfo> {
+    ctx.completion
+        .map(|c| c.certs.iter().map(|(_, cert)| cert).collect())
+        .unwrap_or_default()
+}
+
 /// Chromium's verdict under each of the client's stores (the first that refuses wins), with the
 /// intermediates certcheck fetched from AIA caIssuers URLs, since Chromium fetches them too.
 pub(super) fn chrome_outcome(
@@ -225,10 +232,7 @@ pub(super) fn chrome_outcome(
     ctx: &Context<'_>,
     indexes: &[usize],
 ) -> Outcome {
-    let fetched: Vec<&CertInfo> = ctx
-        .completion
-        .map(|c| c.certs.iter().map(|(_, cert)| cert).collect())
-        .unwrap_or_default();
+    let fetched = fetched(ctx);
     let refused = |words: String| Outcome::Refused {
         trust_problem: words.contains("AUTHORITY_INVALID"),
         words,
@@ -261,10 +265,7 @@ pub(super) fn chrome_outcome(
 /// A platform verifier's verdict under each of the client's stores (the first that refuses
 /// wins), with the intermediates certcheck fetched over AIA for the platforms that fetch them.
 pub(super) fn platform_outcome(os: platform::Os, ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
-    let fetched: Vec<&CertInfo> = ctx
-        .completion
-        .map(|c| c.certs.iter().map(|(_, cert)| cert).collect())
-        .unwrap_or_default();
+    let fetched = fetched(ctx);
     let refused = |words: String| Outcome::Refused {
         trust_problem: words.contains("-1202")
             || words == platform::ANDROID_UNTRUSTED

@@ -898,6 +898,7 @@ fn apple_counts_scts_by_issuance_date_under_its_own_roots() {
     let pki = pki_since_2019();
     let apple = store(StoreKind::Apple, "apple-fixture", &[pki.root.der()]);
     let issued = datetime!(2029-06-01 0:00 UTC);
+    let at = issued + time::Duration::days(30);
     // 200 days from 2021-04-21 on: 3 SCTs from distinct logs; two are not enough.
     let mut spec = Spec::leaf(&["ct.test"], NOW).valid(issued, issued + time::Duration::days(200));
     spec.extensions.push(sct_extension(&[1, 2]));
@@ -910,12 +911,7 @@ fn apple_counts_scts_by_issuance_date_under_its_own_roots() {
         Some("2 embedded SCT(s) from distinct logs, 3 needed")
     );
     assert_eq!(
-        platform_says(
-            platform::Os::Apple,
-            &case,
-            &[],
-            issued + time::Duration::days(30)
-        ),
+        platform_says(platform::Os::Apple, &case, &[], at),
         Some(platform::apple_untrusted("ct.test"))
     );
     // Not under a root the user added.
@@ -923,15 +919,7 @@ fn apple_counts_scts_by_issuance_date_under_its_own_roots() {
     spec.extensions = vec![sct_extension(&[1, 2, 3])];
     let three = pki.leaf_with(spec);
     let case = Case::new(&pki.chain(&three), vec![apple]).name("ct.test");
-    assert_eq!(
-        platform_says(
-            platform::Os::Apple,
-            &case,
-            &[],
-            issued + time::Duration::days(30)
-        ),
-        None
-    );
+    assert_eq!(platform_says(platform::Os::Apple, &case, &[], at), None);
     // 180 days or less: 2.
     let short = leaf_for_days(&pki, "s.test", issued, 179);
     assert_eq!(
