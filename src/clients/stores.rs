@@ -204,7 +204,7 @@ pub fn choose_stores(
                     client: profile.client,
                     choice,
                     reason: format!(
-                        "{reason}; --ca-file not used: {}, unless the app's network_security_config trusts user CAs (<certificates src=\"user\"/>)",
+                        "{reason}; --ca-file not used: {}, which the app ignores unless its network_security_config trusts user CAs (<certificates src=\"user\"/>)",
                         profile.ca_file_as
                     ),
                     blocked: Vec::new(),
@@ -372,7 +372,7 @@ mod tests {
                 // An Android app ignores a user CA: its own store, and the reason says why.
                 Client::Android => {
                     assert_eq!(choice, StoreChoice::Extra(0));
-                    assert!(reason.ends_with("--ca-file not used: PATH installed as a user CA, which apps targeting API 24+ ignore, unless the app's network_security_config trusts user CAs (<certificates src=\"user\"/>)"), "{reason}");
+                    assert!(reason.ends_with("--ca-file not used: PATH installed as a user CA, which the app ignores unless its network_security_config trusts user CAs (<certificates src=\"user\"/>)"), "{reason}");
                     continue;
                 }
                 _ => vec![2, 3],
