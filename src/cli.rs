@@ -167,7 +167,7 @@ pub struct PolicyArgs {
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_days)]
     pub fail_days: Option<u32>,
 
-    /// The clients whose verdict decides the status and the exit code (repeatable; `all` by default): python-requests, python-urllib, curl, openssl, node, java, go, rustls, gnutls, wget, firefox.
+    /// The clients whose verdict decides the status and the exit code (repeatable; `all` by default, every measured client): python-requests, python-urllib, curl, openssl, node, java, go, rustls, gnutls, wget, chrome, firefox; safari, android and windows are predicted from documented rules, not measured, and decide only when named.
     #[arg(long = "client", value_name = "NAME")]
     pub clients: Vec<String>,
 

@@ -374,6 +374,14 @@ fn fetched_hints(predictions: &mut [crate::clients::Prediction], completion: &Co
         .iter_mut()
         .filter(|p| !p.accepted && p.trust_problem && p.hint.is_none())
     {
+        // An Android app reads no CA file (a user CA is ignored from API 24): the server's fix only.
+        if prediction.client == crate::clients::Client::Android {
+            prediction.hint = Some(format!(
+                "The server does not send the intermediate {} ({url}): have it send the full chain; Android apps never fetch it.",
+                missing.subject
+            ));
+            continue;
+        }
         prediction.hint = Some(format!(
             "The server does not send the intermediate {} ({url}): have it send the full chain; until then, add that certificate to the CA file {} is given, beside the root.",
             missing.subject,

@@ -40,6 +40,15 @@ pub fn proxy_ca_hint(client: Client, proxy: &str, ca: &str, direct: Option<&str>
         Client::Firefox => {
             "import it into Firefox (Settings > Privacy & Security > Certificates, or the enterprise policy Certificates.Install); never an exception for the site"
         }
+        Client::Safari => {
+            "add it to the Keychain and trust it for SSL (a configuration profile on iOS, then Certificate Trust Settings); never an exception for the site"
+        }
+        Client::Android => {
+            "ship it in the app and name it in network_security_config.xml (<trust-anchors>); user CAs are ignored by apps targeting API 24+; never a TrustManager that accepts everything"
+        }
+        Client::Windows => {
+            "import it into the Windows root store (certutil -addstore Root proxy-ca.pem, or Group Policy); never a validation callback that returns true"
+        }
     };
     match direct {
         None => format!(

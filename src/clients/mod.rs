@@ -1,9 +1,10 @@
 //! The verdict engine: what each client (Python requests and urllib, curl, `openssl s_client`,
-//! Node.js, Java, Go, rustls, GnuTLS, wget, Chromium, Firefox) would do with this chain, in its own words.
+//! Node.js, Java, Go, rustls, GnuTLS, wget, Chromium, Firefox; Safari, Android and Windows
+//! predicted from documented rules only) would do with this chain, in its own words.
 //!
 //! Each client is a [`Profile`] (data, in [`profiles`]): it is run under the store it would use
 //! ([`stores`]) by its [`Verifier`], a model of that client's own verification
-//! ([`openssl::verify`], [`java::verify`], [`go`], [`gnutls`], [`rustls`], [`firefox`]), and worded in its own
+//! ([`openssl::verify`], [`java::verify`], [`go`], [`gnutls`], [`rustls`], [`firefox`], [`platform`]), and worded in its own
 //! dialect. Each profile names the client and version it assumes ([`Profile::assumes`]), which
 //! every prediction carries; [`assumptions`] states them all.
 
@@ -17,6 +18,7 @@ pub mod name;
 pub mod node;
 pub mod openssl;
 mod outcome;
+pub mod platform;
 pub mod profiles;
 pub mod rustls;
 pub mod stores;
@@ -28,7 +30,7 @@ pub use stores::{ClientSetup, ClientStore, ExtraStore, StoreChoice, StoreRule, c
 
 use outcome::{
     Outcome, chrome_outcome, firefox_outcome, gnutls_outcome, go_outcome, java_outcome,
-    openssl_outcome, rustls_outcome,
+    openssl_outcome, platform_outcome, rustls_outcome,
 };
 
 use crate::diagnose::{Context, Diagnosis};
@@ -75,6 +77,12 @@ pub enum Dialect {
     Chrome,
     /// Firefox's error code (`SEC_ERROR_UNKNOWN_ISSUER`), as about:certerror shows it.
     Firefox,
+    /// URLSession's `NSURLError…` code (`NSURLErrorServerCertificateUntrusted (-1202)`).
+    Safari,
+    /// The Java exception an Android app sees (`javax.net.ssl.SSLHandshakeException: …`).
+    Android,
+    /// .NET's `AuthenticationException` message (`SslPolicyErrors`, `X509ChainStatusFlags`).
+    Windows,
 }
 
 /// How a client verifies the chain.
@@ -105,6 +113,12 @@ pub enum Verifier {
     },
     /// Firefox's mozilla::pkix over its built-in roots and profile cert DB ([`firefox`]).
     Firefox,
+    /// A platform verifier predicted from documented rules ([`platform`]): Apple's SecTrust,
+    /// Android's Conscrypt, .NET on Windows.
+    Platform {
+        /// Which platform.
+        os: platform::Os,
+    },
 }
 
 /// Which of several verify errors a client reports.
@@ -181,6 +195,7 @@ fn predict_one(
         Verifier::Java => java_outcome(&choice.blocked, ctx, indexes),
         Verifier::Chrome { settings } => chrome_outcome(settings, ctx, indexes),
         Verifier::Firefox => firefox_outcome(ctx, indexes),
+        Verifier::Platform { os } => platform_outcome(os, ctx, indexes),
     };
     let (error, trust_problem) = match outcome {
         Outcome::Accepted => (None, false),

@@ -31,11 +31,20 @@ pub enum Client {
     Chrome,
     /// Firefox (mozilla::pkix, NSS).
     Firefox,
+    /// Safari / URLSession (Apple's SecTrust over the Apple trust store): predicted from
+    /// documented rules, not measured (no Apple platform can run here).
+    Safari,
+    /// An Android app (Conscrypt / OkHttp over the AOSP store): predicted from documented rules,
+    /// not measured.
+    Android,
+    /// .NET / SChannel on Windows (the Windows root store): predicted from documented rules, not
+    /// measured.
+    Windows,
 }
 
 impl Client {
     /// Every profile, in report order.
-    pub const ALL: [Client; 12] = [
+    pub const ALL: [Client; 15] = [
         Client::PythonRequests,
         Client::PythonUrllib,
         Client::Curl,
@@ -48,7 +57,17 @@ impl Client {
         Client::Wget,
         Client::Chrome,
         Client::Firefox,
+        Client::Safari,
+        Client::Android,
+        Client::Windows,
     ];
+
+    /// Whether the conformance suite measures this client here. The others (Safari, Android,
+    /// Windows) are predicted from documented rules only, so they decide a target's status only
+    /// when `--client` names them.
+    pub const fn measured(self) -> bool {
+        !matches!(self, Client::Safari | Client::Android | Client::Windows)
+    }
 
     /// The contract name.
     pub fn as_str(self) -> &'static str {
@@ -65,6 +84,9 @@ impl Client {
             Client::Wget => "wget",
             Client::Chrome => "chrome",
             Client::Firefox => "firefox",
+            Client::Safari => "safari",
+            Client::Android => "android",
+            Client::Windows => "windows",
         }
     }
 
@@ -83,13 +105,25 @@ impl std::fmt::Display for Client {
     }
 }
 
-/// The clients that decide a target's status and the exit code (`--client`, default all).
+/// The clients that decide a target's status and the exit code (`--client`, default `all`: every
+/// measured client; the predicted-only profiles `safari`, `android` and `windows` decide only when
+/// named).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Selection(u32);
 
 impl Selection {
-    /// Every client.
-    pub const ALL: Selection = Selection(u32::MAX);
+    /// Every measured client ([`Client::measured`]): what `all` and the default mean.
+    pub const ALL: Selection = {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < Client::ALL.len() {
+            if Client::ALL[i].measured() {
+                bits |= 1 << Client::ALL[i] as u32;
+            }
+            i += 1;
+        }
+        Selection(bits)
+    };
 
     /// No client yet (the start of `--client A --client B`).
     pub const NONE: Selection = Selection(0);
@@ -140,7 +174,8 @@ mod tests {
         assert_eq!(Client::parse("Python-URLLIB"), Some(Client::PythonUrllib));
         assert_eq!(Client::parse("rustls"), Some(Client::Rustls));
         assert_eq!(Client::parse("chrome"), Some(Client::Chrome));
-        assert_eq!(Client::parse("safari"), None);
+        assert_eq!(Client::parse("safari"), Some(Client::Safari));
+        assert_eq!(Client::parse("iexplore"), None);
         assert_eq!(Selection::parse(&[]), Ok(Selection::ALL));
         let two = Selection::parse(&["curl".into(), "node".into()]).unwrap();
         assert!(two.contains(Client::Curl) && two.contains(Client::Node));
@@ -149,7 +184,21 @@ mod tests {
             Selection::parse(&["curl".into(), "all".into()]),
             Ok(Selection::ALL)
         );
-        let err = Selection::parse(&["safari".into()]).unwrap_err();
-        assert!(err.starts_with("'safari' is not a client; valid: all, python-requests, "));
+        let err = Selection::parse(&["iexplore".into()]).unwrap_err();
+        assert!(err.starts_with("'iexplore' is not a client; valid: all, python-requests, "));
+        assert!(
+            err.ends_with(", firefox, safari, android, windows"),
+            "{err}"
+        );
+        // The predicted-only profiles decide only when named.
+        for client in [Client::Safari, Client::Android, Client::Windows] {
+            assert!(!Selection::ALL.contains(client), "{client:?}");
+            assert!(
+                Selection::parse(&[client.as_str().into()])
+                    .unwrap()
+                    .contains(client)
+            );
+        }
+        assert!(Selection::ALL.contains(Client::Firefox));
     }
 }

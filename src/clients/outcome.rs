@@ -1,7 +1,9 @@
 //! Each verifier's outcome for one client under its stores: OpenSSL's model, rustls's, Java's,
 //! Go's and GnuTLS's, and the name check curl and Node do themselves.
 
-use super::{Dialect, Profile, Report, chrome, firefox, gnutls, go, java, node, openssl, rustls};
+use super::{
+    Dialect, Profile, Report, chrome, firefox, gnutls, go, java, node, openssl, platform, rustls,
+};
 use crate::chain::{CertInfo, Fingerprint, KeyKind};
 use crate::diagnose::{Context, dns_matches};
 use crate::target::Host;
@@ -216,6 +218,13 @@ pub(super) fn gnutls_outcome(wget: bool, ctx: &Context<'_>, indexes: &[usize]) -
     Outcome::Accepted
 }
 
+/// The intermediates certcheck fetched from AIA caIssuers URLs (for the clients that fetch them too).
+fn fetched<'a>(ctx: &Context<'a>) -> Vec<&'a CertInfo> {
+    ctx.completion
+        .map(|c| c.certs.iter().map(|(_, cert)| cert).collect())
+        .unwrap_or_default()
+}
+
 /// Chromium's verdict under each of the client's stores (the first that refuses wins), with the
 /// intermediates certcheck fetched from AIA caIssuers URLs, since Chromium fetches them too.
 pub(super) fn chrome_outcome(
@@ -223,10 +232,7 @@ pub(super) fn chrome_outcome(
     ctx: &Context<'_>,
     indexes: &[usize],
 ) -> Outcome {
-    let fetched: Vec<&CertInfo> = ctx
-        .completion
-        .map(|c| c.certs.iter().map(|(_, cert)| cert).collect())
-        .unwrap_or_default();
+    let fetched = fetched(ctx);
     let refused = |words: String| Outcome::Refused {
         trust_problem: words.contains("AUTHORITY_INVALID"),
         words,
@@ -250,6 +256,34 @@ pub(super) fn chrome_outcome(
             settings,
             revoked,
         ) {
+            return refused(words);
+        }
+    }
+    Outcome::Accepted
+}
+
+/// A platform verifier's verdict under each of the client's stores (the first that refuses
+/// wins), with the intermediates certcheck fetched over AIA for the platforms that fetch them.
+pub(super) fn platform_outcome(os: platform::Os, ctx: &Context<'_>, indexes: &[usize]) -> Outcome {
+    let fetched = fetched(ctx);
+    let refused = |words: String| Outcome::Refused {
+        trust_problem: words.contains("-1202")
+            || words == platform::ANDROID_UNTRUSTED
+            || words.contains("UntrustedRoot")
+            || words.contains("PartialChain"),
+        words,
+    };
+    let stores: Vec<_> = indexes.iter().filter_map(|&i| ctx.stores.get(i)).collect();
+    if stores.is_empty() {
+        let host = ctx.name.map(ToString::to_string).unwrap_or_default();
+        return refused(match os {
+            platform::Os::Apple => platform::apple_untrusted(&host),
+            platform::Os::Android => platform::ANDROID_UNTRUSTED.into(),
+            platform::Os::Windows => "The remote certificate is invalid because of errors in the certificate chain: PartialChain".into(),
+        });
+    }
+    for store in stores {
+        if let Some(words) = platform::verify(os, ctx.chain, store, &fetched, ctx.name, ctx.now) {
             return refused(words);
         }
     }

@@ -3,10 +3,14 @@
 //!
 //! The rules were measured on Python 3.11 with OpenSSL 3.0 and urllib3 2, curl 7.88 (OpenSSL
 //! backend), OpenSSL 3.0 `s_client`, Node 20 and OpenJDK 17, with OpenSSL at security level 2 as
-//! Debian ships it (`../shared/design/client-rules.md` collects the sources).
+//! Debian ships it (`../shared/design/client-rules.md` collects the sources). The `safari`,
+//! `android` and `windows` profiles are predicted from documented rules, not measured: the
+//! conformance suite has no runner for them here (see `clients::platform`).
 
 use super::openssl::verify::{HostCheck, Params};
+use super::platform::Os;
 use super::{Client, Dialect, Report, StoreRule, Verifier};
+use crate::trust::StoreKind;
 
 /// One client: everything in which its verdict differs from another's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +36,7 @@ pub struct Profile {
 }
 
 /// The profiles, in report order.
-pub const PROFILES: [Profile; 12] = [
+pub const PROFILES: [Profile; 15] = [
     Profile {
         client: Client::PythonRequests,
         store: StoreRule::Requests,
@@ -196,6 +200,38 @@ pub const PROFILES: [Profile; 12] = [
         dialect: Dialect::Firefox,
         trust_hint: "Firefox trusts its built-in roots and its profile, not the system store: import your root in Settings > Privacy & Security > Certificates (or certutil -A -t C,, into the profile's cert9.db), or set the enterprise policy Certificates.Install; never an exception for the site.",
     },
+    // The last three are predicted from documented rules (`clients::platform`), not measured:
+    // the conformance suite has no runner for them on this machine.
+    Profile {
+        client: Client::Safari,
+        store: StoreRule::Platform(StoreKind::Apple),
+        ca_file_as: "PATH's certificates added to the Keychain and trusted for SSL (Keychain Access trust settings)",
+        assumes: "Safari / URLSession on macOS 15 (Apple trust store as embedded, SecTrust rules of support.apple.com 103769/102028/103214; fetches missing intermediates by AIA); predicted from documented rules, not measured here",
+        verifier: Verifier::Platform { os: Os::Apple },
+        searches_system_dir: false,
+        dialect: Dialect::Safari,
+        trust_hint: "Add your root to the Keychain and mark it trusted for SSL (Keychain Access > Get Info > Trust, or a configuration profile on iOS, then Settings > General > About > Certificate Trust Settings); never an exception for the site.",
+    },
+    Profile {
+        client: Client::Android,
+        store: StoreRule::Platform(StoreKind::Android),
+        ca_file_as: "PATH installed as a user CA",
+        assumes: "an Android 14 app targeting API 24 or later (Conscrypt, OkHttp; AOSP store as embedded; user CAs not trusted without network_security_config; no AIA fetching); predicted from documented rules, not measured here",
+        verifier: Verifier::Platform { os: Os::Android },
+        searches_system_dir: false,
+        dialect: Dialect::Android,
+        trust_hint: "Android apps trust only the system CAs by default: ship your root in the app and name it in res/xml/network_security_config.xml (<trust-anchors><certificates src=\"@raw/corp_root\"/>), or <certificates src=\"user\"/> for debug builds; never a TrustManager that accepts everything.",
+    },
+    Profile {
+        client: Client::Windows,
+        store: StoreRule::Platform(StoreKind::Windows),
+        ca_file_as: "PATH's certificates imported into the Windows root store (certutil -addstore Root PATH)",
+        assumes: ".NET 8 SslStream / HttpClient on Windows (Windows root store and disallowed list as embedded; fetches missing intermediates by AIA); predicted from documented rules, not measured here",
+        verifier: Verifier::Platform { os: Os::Windows },
+        searches_system_dir: false,
+        dialect: Dialect::Windows,
+        trust_hint: "Import your root into the Windows root store (certutil -addstore Root root.pem, or Group Policy for a domain); never a RemoteCertificateValidationCallback that returns true.",
+    },
 ];
 
 /// The profile of `client`.
@@ -225,7 +261,11 @@ mod tests {
                 HostCheck::Openssl { common_name: true }
                     | HostCheck::Application { common_name: true }
             ),
-            Verifier::Rustls | Verifier::Go | Verifier::Chrome { .. } | Verifier::Firefox => false,
+            Verifier::Rustls
+            | Verifier::Go
+            | Verifier::Chrome { .. }
+            | Verifier::Firefox
+            | Verifier::Platform { .. } => false,
             Verifier::Gnutls { .. } | Verifier::Java => true,
         };
         let partial = |p: &Profile| match p.verifier {
@@ -238,7 +278,8 @@ mod tests {
             | Verifier::Gnutls { .. }
             | Verifier::Java
             | Verifier::Chrome { .. }
-            | Verifier::Firefox => true,
+            | Verifier::Firefox
+            | Verifier::Platform { .. } => true,
         };
         let without_cn: Vec<Client> = PROFILES
             .iter()
@@ -252,7 +293,10 @@ mod tests {
                 Client::Go,
                 Client::Rustls,
                 Client::Chrome,
-                Client::Firefox
+                Client::Firefox,
+                Client::Safari,
+                Client::Android,
+                Client::Windows
             ]
         );
         let partial: Vec<Client> = PROFILES
@@ -270,7 +314,10 @@ mod tests {
                 Client::Gnutls,
                 Client::Wget,
                 Client::Chrome,
-                Client::Firefox
+                Client::Firefox,
+                Client::Safari,
+                Client::Android,
+                Client::Windows
             ]
         );
     }

@@ -44,6 +44,10 @@ pub enum StoreRule {
     /// Firefox: its built-in roots (the Mozilla set, certcheck's bundled store) and the
     /// profile's cert DB; it reads no CA file or environment variable.
     MozillaBuiltins,
+    /// A platform's own store, embedded in certcheck (`trust::platform`: Apple, Android's AOSP
+    /// store, Windows with its disallowed list), for the profiles predicted from documented
+    /// rules.
+    Platform(StoreKind),
 }
 
 /// Debian's CA bundle, the trust file compiled into its curl and GnuTLS: what they read when
@@ -83,6 +87,8 @@ pub enum ExtraStore {
     JavaKeystore(PathBuf),
     /// The embedded Chrome Root Store.
     ChromeRootStore,
+    /// An embedded platform store (`trust::platform`).
+    Platform(StoreKind),
 }
 
 /// Each client's store choice and the stores only clients use, loaded once per run.
@@ -128,6 +134,7 @@ impl ClientSetup {
                 ExtraStore::File(path) => file(path),
                 ExtraStore::JavaKeystore(path) => load_java_keystore(path),
                 ExtraStore::ChromeRootStore => load_chrome_root_store(),
+                ExtraStore::Platform(kind) => crate::trust::platform::load_platform(*kind),
                 ExtraStore::BundledPlus(path) => {
                     let mut store = load_bundled();
                     let added = file(path);
@@ -190,6 +197,19 @@ pub fn choose_stores(
     let choices = PROFILES
         .iter()
         .map(|profile| {
+            // An Android app ignores a user-added CA (API 24+, no network_security_config).
+            if !custom.is_empty() && profile.store == StoreRule::Platform(StoreKind::Android) {
+                let (choice, reason) = default_store(profile, env, system, bundled, &mut extra);
+                return ClientStore {
+                    client: profile.client,
+                    choice,
+                    reason: format!(
+                        "{reason}; --ca-file not used: {}, which the app ignores unless its network_security_config trusts user CAs (<certificates src=\"user\"/>)",
+                        profile.ca_file_as
+                    ),
+                    blocked: Vec::new(),
+                };
+            }
             if !custom.is_empty() {
                 let mut list = custom.to_vec();
                 let mut reason = format!("custom: --ca-file, as if given {}", profile.ca_file_as);
@@ -305,6 +325,15 @@ fn default_store(
             extra_store(ExtraStore::ChromeRootStore),
             "the Chrome Root Store (version 12, as embedded); CAs a user trusted in ~/.pki/nssdb are not read (give them as --ca-file)".into(),
         ),
+        StoreRule::Platform(kind) => (
+            extra_store(ExtraStore::Platform(kind)),
+            match kind {
+                StoreKind::Apple => "the Apple trust store (as embedded); Keychain trust settings are not read (give them as --ca-file)",
+                StoreKind::Android => "the Android (AOSP) system store (as embedded); user-added CAs are not trusted by apps targeting API 24+",
+                _ => "the Windows root store and its disallowed list (as embedded); roots an administrator added are not read (give them as --ca-file)",
+            }
+            .into(),
+        ),
         StoreRule::MozillaBuiltins => (
             StoreChoice::Configured(vec![bundled]),
             "bundled: Firefox's built-in roots, the Mozilla set (it reads no CA file or environment variable)".into(),
@@ -340,6 +369,12 @@ mod tests {
         for (client, choice, reason) in reasons(&ClientEnv::default(), &[2, 3]) {
             let expected = match client {
                 Client::Firefox => vec![2, 3, 1],
+                // An Android app ignores a user CA: its own store, and the reason says why.
+                Client::Android => {
+                    assert_eq!(choice, StoreChoice::Extra(0));
+                    assert!(reason.ends_with("--ca-file not used: PATH installed as a user CA, which the app ignores unless its network_security_config trusts user CAs (<certificates src=\"user\"/>)"), "{reason}");
+                    continue;
+                }
                 _ => vec![2, 3],
             };
             assert_eq!(choice, StoreChoice::Configured(expected), "{client:?}");
@@ -370,7 +405,10 @@ mod tests {
                 system.clone(),
                 system,
                 StoreChoice::Extra(0),
-                bundled
+                bundled,
+                StoreChoice::Extra(1),
+                StoreChoice::Extra(2),
+                StoreChoice::Extra(3),
             ]
         );
         assert_eq!(
@@ -399,6 +437,9 @@ mod tests {
                 // GnuTLS ignores SSL_CERT_FILE/SSL_CERT_DIR: its compiled-in bundle.
                 ExtraStore::File(DEBIAN_CA_BUNDLE.into()),
                 ExtraStore::ChromeRootStore,
+                ExtraStore::Platform(StoreKind::Apple),
+                ExtraStore::Platform(StoreKind::Android),
+                ExtraStore::Platform(StoreKind::Windows),
             ]
         );
         assert_eq!(choices[8].choice, StoreChoice::Extra(3));

@@ -35,10 +35,13 @@ fn a_valid_chain_is_accepted_by_every_client() {
     let leaf = pki.leaf(&["ok.test"]);
     let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("ok.test");
     let got = predictions(&case);
+    // An Android app ignores a CA given as a user CA (API 24+): it alone refuses.
     assert!(
         got.iter()
+            .filter(|p| p.client != Client::Android)
             .all(|p| p.accepted && p.error.is_none() && p.hint.is_none())
     );
+    assert_eq!(error_of(&got, Client::Android), platform::ANDROID_UNTRUSTED);
     assert!(
         got[0]
             .store
@@ -66,10 +69,21 @@ fn only_requests_refuses_a_common_name_only_leaf() {
             Client::Go,
             Client::Rustls,
             Client::Chrome,
-            Client::Firefox
+            Client::Firefox,
+            Client::Safari,
+            Client::Android,
+            Client::Windows
         ]
     );
     assert_eq!(error_of(&got, Client::Firefox), "SSL_ERROR_BAD_CERT_DOMAIN");
+    assert_eq!(
+        error_of(&got, Client::Safari),
+        platform::apple_untrusted("cn.test")
+    );
+    assert_eq!(
+        error_of(&got, Client::Windows),
+        "The remote certificate is invalid according to the validation procedure: RemoteCertificateNameMismatch"
+    );
     assert_eq!(
         error_of(&got, Client::PythonRequests),
         "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for 'cn.test'."
@@ -98,6 +112,9 @@ fn an_intermediate_as_the_only_anchor_passes_only_where_partial_chains_do() {
             (Client::Wget, true),
             (Client::Chrome, true),
             (Client::Firefox, true),
+            (Client::Safari, true),
+            (Client::Android, false),
+            (Client::Windows, true),
         ]
     );
     assert_eq!(
@@ -186,6 +203,9 @@ fn a_private_root_trusted_by_the_system_store_gets_each_clients_fix() {
             (Client::Wget, true),
             (Client::Chrome, false),
             (Client::Firefox, false),
+            (Client::Safari, false),
+            (Client::Android, false),
+            (Client::Windows, false),
         ]
     );
     // Firefox reads only its built-in roots and its profile, never the system store.
@@ -248,7 +268,10 @@ fn with_system(case: &Case, java: TrustStore) -> Vec<Prediction> {
         extra,
         [
             ExtraStore::JavaKeystore("/etc/ssl/certs/java/cacerts".into()),
-            ExtraStore::ChromeRootStore
+            ExtraStore::ChromeRootStore,
+            ExtraStore::Platform(StoreKind::Apple),
+            ExtraStore::Platform(StoreKind::Android),
+            ExtraStore::Platform(StoreKind::Windows),
         ]
     );
     let ctx = case.ctx();
@@ -396,7 +419,7 @@ fn java_refuses_a_blocked_certificate_whatever_the_store() {
     );
     assert!(
         got.iter()
-            .filter(|p| p.client != Client::Java)
+            .filter(|p| p.client != Client::Java && p.client != Client::Android)
             .all(|p| p.accepted)
     );
 }
@@ -541,7 +564,7 @@ fn google_branded_chrome_requires_scts_under_its_own_roots() {
 }
 
 #[test]
-fn chrome_fetches_the_missing_intermediate_and_no_other_client_does() {
+fn chrome_safari_and_windows_fetch_the_missing_intermediate_and_no_other_client_does() {
     let pki = Pki::new();
     let leaf = pki.leaf(&["aia.test"]);
     let case = Case::new(std::slice::from_ref(&leaf.der), vec![pki.custom()]).name("aia.test");
@@ -568,7 +591,8 @@ fn chrome_fetches_the_missing_intermediate_and_no_other_client_does() {
         .filter(|p| p.accepted)
         .map(|p| p.client)
         .collect();
-    assert_eq!(accepting, [Client::Chrome]);
+    // Apple's trustd and .NET fetch it too; Android does not (and ignores the --ca-file).
+    assert_eq!(accepting, [Client::Chrome, Client::Safari, Client::Windows]);
 }
 
 #[test]
@@ -725,4 +749,285 @@ fn firefox_keeps_its_built_in_roots_beside_a_ca_file() {
     );
     let curl = got.iter().find(|p| p.client == Client::Curl).expect("curl");
     assert!(!curl.accepted);
+}
+
+// The platforms predicted from documented rules (`platform`): no runner for them here, so each
+// rule is shown on generated chains under a stand-in of the platform's store.
+
+/// What `os` says of `case` under its first store at `now`, with `fetched` from AIA.
+fn platform_says(
+    os: platform::Os,
+    case: &Case,
+    fetched: &[&crate::chain::CertInfo],
+    now: time::OffsetDateTime,
+) -> Option<String> {
+    platform::verify(
+        os,
+        &case.chain,
+        &case.stores[0],
+        fetched,
+        case.name.as_ref(),
+        now,
+    )
+}
+
+/// A root and an intermediate valid from 2019-01-01 for twenty years (Apple's cut-off dates).
+fn pki_since_2019() -> Pki {
+    use crate::demo::pki::Authority;
+    let from = time::macros::datetime!(2019-01-01 0:00 UTC);
+    let spec = |cn: &str| Spec::ca(cn, from).valid(from, from + time::Duration::days(7300));
+    let root = Authority::root(&spec("Test Root CA")).expect("root");
+    let inter = root
+        .intermediate(&spec("Test Intermediate CA"))
+        .expect("intermediate");
+    Pki { root, inter }
+}
+
+/// A leaf of `pki` for `name`, valid from `not_before` for `days` days.
+fn leaf_for_days(pki: &Pki, name: &str, not_before: time::OffsetDateTime, days: i64) -> Vec<u8> {
+    let spec = Spec::leaf(&[name], NOW).valid(not_before, not_before + time::Duration::days(days));
+    pki.leaf_with(spec).der
+}
+
+#[test]
+fn apple_limits_validity_to_398_days_under_its_own_roots_from_2020_09_01() {
+    use time::macros::datetime;
+    let pki = pki_since_2019();
+    let apple = store(StoreKind::Apple, "apple-fixture", &[pki.root.der()]);
+    let issued = datetime!(2020-09-02 0:00 UTC);
+    let at = issued + time::Duration::days(30);
+    // 398 days plus the inclusive second counts as 399 Apple days: refused under Apple's root.
+    let long = leaf_for_days(&pki, "long.test", issued, 398);
+    let info = crate::diagnose::testkit::info(&long);
+    assert_eq!(platform::validity_days(&info), 399);
+    let chain = [long.clone(), pki.inter.der()];
+    let case = Case::new(&chain, vec![apple.clone()]).name("long.test");
+    assert_eq!(
+        platform_says(platform::Os::Apple, &case, &[], at),
+        Some(platform::apple_untrusted("long.test"))
+    );
+    let parsed = Case::new(&chain, Vec::new());
+    assert_eq!(
+        platform::apple_policy(&parsed.chain, &info, true).as_deref(),
+        Some("valid for 399 days (398 at most under Apple's roots from 2020-09-01)")
+    );
+    // Under a root the user added, the 398-day rule does not apply (only 825 days does).
+    let case = Case::new(&chain, vec![pki.custom()]).name("long.test");
+    assert_eq!(platform_says(platform::Os::Apple, &case, &[], at), None);
+    // Issued the day before the cut-off, 398 days is still fine under Apple's root (its CT
+    // counts are met by three embedded SCTs).
+    let mut spec = Spec::leaf(&["old.test"], NOW).valid(
+        datetime!(2020-08-31 0:00 UTC),
+        datetime!(2021-08-31 0:00 UTC) + time::Duration::days(32),
+    );
+    spec.extensions.push(sct_extension(&[1, 2, 3]));
+    let before = pki.leaf_with(spec).der;
+    let case = Case::new(&[before, pki.inter.der()], vec![apple]).name("old.test");
+    assert_eq!(platform_says(platform::Os::Apple, &case, &[], at), None);
+}
+
+#[test]
+fn apple_limits_validity_to_825_days_from_2019_07_01_under_every_root() {
+    use time::macros::datetime;
+    let pki = pki_since_2019();
+    let issued = datetime!(2019-07-02 0:00 UTC);
+    let at = issued + time::Duration::days(30);
+    let long = leaf_for_days(&pki, "long.test", issued, 825);
+    let case = Case::new(&[long.clone(), pki.inter.der()], vec![pki.custom()]).name("long.test");
+    assert_eq!(
+        platform_says(platform::Os::Apple, &case, &[], at),
+        Some(platform::apple_untrusted("long.test"))
+    );
+    let info = crate::diagnose::testkit::info(&long);
+    assert_eq!(
+        platform::apple_policy(&case.chain, &info, false).as_deref(),
+        Some("valid for 826 days (825 at most from 2019-07-01)")
+    );
+    let fine = leaf_for_days(&pki, "ok.test", issued, 824);
+    let case = Case::new(&[fine, pki.inter.der()], vec![pki.custom()]).name("ok.test");
+    assert_eq!(platform_says(platform::Os::Apple, &case, &[], at), None);
+    // Issued before 2019-07-01: no limit.
+    let older = leaf_for_days(&pki, "old.test", datetime!(2019-06-30 0:00 UTC), 1000);
+    let case = Case::new(&[older, pki.inter.der()], vec![pki.custom()]).name("old.test");
+    assert_eq!(platform_says(platform::Os::Apple, &case, &[], at), None);
+}
+
+#[test]
+fn apple_requires_the_server_auth_eku_and_refuses_rsa_below_2048() {
+    let pki = Pki::new();
+    let mut spec = Spec::leaf(&["noeku.test"], NOW);
+    spec.eku.clear();
+    let leaf = pki.leaf_with(spec);
+    let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("noeku.test");
+    assert_eq!(
+        platform_says(platform::Os::Apple, &case, &[], NOW),
+        Some(platform::apple_untrusted("noeku.test"))
+    );
+    let info = crate::diagnose::testkit::info(&leaf.der);
+    assert_eq!(info.ext_key_usage, None);
+    assert_eq!(
+        platform::apple_policy(&case.chain, &info, false).as_deref(),
+        Some("no extendedKeyUsage serverAuth (required from 2019-07-01)")
+    );
+    // Chrome and Windows take a leaf without EKU.
+    assert_eq!(chrome_words(&case, false, false), None);
+    assert_eq!(platform_says(platform::Os::Windows, &case, &[], NOW), None);
+    // RSA-1024: Apple refuses it whatever the root (Chrome accepts it).
+    use crate::diagnose::testkit::{FIXTURES_NOW, fixture};
+    let chain = [fixture("rsa1024-leaf")];
+    let case = Case::new(
+        &chain,
+        vec![store(StoreKind::Custom, "root.pem", &[fixture("root")])],
+    )
+    .name("rsa1024.test");
+    assert_eq!(
+        platform_says(platform::Os::Apple, &case, &[], FIXTURES_NOW),
+        Some(platform::apple_untrusted("rsa1024.test"))
+    );
+    let leaf = crate::diagnose::testkit::info(&chain[0]);
+    let words = platform::apple_policy(&case.chain, &leaf, false).unwrap_or_default();
+    assert!(
+        words.starts_with("RSA key of 1024 bits on ") && words.ends_with(" (Apple asks for 2048)"),
+        "{words}"
+    );
+}
+
+#[test]
+fn apple_counts_scts_by_issuance_date_under_its_own_roots() {
+    use time::macros::datetime;
+    let pki = pki_since_2019();
+    let apple = store(StoreKind::Apple, "apple-fixture", &[pki.root.der()]);
+    let issued = datetime!(2029-06-01 0:00 UTC);
+    let at = issued + time::Duration::days(30);
+    // 200 days from 2021-04-21 on: 3 SCTs from distinct logs; two are not enough.
+    let mut spec = Spec::leaf(&["ct.test"], NOW).valid(issued, issued + time::Duration::days(200));
+    spec.extensions.push(sct_extension(&[1, 2]));
+    let two = pki.leaf_with(spec.clone());
+    let info = crate::diagnose::testkit::info(&two.der);
+    assert_eq!(platform::apple_scts_needed(&info), 3);
+    let case = Case::new(&pki.chain(&two), vec![apple.clone()]).name("ct.test");
+    assert_eq!(
+        platform::apple_policy(&case.chain, &info, true).as_deref(),
+        Some("2 embedded SCT(s) from distinct logs, 3 needed")
+    );
+    assert_eq!(
+        platform_says(platform::Os::Apple, &case, &[], at),
+        Some(platform::apple_untrusted("ct.test"))
+    );
+    // Not under a root the user added.
+    assert_eq!(platform::apple_policy(&case.chain, &info, false), None);
+    spec.extensions = vec![sct_extension(&[1, 2, 3])];
+    let three = pki.leaf_with(spec);
+    let case = Case::new(&pki.chain(&three), vec![apple]).name("ct.test");
+    assert_eq!(platform_says(platform::Os::Apple, &case, &[], at), None);
+    // 180 days or less: 2.
+    let short = leaf_for_days(&pki, "s.test", issued, 179);
+    assert_eq!(
+        platform::apple_scts_needed(&crate::diagnose::testkit::info(&short)),
+        2
+    );
+}
+
+#[test]
+fn apple_words_dates_with_their_own_codes() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["date.test"]);
+    let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("date.test");
+    let year = time::Duration::days(365);
+    assert_eq!(
+        platform_says(platform::Os::Apple, &case, &[], NOW + year).as_deref(),
+        Some("NSURLErrorServerCertificateHasBadDate (-1201)")
+    );
+    assert_eq!(
+        platform_says(platform::Os::Apple, &case, &[], NOW - year).as_deref(),
+        Some("NSURLErrorServerCertificateNotYetValid (-1204)")
+    );
+    assert_eq!(
+        platform_says(platform::Os::Windows, &case, &[], NOW + year).as_deref(),
+        Some(
+            "The remote certificate is invalid because of errors in the certificate chain: NotTimeValid"
+        )
+    );
+    assert_eq!(
+        platform_says(platform::Os::Android, &case, &[], NOW + year).as_deref(),
+        Some(
+            "javax.net.ssl.SSLHandshakeException: java.security.cert.CertPathValidatorException: timestamp check failed"
+        )
+    );
+}
+
+#[test]
+fn windows_refuses_a_blocked_certificate_and_fetches_a_missing_intermediate() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["win.test"]);
+    let mut windows = store(StoreKind::Windows, "windows-fixture", &[pki.root.der()]);
+    let case = Case::new(&pki.chain(&leaf), vec![windows.clone()]).name("win.test");
+    assert_eq!(platform_says(platform::Os::Windows, &case, &[], NOW), None);
+    windows.blocked = vec![crate::chain::Fingerprint::of(&pki.inter.der()).0];
+    let case = Case::new(&pki.chain(&leaf), vec![windows.clone()]).name("win.test");
+    assert_eq!(
+        platform_says(platform::Os::Windows, &case, &[], NOW).as_deref(),
+        Some(
+            "The remote certificate is invalid because of errors in the certificate chain: ExplicitDistrust"
+        )
+    );
+    // The leaf alone: PartialChain, until the intermediate is fetched over AIA.
+    windows.blocked.clear();
+    let alone = Case::new(std::slice::from_ref(&leaf.der), vec![windows]).name("win.test");
+    assert_eq!(
+        platform_says(platform::Os::Windows, &alone, &[], NOW).as_deref(),
+        Some(
+            "The remote certificate is invalid because of errors in the certificate chain: PartialChain"
+        )
+    );
+    let inter = crate::diagnose::testkit::info(&pki.inter.der());
+    assert_eq!(
+        platform_says(platform::Os::Windows, &alone, &[&inter], NOW),
+        None
+    );
+    // Android does not fetch it: no trust anchor.
+    let android = store(StoreKind::Android, "android-fixture", &[pki.root.der()]);
+    let alone = Case::new(std::slice::from_ref(&leaf.der), vec![android]).name("win.test");
+    assert_eq!(
+        platform_says(platform::Os::Android, &alone, &[&inter], NOW).as_deref(),
+        Some(platform::ANDROID_UNTRUSTED)
+    );
+    // The embedded Windows store carries the disallowed list the profile reads.
+    let embedded = crate::trust::platform::load_platform(StoreKind::Windows);
+    assert!(!embedded.blocked.is_empty());
+    assert!(embedded.anchors.len() > 100);
+}
+
+#[test]
+fn android_ignores_a_user_ca_and_names_the_host_it_could_not_verify() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["app.test"]);
+    let case = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("app.test");
+    let (choices, extra) = choose_stores(&ClientEnv::default(), 0, 0, &[0]);
+    let android = choices
+        .iter()
+        .find(|c| c.client == Client::Android)
+        .expect("android");
+    // Its store stays the AOSP one: the CA file would be a user CA.
+    let StoreChoice::Extra(i) = android.choice else {
+        panic!("android keeps its platform store: {:?}", android.choice);
+    };
+    assert_eq!(extra[i], ExtraStore::Platform(StoreKind::Android));
+    let aosp = crate::trust::platform::load_platform(StoreKind::Android);
+    let under_aosp = Case::new(&pki.chain(&leaf), vec![aosp]).name("app.test");
+    let extra_ctx = under_aosp.ctx();
+    let got = predict(
+        std::slice::from_ref(android),
+        (&case.ctx(), &case.diagnose()),
+        Some(&extra_ctx),
+    );
+    assert_eq!(got[0].error.as_deref(), Some(platform::ANDROID_UNTRUSTED));
+    assert!(got[0].trust_problem);
+    // Under a store that holds the root (an app's network_security_config), the name decides.
+    let other = Case::new(&pki.chain(&leaf), vec![pki.custom()]).name("other.test");
+    assert_eq!(
+        platform_says(platform::Os::Android, &other, &[], NOW).as_deref(),
+        Some("javax.net.ssl.SSLPeerUnverifiedException: Hostname other.test not verified")
+    );
+    assert_eq!(platform_says(platform::Os::Android, &case, &[], NOW), None);
 }

@@ -107,6 +107,9 @@ impl Reader {
             Client::Firefox => Reader::None(
                 "Firefox takes its proxy from its connection settings (network.proxy.*), which certcheck does not read",
             ),
+            Client::Safari | Client::Android | Client::Windows => Reader::None(
+                "the platform's proxy settings (system preferences, not environment variables) are not modelled",
+            ),
         }
     }
 }

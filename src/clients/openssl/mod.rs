@@ -85,7 +85,10 @@ pub fn message(dialect: Dialect, number: u32, name: Option<&Host>) -> String {
         | Dialect::Gnutls
         | Dialect::Wget
         | Dialect::Chrome
-        | Dialect::Firefox => {
+        | Dialect::Firefox
+        | Dialect::Safari
+        | Dialect::Android
+        | Dialect::Windows => {
             format!("verify error:num={number}:{}", text(number))
         }
     }
