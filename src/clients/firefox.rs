@@ -98,7 +98,16 @@ pub fn verify(
         Ok(built_in) => {
             // The fallback pass at RSA-1024 passed: refused under a built-in root.
             let weak = built_in && weak_rsa_in_path(leaf, &handshake, &stores);
-            weak.then_some("MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE")
+            // Certificate Transparency, for built-in roots only, once the path is built and
+            // before the name (`VerifyCertificateTransparencyPolicy`, enforced since Firefox 135
+            // on desktop; the policy mirrors Chrome's, so Chrome's counts are reused; log
+            // operators are not checked, there is no log list).
+            let no_ct = built_in && super::chrome::ct_policy(leaf).is_err();
+            if weak {
+                Some("MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE")
+            } else {
+                no_ct.then_some("MOZILLA_PKIX_ERROR_INSUFFICIENT_CERTIFICATE_TRANSPARENCY")
+            }
         }
         Err(code) => Some(code),
     };

@@ -643,6 +643,42 @@ fn chrome_checks_the_dates_of_an_imported_anchor_not_of_its_own_roots() {
     assert_eq!(chrome_words(&case, true, false), None);
 }
 
+/// A leaf spec with SCTs from two logs, as a certificate under a public root has (Firefox and
+/// Chrome require them there).
+fn with_scts(names: &[&str]) -> Spec {
+    let mut spec = Spec::leaf(names, NOW);
+    spec.extensions.push(sct_extension(&[1, 2]));
+    spec
+}
+
+#[test]
+fn firefox_requires_certificate_transparency_under_built_in_roots_only() {
+    // CertVerifier.cpp `VerifyCertificateTransparencyPolicy` (Firefox 135+ desktop): built-in
+    // roots only, after the path and before the name. No served chain reaches a real built-in
+    // root, so a generated root in a `Bundled` store stands in for one.
+    let pki = Pki::new();
+    let bare = pki.leaf(&["ct.test"]);
+    let built_in = || store(StoreKind::Bundled, "built-in", &[pki.root.der()]);
+    assert_eq!(
+        firefox_says(&pki.chain(&bare), &[built_in()], "ct.test", NOW).as_deref(),
+        Some("MOZILLA_PKIX_ERROR_INSUFFICIENT_CERTIFICATE_TRANSPARENCY")
+    );
+    // It wins over a name mismatch, which is checked after the path.
+    assert_eq!(
+        firefox_says(&pki.chain(&bare), &[built_in()], "other.test", NOW).as_deref(),
+        Some("MOZILLA_PKIX_ERROR_INSUFFICIENT_CERTIFICATE_TRANSPARENCY")
+    );
+    assert_eq!(
+        firefox_says(&pki.chain(&bare), &[pki.custom()], "ct.test", NOW),
+        None
+    );
+    let logged = pki.leaf_with(with_scts(&["ct.test"]));
+    assert_eq!(
+        firefox_says(&pki.chain(&logged), &[built_in()], "ct.test", NOW),
+        None
+    );
+}
+
 /// Firefox under its built-in roots: `stores` of kind `Bundled` stand in for them, since no
 /// chain to a real built-in root can be served on loopback (the suite's roots are all private).
 fn firefox_says(
@@ -681,7 +717,7 @@ fn firefox_may_fill_a_missing_public_intermediate_from_its_preloaded_list() {
     // the built-in roots it says so; under an imported private root the refusal is certain
     // (the suite's missing-intermediate case).
     let pki = Pki::new();
-    let leaf = pki.leaf(&["alone.test"]);
+    let leaf = pki.leaf_with(with_scts(&["alone.test"]));
     let alone = std::slice::from_ref(&leaf.der);
     let built_in = store(StoreKind::Bundled, "built-in", &[pki.root.der()]);
     assert_eq!(
@@ -729,7 +765,7 @@ fn firefox_keeps_its_built_in_roots_beside_a_ca_file() {
     // a built-in root still verifies, while the clients given `verify=PATH` use the file alone.
     let public = Pki::new();
     let private = Pki::new();
-    let leaf = public.leaf(&["public.test"]);
+    let leaf = public.leaf_with(with_scts(&["public.test"]));
     let built_in = store(StoreKind::Bundled, "built-in", &[public.root.der()]);
     let case =
         Case::new(&public.chain(&leaf), vec![private.custom(), built_in]).name("public.test");
