@@ -3,7 +3,7 @@
 //! thing under test) that counts its connections and answers each path as the test says.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -75,15 +75,9 @@ impl AiaHost {
 }
 
 fn answer(mut stream: TcpStream, table: &Mutex<HashMap<String, Answer>>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
-        match stream.read(&mut byte) {
-            Ok(1) => head.push(byte[0]),
-            _ => return,
-        }
-    }
+    let Some(head) = crate::support::request_head(&mut stream) else {
+        return;
+    };
     let line = String::from_utf8_lossy(&head)
         .lines()
         .next()

@@ -9,7 +9,6 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use certcheck::demo::pki::{Authority, RevokedEntry, Spec};
 use x509_cert::Certificate;
@@ -78,15 +77,9 @@ impl Responder {
 }
 
 fn answer(mut stream: TcpStream, table: &Mutex<Answers>, log: &Mutex<Vec<Seen>>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
-        match stream.read(&mut byte) {
-            Ok(1) => head.push(byte[0]),
-            _ => return,
-        }
-    }
+    let Some(head) = crate::support::request_head(&mut stream) else {
+        return;
+    };
     let text = String::from_utf8_lossy(&head).to_string();
     let mut lines = text.lines();
     let line = lines.next().unwrap_or("").to_string();

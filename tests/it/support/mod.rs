@@ -254,3 +254,19 @@ pub fn check_under_expired_root(name: &str) -> (contract::Report, PathBuf) {
     let mut cmd = env.check_with_ca(&target(name, &server), &server, &ca);
     (run_json(&mut cmd, 1), ca)
 }
+
+/// What a test HTTP responder reads of a request: its head, up to the blank line (at most
+/// 16 KiB, 10 s); `None` when the client closed or stalled first.
+pub fn request_head(stream: &mut std::net::TcpStream) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return None,
+        }
+    }
+    Some(head)
+}
