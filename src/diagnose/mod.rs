@@ -91,6 +91,9 @@ pub struct Context<'a> {
     /// What certcheck fetched to complete the chain (AIA caIssuers), and what it completes;
     /// `None` when nothing was fetched.
     pub completion: Option<&'a Completion>,
+    /// [`staple_says_revoked`], decoded and checked once per context however many clients
+    /// ask (GnuTLS, wget, Chrome and Firefox read staples).
+    stapled_revoked: std::sync::OnceLock<bool>,
 }
 
 /// The certificates certcheck fetched from AIA caIssuers URLs for issuers the server did not
@@ -147,6 +150,7 @@ impl<'a> Context<'a> {
             proxy: None,
             from_file: false,
             completion: None,
+            stapled_revoked: std::sync::OnceLock::new(),
         }
     }
 

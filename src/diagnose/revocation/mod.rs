@@ -60,7 +60,9 @@ pub struct StatusResponse {
 /// The server stapled an OCSP response that says the leaf is revoked (the `revoked` finding):
 /// what a client that reads staples (GnuTLS, wget) refuses the chain for.
 pub fn staple_says_revoked(ctx: &Context<'_>) -> bool {
-    ctx.ocsp.is_some() && stapled(ctx).iter().any(|f| f.code == FindingCode::Revoked)
+    *ctx.stapled_revoked.get_or_init(|| {
+        ctx.ocsp.is_some() && stapled(ctx).iter().any(|f| f.code == FindingCode::Revoked)
+    })
 }
 
 /// Where an OCSP response came from, for the sentences about it.
