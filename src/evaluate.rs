@@ -235,12 +235,13 @@ pub fn evaluate(evidence: &Evidence<'_>, stores: &Stores, policy: &Policy) -> Ta
             .and_then(crate::clients::wire::sentence)
         {
             Some(first) => handshake_verdict(&clients, status, first),
+            // The handshake's own failure, not a store that failed to load.
             None => verdict(
                 &clients,
                 &findings,
                 &trust,
                 status,
-                connection_error.as_ref(),
+                evidence.connection_error.as_ref(),
             ),
         },
         expires_at: earliest_expiry(&trust, Some(&diagnosis), chain),

@@ -12,8 +12,8 @@ pub const DIAGNOSED_BELOW: &str =
 
 /// The verdict in words, from the clients that decide: `works in a, b; FAILS in c: why`, where
 /// `why` is [`reason`]'s sentence. Without client predictions (`inspect --each`, no stores), the
-/// most severe finding under the primary store says it. A handshake that failed after the chain
-/// arrived comes first, so that "works" never reads as "connects".
+/// most severe finding under the primary store says it. `failed`, a handshake that failed after
+/// the chain arrived, comes first, so that "works" never reads as "connects".
 pub fn verdict(
     clients: &[ClientPrediction],
     findings: &[FindingReport],
@@ -23,8 +23,11 @@ pub fn verdict(
 ) -> Verdict {
     let why = reason(clients, findings, trust, status);
     let mut words = words(clients, why.as_ref(), status);
-    if let Some(failed) = failed.filter(|f| f.message.ends_with(DIAGNOSED_BELOW)) {
-        let message = failed.message.trim_end_matches(DIAGNOSED_BELOW);
+    if let Some(failed) = failed {
+        let message = failed
+            .message
+            .strip_suffix(DIAGNOSED_BELOW)
+            .unwrap_or(&failed.message);
         words = format!("the handshake failed: {message}; the chain it presented: {words}");
     }
     Verdict {
